@@ -1,0 +1,151 @@
+"""The command line: ``sim run`` and ``sim validate``. The only place that prints or exits.
+
+Heavy modules (numpy, scipy, pydantic, rich) are imported inside the commands so that
+``sim --help`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim import __version__
+
+DEFAULT_PATHS = 100_000
+DEFAULT_SEED = 0
+EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
+
+
+def _fail(lines: list[str], status: int) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(status)
+
+
+def _guarded(action: Callable[[], Any]) -> Any:
+    """Run ``action``; turn the project's errors into messages and exit statuses."""
+    from sim.errors import ScenarioError
+
+    try:
+        return action()
+    except ScenarioError as error:
+        _fail([str(p) for p in error.problems], EXIT_INVALID)
+    except KeyboardInterrupt:
+        _fail(["sim: interrupted; nothing was written"], EXIT_INTERRUPTED)
+
+
+def _check_output(output: Path | None) -> None:
+    """Fail before any work if the output file cannot be written."""
+    if output is None:
+        return
+    folder = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise click.UsageError(f"--output {output}: is a directory")
+    if not folder.is_dir():
+        raise click.UsageError(f"--output {output}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise click.UsageError(f"--output {output}: not writable")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sim")
+def cli() -> None:
+    """Monte Carlo odds that trade reaches a target, from YAML scenarios."""
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--paths", type=click.IntRange(min=1), help="Number of paths [file's, or 100000].")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0].")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "markdown", "csv", "json"]), default="table",
+    show_default=True, help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
+@click.option(
+    "--block-size", type=click.IntRange(min=1), default=None,
+    help="Paths per block of work (memory and scheduling only; results do not depend on it).",
+)
+def run(
+    scenarios: tuple[Path, ...],
+    paths: int | None,
+    seed: int | None,
+    fmt: str,
+    output: Path | None,
+    block_size: int | None,
+) -> None:
+    """Estimate each country's odds of reaching its target; one table for all SCENARIOS."""
+    _check_output(output)
+
+    def action() -> str:
+        from sim.compile import compile_scenario
+        from sim.load import load_scenarios
+        from sim.render import render
+        from sim.simulate import DEFAULT_BLOCK, simulate
+        from sim.summarise import summarise
+
+        runs = []
+        for file, scenario in load_scenarios(scenarios):
+            n = paths or scenario.paths or DEFAULT_PATHS
+            s = seed if seed is not None else (
+                scenario.seed if scenario.seed is not None else DEFAULT_SEED
+            )
+            outcomes = simulate(compile_scenario(scenario), n, s, block_size or DEFAULT_BLOCK)
+            runs.append(summarise(outcomes, str(file)))
+        terminal = output is None and sys.stdout.isatty()
+        return render(runs, fmt, rich_output=terminal)
+
+    text = _guarded(action)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _guarded(lambda: write_atomically(output, text))
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(scenarios: tuple[Path, ...]) -> None:
+    """Check SCENARIOS and report every problem; exit 0 when all are valid."""
+
+    def action() -> None:
+        from sim.errors import ScenarioError
+        from sim.load import load_scenario
+
+        problems = []
+        for file in scenarios:
+            try:
+                scenario = load_scenario(file)
+            except ScenarioError as error:
+                problems += error.problems
+                continue
+            click.echo(
+                f"{file}: valid ({len(scenario.countries)} countries, "
+                f"{len(scenario.routes)} routes, {len(scenario.events)} events)"
+            )
+        if problems:
+            raise ScenarioError(problems)
+
+    _guarded(action)
+
+
+def main() -> None:
+    cli()

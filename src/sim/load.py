@@ -1,0 +1,177 @@
+"""Loading a scenario file: text → YAML with positions → validated Scenario, or every problem.
+
+Pydantic reports problems by field path; here each becomes a one-line Problem with the file,
+line and column of the key or value it is about, in plain words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import Problem, ScenarioError
+from sim.scenario import Scenario
+from sim.source import Document, Location, format_location, parse_yaml, read_text
+
+_PLAIN_MESSAGES = {
+    "dict_type": "expected a mapping (name: value lines)",
+    "model_type": "expected a mapping of fields (name: value lines)",
+    "model_attributes_type": "expected a mapping of fields (name: value lines)",
+    "list_type": "expected a list, e.g. [a, b]",
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "missing": "is required",
+}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate one scenario file; raise ScenarioError with every problem found."""
+    file = str(path)
+    document = parse_yaml(read_text(path), file)
+    return validate_document(document)
+
+
+def validate_document(document: Document) -> Scenario:
+    """Validate a parsed document against the scenario schema."""
+    data = document.data
+    problems = list(document.problems)
+    try:
+        scenario = Scenario.model_validate(data, context=_context(data))
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            problems += _problems(document, item)
+        scenario = None
+    if problems or scenario is None:
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path))
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _context(data: dict[str, Any]) -> dict[str, Any]:
+    """The whole-file facts that field validators need (see ``sim.scenario``)."""
+    start = data.get("fiscal_year_start", 7)
+    names = {
+        kind: set(data[kind]) if isinstance(data.get(kind), dict) else set()
+        for kind in ("routes", "countries")
+    }
+    return {
+        "fiscal_year_start": start if isinstance(start, int) and 1 <= start <= 12 else 7,
+        **names,
+    }
+
+
+def _problems(document: Document, error: Any) -> list[Problem]:
+    """The Problems behind one pydantic error (a scenario rule may report several)."""
+    location: Location = tuple(error["loc"])
+    kind = error["type"]
+    about_key = False
+    if "[key]" in location:
+        location = location[: location.index("[key]")]
+        about_key = True
+    if kind == "scenario":
+        return [
+            _locate(document, message, location + tuple(subpath), about_key)
+            for message, subpath in error["ctx"]["findings"]
+        ]
+    if kind == "extra_forbidden":
+        message = f"unknown field {location[-1]!r}{_suggestion(location)}"
+        about_key = True
+    elif kind == "string_pattern_mismatch" and about_key:
+        message = "names may use letters, digits, _ and -, and start with a letter"
+    else:
+        message = _PLAIN_MESSAGES.get(kind) or _message(kind, error)
+        if error.get("input") is None and kind in ("model_type", "dict_type", "list_type"):
+            message += ", but the field is empty"
+    return [_locate(document, message, location, about_key or kind == "missing")]
+
+
+def _locate(document: Document, message: str, location: Location, about_key: bool) -> Problem:
+    line, column = _find(document, location, about_key)
+    return Problem(document.file, message, format_location(location), line, column)
+
+
+def _message(kind: str, error: Any) -> str:
+    context = error.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"must be at least {context['ge']}"
+    if kind == "less_than_equal":
+        return f"must be at most {context['le']}"
+    if kind == "too_short":
+        return "needs at least one entry"
+    return str(error["msg"])
+
+
+def _find(document: Document, location: Location, about_key: bool) -> tuple[int | None, ...]:
+    """The position of the key (or value) at ``location``, else of its nearest ancestor."""
+    if about_key and location in document.keys:
+        return document.keys[location]
+    while location:
+        if location in document.values:
+            return document.values[location]
+        location = location[:-1]
+        if location in document.keys:
+            return document.keys[location]
+    return document.values.get((), (None, None))
+
+
+def _suggestion(location: Location) -> str:
+    """ " (did you mean 'x'?)" for an unknown key, from the fields allowed where it stands."""
+    allowed = _allowed_fields(location[:-1])
+    close = difflib.get_close_matches(str(location[-1]), allowed, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _allowed_fields(location: Location) -> list[str]:
+    """Names of the fields of the model that sits at ``location`` in a Scenario."""
+    annotation: Any = Scenario
+    for part in location:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif typing.get_origin(annotation) in (dict, list):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X`` from ``X | None`` and ``Annotated[X, ...]``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = options[0]
+        else:
+            return annotation
+
+
+def load_scenarios(paths: Iterable[str | Path]) -> list[tuple[str | Path, Scenario]]:
+    """Load several files; raise one ScenarioError listing the problems of all of them."""
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append((path, load_scenario(path)))
+        except ScenarioError as error:
+            problems += error.problems
+    if problems:
+        raise ScenarioError(problems)
+    return loaded

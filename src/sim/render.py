@@ -1,0 +1,285 @@
+"""Showing summaries: the table (rich or plain), markdown, CSV and the JSON of SPEC."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sim import __version__
+from sim.summarise import CountrySummary, RunSummary
+
+FORMATS = ("table", "markdown", "csv", "json")
+
+
+def money(value: float) -> str:
+    """Money in the file's unit, to a sensible precision."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def percent(share: float) -> str:
+    """A probability as a percentage, with more digits when it is small."""
+    if share == 0 or share == 1:
+        return f"{share * 100:.0f}%"
+    if share < 0.01 or share > 0.99:
+        return f"{share * 100:.2f}%"
+    return f"{share * 100:.1f}%"
+
+
+def growth(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate * 100:+.0f}%/yr"
+
+
+def baseline(result: CountrySummary) -> str:
+    low, mid, high = result.baseline_annual
+    if high - low <= 1e-9 * max(1.0, abs(mid)):
+        return money(mid)
+    return f"{money(mid)} ({money(low)}–{money(high)})"
+
+
+def interval(result: CountrySummary) -> str:
+    return f"{percent(result.ci_low)}–{percent(result.ci_high)}"
+
+
+def turnover_range(result: CountrySummary) -> str:
+    return f"{money(result.turnover['p5'])}–{money(result.turnover['p95'])}"
+
+
+def _units(runs: list[RunSummary]) -> str | None:
+    units = {run.unit for run in runs}
+    return units.pop() if len(units) == 1 else None
+
+
+def _rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
+    """The summary table's header and rows, one row per scenario and country."""
+    unit = _units(runs)
+    suffix = f", {unit}" if unit else ""
+    header = [
+        "Scenario",
+        "Country",
+        f"Baseline{suffix}/yr",
+        f"Target{suffix}",
+        "Window",
+        "Required growth",
+        "P(target)",
+        "95% interval",
+        f"Window turnover p5–p95{suffix}",
+    ]
+    if unit is None:
+        header.insert(2, "Unit")
+    rows = []
+    for run in runs:
+        for result in run.results:
+            row = [
+                run.scenario,
+                result.label,
+                baseline(result),
+                money(result.target),
+                str(result.window),
+                growth(result.required_growth),
+                percent(result.probability),
+                interval(result),
+                turnover_range(result),
+            ]
+            if unit is None:
+                row.insert(2, run.unit)
+            rows.append(row)
+    return header, rows
+
+
+def _event_rows(runs: list[RunSummary]) -> list[list[str]]:
+    return [
+        [run.scenario, name, result.label, percent(share)]
+        for run in runs
+        for result in run.results
+        for name, share in result.events.items()
+    ]
+
+
+def notes(runs: list[RunSummary]) -> list[str]:
+    """Plain-language notes that belong under any table of these runs."""
+    lines = []
+    for run in runs:
+        for result in run.results:
+            if result.observed_in_window:
+                lines.append(
+                    f"{result.label}: {result.observed_in_window} of the window's 12 months are "
+                    "observed, not simulated; they count at the baseline run-rate."
+                )
+    paths = sorted({run.paths for run in runs})
+    seeds = sorted({run.seed for run in runs})
+    lines.append(
+        f"{', '.join(f'{p:,}' for p in paths)} paths, seed {', '.join(map(str, seeds))}. "
+        "Baseline: run-rate x 12 (median, with its 5–95% range when uncertain). "
+        "Required growth: the constant yearly growth from the baseline median that just meets "
+        "the target with no shocks, noise or events."
+    )
+    return lines
+
+
+def render_table(runs: list[RunSummary], rich_output: bool) -> str:
+    """The summary table: boxed and coloured for a terminal, plain columns otherwise."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    header, rows = _rows(runs)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=max(100, sum(len(h) for h in header) + 40),
+        force_terminal=rich_output,
+        no_color=not rich_output,
+        highlight=False,
+        emoji=False,
+    )
+    numeric = {2, 3, 5, 6, 7, 8} if len(header) == 9 else {3, 4, 6, 7, 8, 9}
+    table = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
+    for i, name in enumerate(header):
+        table.add_column(name, justify="right" if i in numeric else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+    event_rows = _event_rows(runs)
+    if event_rows:
+        events = Table(
+            title="Events: share of paths with the event active before the deadline",
+            title_justify="left",
+            box=box.SIMPLE_HEAD if rich_output else None,
+            pad_edge=False,
+        )
+        for name in ("Scenario", "Event", "Country", "Paths"):
+            events.add_column(name, justify="right" if name == "Paths" else "left")
+        for row in event_rows:
+            events.add_row(*row)
+        console.print(events)
+    for line in notes(runs):
+        console.print(line, soft_wrap=True)
+    return buffer.getvalue()
+
+
+def render_markdown(runs: list[RunSummary]) -> str:
+    header, rows = _rows(runs)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    event_rows = _event_rows(runs)
+    if event_rows:
+        lines += [
+            "",
+            "Events: share of paths with the event active before the deadline.",
+            "",
+            "| Scenario | Event | Country | Paths |",
+            "|---|---|---|---|",
+        ]
+        lines += ["| " + " | ".join(row) + " |" for row in event_rows]
+    lines += [""] + notes(runs)
+    return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = (
+    "scenario",
+    "file",
+    "country",
+    "label",
+    "unit",
+    "target",
+    "window",
+    "probability",
+    "ci_low",
+    "ci_high",
+    "turnover_mean",
+    "turnover_p5",
+    "turnover_p50",
+    "turnover_p95",
+    "required_growth",
+    "paths",
+    "seed",
+)
+
+
+def render_csv(runs: list[RunSummary]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for run in runs:
+        for r in run.results:
+            writer.writerow(
+                [
+                    run.scenario,
+                    run.file,
+                    r.country,
+                    r.label,
+                    run.unit,
+                    repr(r.target),
+                    str(r.window),
+                    repr(r.probability),
+                    repr(r.ci_low),
+                    repr(r.ci_high),
+                    *(repr(r.turnover[k]) for k in ("mean", "p5", "p50", "p95")),
+                    "" if r.required_growth is None else repr(r.required_growth),
+                    run.paths,
+                    run.seed,
+                ]
+            )
+    return buffer.getvalue()
+
+
+def result_json(result: CountrySummary) -> dict[str, Any]:
+    low, mid, high = result.baseline_annual
+    return {
+        "country": result.country,
+        "label": result.label,
+        "target": result.target,
+        "window": str(result.window),
+        "probability": result.probability,
+        "ci_low": result.ci_low,
+        "ci_high": result.ci_high,
+        "turnover": dict(result.turnover),
+        "required_growth": result.required_growth,
+        "hits": result.hits,
+        "baseline_annual": {"p5": low, "p50": mid, "p95": high},
+        "observed_months_in_window": result.observed_in_window,
+        "by_year": [
+            {
+                "year": y.year,
+                "window": str(y.window),
+                "probability": y.probability,
+                "reached": y.reached,
+            }
+            for y in result.by_year
+        ],
+        "events": dict(result.events),
+    }
+
+
+def run_json(run: RunSummary) -> dict[str, Any]:
+    return {
+        "scenario": run.scenario,
+        "file": run.file,
+        "paths": run.paths,
+        "seed": run.seed,
+        "unit": run.unit,
+        "results": [result_json(r) for r in run.results],
+    }
+
+
+def render_json(runs: list[RunSummary]) -> str:
+    document = {"sim_version": __version__, "runs": [run_json(run) for run in runs]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(runs: list[RunSummary], fmt: str, rich_output: bool = False) -> str:
+    """The runs in one of ``FORMATS``."""
+    if fmt == "table":
+        return render_table(runs, rich_output)
+    if fmt == "markdown":
+        return render_markdown(runs)
+    if fmt == "csv":
+        return render_csv(runs)
+    return render_json(runs)

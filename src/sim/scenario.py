@@ -1,0 +1,319 @@
+"""The scenario format (SPEC "Scenario file") as pydantic models, with every validation rule.
+
+Validation needs three facts from the whole file, passed as pydantic validation context:
+``fiscal_year_start`` (to read fiscal years), and the names of the file's ``routes`` and
+``countries`` (to check references). ``sim.load`` supplies them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from sim.distributions import (
+    Distribution,
+    DistributionError,
+    Domain,
+    check_in_domain,
+    fixed,
+    parse_uncertain,
+    read_number,
+)
+from sim.periods import Period, PeriodError, parse_period
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+SHARE_TOLERANCE = 1e-6
+MAX_SIMULATED_YEARS = 100
+
+
+Finding = tuple[str, tuple[str | int, ...]]
+
+
+def problem(message: str, *subpath: str | int) -> PydanticCustomError:
+    """A validation error in the user's words, optionally pointing below the failing field."""
+    return problems([(message, subpath)])
+
+
+def problems(found: list[Finding]) -> PydanticCustomError:
+    """Several validation errors of one object, each (message, path below the object)."""
+    return PydanticCustomError(
+        "scenario", "{message}", {"message": found[0][0], "findings": found}
+    )
+
+
+# --- field types ---------------------------------------------------------------------------
+
+_UNCERTAIN_SCHEMA = {
+    "anyOf": [
+        {"type": "number"},
+        {"type": "string", "description": "a percentage ('25%') or a 90% interval ('20% to 60%')"},
+        {
+            "type": "object",
+            "description": "one family key: normal, lognormal, uniform, triangular, pert, choice",
+            "minProperties": 1,
+            "maxProperties": 1,
+        },
+    ]
+}
+
+
+def _uncertain(domain: Domain) -> Any:
+    def validate(value: object) -> Distribution:
+        try:
+            return parse_uncertain(value, domain)
+        except DistributionError as error:
+            raise problem(error.message, *error.subpath) from None
+
+    return Annotated[Distribution, PlainValidator(validate), WithJsonSchema(_UNCERTAIN_SCHEMA)]
+
+
+GrowthRate = _uncertain(Domain.GROWTH)
+Positive = _uncertain(Domain.POSITIVE)
+NonNegative = _uncertain(Domain.NONNEGATIVE)
+Fraction = _uncertain(Domain.FRACTION)
+
+
+def _fixed_number(domain: Domain) -> Any:
+    def validate(value: object) -> float:
+        if isinstance(value, str) and " to " in value:
+            raise problem("this field takes one fixed value, not an interval")
+        try:
+            number = read_number(value)
+            check_in_domain(number, domain)
+        except DistributionError as error:
+            raise problem(error.message) from None
+        return number
+
+    return Annotated[float, PlainValidator(validate), WithJsonSchema({"type": ["number", "string"]})]
+
+
+PositiveNumber = _fixed_number(Domain.POSITIVE)
+NonNegativeNumber = _fixed_number(Domain.NONNEGATIVE)
+FractionNumber = _fixed_number(Domain.FRACTION)
+
+
+def _period(value: object, info: ValidationInfo) -> Period:
+    start = (info.context or {}).get("fiscal_year_start", 7)
+    try:
+        return parse_period(value, start)
+    except PeriodError as error:
+        raise problem(str(error)) from None
+
+
+PeriodField = Annotated[
+    Period,
+    PlainValidator(_period),
+    WithJsonSchema(
+        {
+            "type": ["string", "integer"],
+            "description": "YYYY, YYYY-YY or FYYYYY-YY (fiscal year), YYYY-MM, or YYYY-MM/YYYY-MM",
+            "examples": [2028, "2027-28", "2025-10", "2025-01/2025-07"],
+        }
+    ),
+]
+
+
+def _reference(kind: str) -> Any:
+    """A name that must be one of the file's ``routes`` or ``countries``."""
+
+    def validate(value: object, info: ValidationInfo) -> str:
+        if not isinstance(value, str):
+            raise problem(f"expected the name of one of the file's {kind}")
+        known = sorted((info.context or {}).get(kind, ()))
+        if value not in known:
+            close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            listing = ", ".join(known) if known else "none are defined"
+            raise problem(f"unknown {kind[:-1]} {value!r}{hint}; the file's {kind}: {listing}")
+        return value
+
+    return Annotated[str, PlainValidator(validate), WithJsonSchema({"type": "string"})]
+
+
+RouteName = _reference("routes")
+CountryName = _reference("countries")
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+# --- the models ----------------------------------------------------------------------------
+
+
+class Baseline(_Strict):
+    """Trade observed over a period: the starting point of every path."""
+
+    value: Positive = Field(description="Turnover over `period` (uncertain, positive).")
+    period: PeriodField = Field(description="The period the value was observed over.")
+    source: str | None = Field(None, description="Where the figure comes from.")
+
+
+class Target(_Strict):
+    """The announced goal: turnover over 12 months ending at the end of `by`."""
+
+    value: PositiveNumber = Field(description="Target turnover over the 12-month window.")
+    by: PeriodField = Field(description="Deadline; the window is the 12 months ending with it.")
+    source: str | None = Field(None, description="Who announced the target, and when.")
+
+
+class Growth(_Strict):
+    """How the trend and the randomness around it are described."""
+
+    rate: GrowthRate = Field(description="Trend annual growth of the median path (growth rate).")
+    volatility: NonNegative = Field(
+        fixed(0.0, Domain.NONNEGATIVE),
+        description="Annualised sd of persistent log shocks (positive or 0).",
+    )
+    noise: NonNegative = Field(
+        fixed(0.0, Domain.NONNEGATIVE),
+        description="Sd of transitory month-to-month log noise (positive or 0).",
+    )
+
+
+class Country(_Strict):
+    """One partner country's trade: baseline, target, growth and the routes it uses."""
+
+    label: str | None = Field(None, description="Display name (default: the id).")
+    baseline: Baseline
+    target: Target
+    growth: Growth
+    routes: dict[RouteName, FractionNumber] | None = Field(
+        None, description="Shares of this country's trade by route; must sum to 1."
+    )
+
+    @model_validator(mode="after")
+    def _rules(self) -> Country:
+        found: list[Finding] = []
+        if self.target.by.last < self.baseline.period.last:
+            found.append((
+                f"the deadline ends ({self.target.by}) before the baseline period ends "
+                f"({self.baseline.period})",
+                ("target", "by"),
+            ))
+        if self.routes is not None:
+            total = sum(self.routes.values())
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                found.append((f"route shares must sum to 1, not {total:g}", ("routes",)))
+        if found:
+            raise problems(found)
+        return self
+
+
+class Route(_Strict):
+    """A corridor that countries' trade uses."""
+
+    description: str | None = None
+    reroute: FractionNumber = Field(
+        0.0,
+        description="Share of trade displaced from this route that moves to the country's "
+        "other routes (fraction, fixed).",
+    )
+    closed_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(
+        default_factory=list, description="Months (1–12) the route is closed every year."
+    )
+
+
+class Event(_Strict):
+    """A shock or structural change: recurring (with `rate`) or one-off (with `start`)."""
+
+    description: str | None = None
+    source: str | None = None
+    routes: list[RouteName] = Field(default_factory=list, description="Routes it acts on.")
+    countries: list[CountryName] = Field(
+        default_factory=list, description="Countries its level/growth effects act on (default all)."
+    )
+    rate: Positive | None = Field(None, description="Recurring: expected onsets per year.")
+    start: PeriodField | None = Field(
+        None, description="One-off: onset month, or a range with the onset uniform in it."
+    )
+    probability: Fraction | None = Field(None, description="One-off: chance it happens.")
+    duration: Positive | None = Field(None, description="Months; omitted means permanent.")
+    severity: Fraction | None = Field(
+        None, description="Fraction of the routes' trade lost while active."
+    )
+    level: GrowthRate | None = Field(None, description="Multiplies trade by (1 + x) while active.")
+    growth: GrowthRate | None = Field(
+        None, description="Multiplies the yearly growth factor by (1 + x) while active."
+    )
+    ramp: NonNegativeNumber = Field(0.0, description="Months to phase a level effect in.")
+
+    @model_validator(mode="after")
+    def _rules(self) -> Event:
+        found: list[Finding] = []
+        if self.rate is not None and self.start is not None:
+            found.append(("an event is recurring (rate) or one-off (start), not both", ("start",)))
+        if self.rate is None and self.start is None:
+            found.append(("an event needs either rate (recurring) or start (one-off)", ()))
+        if self.probability is not None and self.rate is not None:
+            found.append((
+                "probability is for one-off events; a recurring event's frequency is its rate",
+                ("probability",),
+            ))
+        if self.severity is None and self.level is None and self.growth is None:
+            found.append(("an event needs an effect: severity, level or growth", ()))
+        if self.severity is not None and not self.routes:
+            found.append(
+                ("severity acts on routes, but this event names no routes", ("severity",))
+            )
+        if found:
+            raise problems(found)
+        return self
+
+
+class Scenario(_Strict):
+    """A scenario file: countries with baselines and targets, routes and events."""
+
+    name: str = Field(description="What the scenario is about.")
+    description: str | None = Field(None, description="Why it exists; what the numbers rest on.")
+    unit: str = Field("USD million", description="The unit of every money value in the file.")
+    fiscal_year_start: Annotated[int, Field(ge=1, le=12)] = Field(
+        7, description="Month (1–12) in which fiscal years begin."
+    )
+    horizon: PeriodField | None = Field(
+        None, description="Simulate until its end (default: the latest deadline)."
+    )
+    seed: Annotated[int, Field(ge=0)] | None = Field(None, description="Default seed.")
+    paths: Annotated[int, Field(ge=1)] | None = Field(None, description="Default number of paths.")
+    routes: dict[Name, Route] = Field(default_factory=dict)
+    countries: Annotated[dict[Name, Country], Field(min_length=1)]
+    events: dict[Name, Event] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _horizon(self) -> Scenario:
+        last_deadline = max(c.target.by.last for c in self.countries.values())
+        if self.horizon is not None and self.horizon.last < last_deadline:
+            late = max(self.countries, key=lambda c: self.countries[c].target.by.last)
+            raise problem(
+                f"the horizon ends ({self.horizon}) before the deadline of {late} "
+                f"({self.countries[late].target.by})",
+                "horizon",
+            )
+        first = min(c.baseline.period.last for c in self.countries.values()) + 1
+        end = self.horizon.last if self.horizon is not None else last_deadline
+        if end - first + 1 > MAX_SIMULATED_YEARS * 12:
+            raise problem(
+                f"this would simulate {(end - first + 1) / 12:.0f} years; "
+                f"sim simulates at most {MAX_SIMULATED_YEARS}",
+                "horizon" if self.horizon is not None else "countries",
+            )
+        return self
+
+    @property
+    def horizon_end(self) -> int:
+        """The last simulated month."""
+        if self.horizon is not None:
+            return self.horizon.last
+        return max(c.target.by.last for c in self.countries.values())

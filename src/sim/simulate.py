@@ -1,0 +1,195 @@
+"""Simulating paths: SPEC "Model semantics" 1–8, vectorised over paths, chunk by chunk.
+
+A chunk is ``CHUNK`` paths drawn from its own streams (``sim.streams``); its arrays are
+(months, paths). A block is a run of consecutive chunks, the unit of work handed to a worker.
+Neither the block size nor the number of workers changes a single number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.compile import CountryModel, Model
+from sim.distributions import Distribution
+from sim.events import ChunkEvents, chunk_events
+from sim.routes import route_factor
+from sim.streams import CHUNK, generator, uniforms
+
+DEFAULT_BLOCK = 16 * CHUNK
+
+
+@dataclass
+class CountryOutcome:
+    """What the paths did for one country.
+
+    ``window_total`` is each path's trade over the target window; ``met_in_year[k]`` counts the
+    paths whose 12-month window ending at ``year_ends[k]`` reached the target, and
+    ``reached_by_year[k]`` those that had reached it in that window or an earlier one;
+    ``event_paths`` counts, per event that can affect the country, the paths where the event
+    was active in at least one simulated month up to the deadline.
+    """
+
+    window_total: np.ndarray
+    met_in_year: np.ndarray
+    reached_by_year: np.ndarray
+    event_paths: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Outcomes:
+    model: Model
+    paths: int
+    seed: int
+    countries: list[CountryOutcome]
+
+
+def simulate(model: Model, paths: int, seed: int, block_size: int = DEFAULT_BLOCK) -> Outcomes:
+    """Simulate ``paths`` paths of ``model`` with streams from ``seed``."""
+    chunks = math.ceil(paths / CHUNK)
+    per_block = max(1, math.ceil(block_size / CHUNK))
+    blocks = [
+        simulate_block(model, seed, range(first, min(first + per_block, chunks)), paths)
+        for first in range(0, chunks, per_block)
+    ]
+    return Outcomes(model, paths, seed, merge(blocks))
+
+
+def simulate_block(model: Model, seed: int, chunks: range, paths: int) -> list[CountryOutcome]:
+    """The outcomes of the paths in ``chunks`` (only the first ``paths`` paths of the run count)."""
+    return merge([simulate_chunk(model, seed, chunk, paths) for chunk in chunks])
+
+
+def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
+    """Outcomes of consecutive parts of a run as one, in path order."""
+    merged = []
+    for pieces in zip(*parts, strict=True):
+        events = {name: sum(p.event_paths[name] for p in pieces) for name in pieces[0].event_paths}
+        merged.append(
+            CountryOutcome(
+                window_total=np.concatenate([p.window_total for p in pieces]),
+                met_in_year=sum(p.met_in_year for p in pieces),
+                reached_by_year=sum(p.reached_by_year for p in pieces),
+                event_paths=events,
+            )
+        )
+    return merged
+
+
+def simulate_chunk(model: Model, seed: int, chunk: int, paths: int) -> list[CountryOutcome]:
+    """One chunk's outcomes, keeping only paths numbered below ``paths``."""
+    valid = min(CHUNK, paths - chunk * CHUNK)
+    events = chunk_events(model, seed, chunk, CHUNK) if model.events or model.routes else None
+    outcomes = []
+    for index, country in enumerate(model.countries):
+        trade, run_rate = _monthly_trade(model, index, events, seed, chunk)
+        outcomes.append(_outcome(model, index, trade, run_rate, events, valid))
+    return outcomes
+
+
+def _draw(country: CountryModel, name: str, seed: int, chunk: int) -> np.ndarray:
+    distribution = getattr(country, name)
+    return distribution.quantile(uniforms(generator(seed, chunk, f"{country.id}:{name}"), CHUNK))
+
+
+def _normals(country: CountryModel, name: str, seed: int, chunk: int, shape: tuple) -> np.ndarray:
+    return generator(seed, chunk, f"{country.id}:{name}").standard_normal(shape)
+
+
+def _cumulate(rows: np.ndarray) -> None:
+    """Cumulative sum down the month axis, in place (faster than np.cumsum on axis 0)."""
+    for t in range(1, len(rows)):
+        np.add(rows[t], rows[t - 1], out=rows[t])
+
+
+def _monthly_trade(
+    model: Model, index: int, events: ChunkEvents | None, seed: int, chunk: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simulated trade of each of the country's simulated months (SPEC 1–7), and the run-rate."""
+    country = model.countries[index]
+    start = country.first_simulated
+    months = model.months - start
+    shape = (months, CHUNK)
+
+    run_rate = _draw(country, "baseline", seed, chunk) / country.baseline_months
+    growth = np.log1p(_draw(country, "rate", seed, chunk))
+    years_from_mid = (np.arange(start, model.months) - country.midpoint) / 12.0
+    log_level = np.multiply.outer(years_from_mid, growth)
+    log_level += np.log(run_rate)
+
+    if not _is_zero(country.volatility):
+        walk = _normals(country, "shocks", seed, chunk, shape)
+        walk *= _draw(country, "volatility", seed, chunk) / math.sqrt(12.0)
+        _cumulate(walk)
+        log_level += walk
+    if not _is_zero(country.noise):
+        noise = _normals(country, "noise-path", seed, chunk, shape)
+        noise *= _draw(country, "noise", seed, chunk)
+        log_level += noise
+
+    affecting = [e for e, event in enumerate(model.events) if event.affects(index, model)]
+    if events is not None and (growth_events := [e for e in affecting if e in events.growth]):
+        shift = sum(events.growth[e][start:] for e in growth_events)
+        _cumulate(shift)
+        log_level += shift
+
+    trade = np.exp(log_level, out=log_level)
+    if events is not None and country.route_shares:
+        reroute = tuple(route.reroute for route in model.routes)
+        trade *= route_factor(country.route_shares, reroute, events.availability[:, start:])
+    if events is not None:
+        for e in affecting:
+            if e in events.level:
+                trade *= events.level[e][start:]
+    return trade, run_rate
+
+
+def _is_zero(distribution: Distribution) -> bool:
+    return distribution.is_fixed and distribution.params[0] == 0.0
+
+
+def _window_totals(
+    country: CountryModel, trade: np.ndarray, run_rate: np.ndarray, ends: tuple[int, ...]
+) -> np.ndarray:
+    """Trade over the 12 months ending at each grid month in ``ends``: (len(ends), paths)."""
+    start = country.first_simulated
+    totals = np.empty((len(ends), trade.shape[1]))
+    for k, end in enumerate(ends):
+        first = max(end - 11, start)
+        totals[k] = trade[first - start : end - start + 1].sum(axis=0)
+        observed = min(12, max(0, start - (end - 11)))
+        if observed:
+            totals[k] += observed * run_rate
+    return totals
+
+
+def _outcome(
+    model: Model,
+    index: int,
+    trade: np.ndarray,
+    run_rate: np.ndarray,
+    events: ChunkEvents | None,
+    valid: int,
+) -> CountryOutcome:
+    country = model.countries[index]
+    window = _window_totals(country, trade, run_rate, (country.window_end,))[0]
+    yearly = _window_totals(country, trade, run_rate, country.year_ends)[:, :valid]
+    met = yearly >= country.target
+    reached = np.logical_or.accumulate(met, axis=0) if len(met) else met
+    seen = {}
+    for e, event in enumerate(model.events):
+        if events is None or not event.affects(index, model):
+            continue
+        month, path = events.active[e]
+        before = (month >= country.first_simulated) & (month <= country.window_end)
+        hit = np.zeros(CHUNK, dtype=bool)
+        hit[path[before]] = True
+        seen[event.name] = int(hit[:valid].sum())
+    return CountryOutcome(
+        window_total=window[:valid].copy(),
+        met_in_year=met.sum(axis=1),
+        reached_by_year=reached.sum(axis=1),
+        event_paths=seen,
+    )

@@ -1,0 +1,187 @@
+"""Scenario files as text: reading them safely and turning YAML into data with positions.
+
+YAML is composed into nodes by PyYAML's safe composer and turned into plain Python values here,
+so that every key and value keeps its line and column, duplicate keys are caught, aliases are
+refused, and plain scalars follow simple rules instead of YAML 1.1's surprises: ``true``/``false``,
+``null``/``~``, decimal integers and decimal floats are read as such; everything else (``yes``,
+``no``, ``on``, ``2025-10-01``, ``0x10``, ``1_000``, ``.inf``) stays text, for the schema to judge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import Problem, ScenarioError
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 40
+
+Location = tuple[str | int, ...]
+
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+
+
+@dataclass
+class Document:
+    """A YAML document as plain data, with the position of every key and value.
+
+    Positions are 1-based ``(line, column)``; ``keys`` holds where a mapping key is written and
+    ``values`` where a value starts, both by location (the path of keys and list indexes).
+    """
+
+    file: str
+    data: Any
+    keys: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    values: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a scenario file, or a ScenarioError saying why it cannot be read."""
+    name = str(path)
+    file = Path(path)
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(name, message)])
+
+    if not file.exists():
+        raise fail("no such file")
+    if file.is_dir():
+        raise fail("is a directory, not a scenario file")
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise fail(f"file is {size / 1024 / 1024:.1f} MiB; scenario files are limited to 1 MiB")
+        raw = file.read_bytes()
+    except OSError as error:
+        raise fail(f"cannot be read: {error.strerror or error}") from None
+    if b"\x00" in raw:
+        raise fail("is a binary file, not a YAML scenario")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise fail(f"is not UTF-8 text (byte {error.start + 1} cannot be read)") from None
+
+
+class _Composer(yaml.SafeLoader):
+    """PyYAML's safe loader, composing nodes only and refusing aliases."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (*name) are not supported", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _position(mark: yaml.Mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+def _yaml_problem(file: str, error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    if "'\\t'" in problem or "\\t" in problem:
+        problem = "a tab character; indent with spaces"
+    if mark is None:
+        return Problem(file, f"YAML syntax error: {problem}")
+    return Problem(file, f"YAML syntax error: {problem}", line=mark.line + 1, column=mark.column + 1)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    text = node.value
+    if node.style is not None:  # quoted or block scalars are always text
+        return text
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    return text
+
+
+class _Builder:
+    """Turns composed nodes into data, recording positions and collecting problems."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.problems: list[Problem] = []
+
+    def problem(self, mark: yaml.Mark, location: Location, message: str) -> None:
+        line, column = _position(mark)
+        path = format_location(location)
+        self.problems.append(Problem(self.document.file, message, path, line, column))
+
+    def build(self, node: yaml.Node, location: Location) -> Any:
+        self.document.values[location] = _position(node.start_mark)
+        if len(location) > MAX_DEPTH:
+            self.problem(node.start_mark, location, f"nested more than {MAX_DEPTH} levels deep")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*location, i)) for i, item in enumerate(node.value)]
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node.start_mark, location, "a key must be a plain name")
+                continue
+            key = key_node.value
+            here = (*location, key)
+            if key in mapping:
+                line, _ = self.document.keys[here]
+                self.problem(key_node.start_mark, here, f"duplicate key (first given on line {line})")
+                continue
+            self.document.keys[here] = _position(key_node.start_mark)
+            mapping[key] = self.build(value_node, here)
+        return mapping
+
+
+def format_location(location: Location) -> str:
+    """``countries.kazakhstan.routes[0]`` style field paths."""
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def parse_yaml(text: str, file: str) -> Document:
+    """A YAML mapping as a Document (with any duplicate keys in ``problems``).
+
+    Raises ScenarioError when the text is not a YAML mapping at all.
+    """
+    document = Document(file, None)
+    try:
+        node = yaml.compose(text, Loader=_Composer)
+    except yaml.YAMLError as error:
+        raise ScenarioError([_yaml_problem(file, error)]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(file, "nested too deeply to read")]) from None
+    if node is None:
+        raise ScenarioError([Problem(file, "the file is empty; a scenario needs name and countries")])
+    if not isinstance(node, yaml.MappingNode):
+        line, column = _position(node.start_mark)
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        raise ScenarioError(
+            [Problem(file, f"the top level is {kind}; a scenario is a mapping of fields "
+                     "(name:, countries:, ...)", line=line, column=column)]
+        )
+    builder = _Builder(document)
+    document.data = builder.build(node, ())
+    document.problems = builder.problems
+    return document

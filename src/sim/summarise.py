@@ -1,0 +1,160 @@
+"""From simulated outcomes to the numbers a reader needs: probabilities, intervals, ranges."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.compile import CountryModel, Model
+from sim.periods import Period
+from sim.simulate import CountryOutcome, Outcomes
+
+Z_95 = 1.959963984540054  # two-sided 95% standard normal quantile
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """The target's 12-month window ending in the deadline's month of one year."""
+
+    year: int
+    window: Period
+    probability: float  # share of paths meeting the target in this window
+    reached: float  # share of paths that met it in this window or an earlier one
+
+
+@dataclass(frozen=True)
+class CountrySummary:
+    country: str
+    label: str
+    target: float
+    window: Period
+    hits: int
+    probability: float
+    ci_low: float
+    ci_high: float
+    turnover: dict[str, float]  # mean, p5, p50, p95 of the window's trade
+    required_growth: float | None
+    baseline_annual: tuple[float, float, float]  # run-rate × 12 at the baseline's p5, p50, p95
+    observed_in_window: int
+    by_year: tuple[YearSummary, ...]
+    events: dict[str, float]  # share of paths with each event active before the deadline
+    baseline_source: str | None
+    target_source: str | None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    scenario: str
+    file: str
+    paths: int
+    seed: int
+    unit: str
+    results: tuple[CountrySummary, ...]
+
+
+def wilson_interval(hits: int, paths: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion."""
+    p = hits / paths
+    z2n = z * z / paths
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / paths + z2n / (4 * paths))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def window_months(country: CountryModel) -> tuple[np.ndarray, int]:
+    """Years from the baseline midpoint of the window's simulated months, and its observed count."""
+    first = max(country.window_end - 11, country.first_simulated)
+    months = np.arange(first, country.window_end + 1)
+    return (months - country.midpoint) / 12.0, country.observed_in_window
+
+
+def required_growth(country: CountryModel) -> float | None:
+    """The constant annual growth rate that makes the window's trade equal the target.
+
+    From the baseline's median run-rate, with no events, closures, shocks or noise; observed
+    months of the window count at the run-rate. None when no growth rate can do it (the window
+    holds no simulated month, or its observed months alone reach the target).
+    """
+    from scipy.optimize import brentq
+    from scipy.special import logsumexp
+
+    run_rate = country.baseline.median() / country.baseline_months
+    years, observed = window_months(country)
+    needed = country.target / run_rate - observed
+    if len(years) == 0 or needed <= 0:
+        return None
+    log_needed = math.log(needed)
+
+    def gap(g: float) -> float:
+        return float(logsumexp(g * years)) - log_needed
+
+    low, high = -1.0, 1.0
+    while gap(low) > 0:
+        low *= 2
+    while gap(high) < 0:
+        high *= 2
+    g = brentq(gap, low, high, xtol=1e-14, rtol=1e-14, maxiter=500)
+    return math.expm1(g)
+
+
+def summarise_country(
+    model: Model, country: CountryModel, outcome: CountryOutcome, paths: int
+) -> CountrySummary:
+    totals = outcome.window_total
+    hits = int(np.count_nonzero(totals >= country.target))
+    low, high = wilson_interval(hits, paths)
+    p5, p50, p95 = np.quantile(totals, [0.05, 0.5, 0.95])
+    baseline = country.baseline.quantile(np.array([0.05, 0.5, 0.95]))
+    annual = baseline * 12.0 / country.baseline_months
+    by_year = tuple(
+        YearSummary(
+            year=(model.grid_start + end) // 12,
+            window=Period(model.grid_start + end - 11, model.grid_start + end),
+            probability=int(met) / paths,
+            reached=int(reached) / paths,
+        )
+        for end, met, reached in zip(
+            country.year_ends, outcome.met_in_year, outcome.reached_by_year, strict=True
+        )
+    )
+    return CountrySummary(
+        country=country.id,
+        label=country.label,
+        target=country.target,
+        window=country.window,
+        hits=hits,
+        probability=hits / paths,
+        ci_low=low,
+        ci_high=high,
+        turnover={
+            "mean": float(np.mean(totals)),
+            "p5": float(p5),
+            "p50": float(p50),
+            "p95": float(p95),
+        },
+        required_growth=required_growth(country),
+        baseline_annual=(float(annual[0]), float(annual[1]), float(annual[2])),
+        observed_in_window=country.observed_in_window,
+        by_year=by_year,
+        events={name: count / paths for name, count in outcome.event_paths.items()},
+        baseline_source=country.baseline_source,
+        target_source=country.target_source,
+    )
+
+
+def summarise(outcomes: Outcomes, file: str) -> RunSummary:
+    """The summary of one run of one scenario file."""
+    model = outcomes.model
+    return RunSummary(
+        scenario=model.name,
+        file=file,
+        paths=outcomes.paths,
+        seed=outcomes.seed,
+        unit=model.unit,
+        results=tuple(
+            summarise_country(model, country, outcome, outcomes.paths)
+            for country, outcome in zip(model.countries, outcomes.countries, strict=True)
+        ),
+    )
