@@ -77,12 +77,18 @@ def cli() -> None:
 @click.option("--paths", type=click.IntRange(min=1), help="Number of paths [file's, or 100000].")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0].")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "markdown", "csv", "json"]), default="table",
-    show_default=True, help="Output format.",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
 @click.option(
-    "--block-size", type=click.IntRange(min=1), default=None,
+    "--block-size",
+    type=click.IntRange(min=1),
+    default=None,
     help="Paths per block of work (memory and scheduling only; results do not depend on it).",
 )
 def run(
@@ -106,8 +112,10 @@ def run(
         runs = []
         for file, scenario in load_scenarios(scenarios):
             n = paths or scenario.paths or DEFAULT_PATHS
-            s = seed if seed is not None else (
-                scenario.seed if scenario.seed is not None else DEFAULT_SEED
+            s = (
+                seed
+                if seed is not None
+                else (scenario.seed if scenario.seed is not None else DEFAULT_SEED)
             )
             outcomes = simulate(compile_scenario(scenario), n, s, block_size or DEFAULT_BLOCK)
             runs.append(summarise(outcomes, str(file)))

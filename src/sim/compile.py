@@ -88,6 +88,7 @@ class EventModel:
 class Model:
     name: str
     unit: str
+    fiscal_year_start: int
     grid_start: int  # absolute month of grid index 0
     months: int  # number of grid months, to the end of the horizon
     countries: tuple[CountryModel, ...]
@@ -172,6 +173,7 @@ def compile_scenario(scenario: Scenario) -> Model:
     return Model(
         name=scenario.name,
         unit=scenario.unit,
+        fiscal_year_start=scenario.fiscal_year_start,
         grid_start=grid_start,
         months=months,
         countries=tuple(countries),

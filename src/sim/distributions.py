@@ -265,9 +265,7 @@ def _family(mapping: Mapping, domain: Domain) -> Distribution:
         raise DistributionError(f"unknown distribution {family!r}{hint}; use one of {names}")
     expected = FAMILY_PARAMETERS[family]
     if not isinstance(params, Mapping):
-        raise DistributionError(
-            f"{family} needs a mapping of {', '.join(expected)}", (family,)
-        )
+        raise DistributionError(f"{family} needs a mapping of {', '.join(expected)}", (family,))
     for key in params:
         if key not in expected:
             hint = _did_you_mean(str(key), expected)
@@ -325,7 +323,11 @@ def _choice(params: Mapping, domain: Domain, text: str) -> Distribution:
             raise DistributionError(
                 "weights must be 0 or more and not all 0", ("choice", "weights")
             )
-    return Distribution("choice", (*numbers, *weight_numbers), domain, text)
+    # Sorted by value, so that the quantile function is monotone.
+    pairs = sorted(zip(numbers, weight_numbers, strict=True))
+    return Distribution(
+        "choice", tuple(v for v, _ in pairs) + tuple(w for _, w in pairs), domain, text
+    )
 
 
 def parse_uncertain(value: object, domain: Domain) -> Distribution:

@@ -125,7 +125,9 @@ def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents
         if event.level is not None:
             factor = np.ones((months, paths))
             ramp = ramp_share(event, onsets.time[covered.onset], covered.month)
-            np.multiply.at(factor, where, 1.0 + onsets.level[covered.onset] * ramp * covered.fraction)
+            np.multiply.at(
+                factor, where, 1.0 + onsets.level[covered.onset] * ramp * covered.fraction
+            )
             level[index] = factor
         if event.growth is not None:
             increment = np.zeros((months, paths))

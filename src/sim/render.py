@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.periods import Period
 from sim.summarise import CountrySummary, RunSummary
 
 FORMATS = ("table", "markdown", "csv", "json")
@@ -43,7 +45,7 @@ def baseline(result: CountrySummary) -> str:
 
 
 def interval(result: CountrySummary) -> str:
-    return f"{percent(result.ci_low)}–{percent(result.ci_high)}"
+    return f"{percent(result.ci_low)[:-1]}–{percent(result.ci_high)}"
 
 
 def turnover_range(result: CountrySummary) -> str:
@@ -55,32 +57,50 @@ def _units(runs: list[RunSummary]) -> str | None:
     return units.pop() if len(units) == 1 else None
 
 
-def _rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
-    """The summary table's header and rows, one row per scenario and country."""
+def window_label(window: Period, fiscal_year_start: int) -> str:
+    """``2027`` for a calendar year, ``FY2027-28`` for a fiscal year, else the month range."""
+    if window.months == 12 and window.first % 12 == 0:
+        return str(window.first // 12)
+    if window.months == 12 and window.first % 12 == fiscal_year_start - 1:
+        year = window.first // 12
+        return f"FY{year}-{(year + 1) % 100:02d}"
+    return str(window)
+
+
+def scenario_label(run: RunSummary) -> str:
+    """The short name of a run in tables: its file's stem."""
+    return Path(run.file).stem
+
+
+def _rows(runs: list[RunSummary], separator: str) -> tuple[list[str], list[list[str]]]:
+    """The summary table's header and rows, one row per scenario and country.
+
+    ``separator`` joins the two lines of a header (a newline in a terminal table).
+    """
     unit = _units(runs)
-    suffix = f", {unit}" if unit else ""
+    in_unit = f"{separator}({unit})" if unit else ""
     header = [
         "Scenario",
         "Country",
-        f"Baseline{suffix}/yr",
-        f"Target{suffix}",
-        "Window",
-        "Required growth",
+        f"Baseline/yr{in_unit}",
+        f"Target{in_unit}",
+        "By",
+        f"Required{separator}growth",
         "P(target)",
-        "95% interval",
-        f"Window turnover p5–p95{suffix}",
+        f"95%{separator}interval",
+        f"Turnover p5–p95{in_unit}",
     ]
     if unit is None:
         header.insert(2, "Unit")
-    rows = []
+    rows: list[list[str]] = []
     for run in runs:
         for result in run.results:
             row = [
-                run.scenario,
+                scenario_label(run),
                 result.label,
                 baseline(result),
                 money(result.target),
-                str(result.window),
+                window_label(result.window, run.fiscal_year_start),
                 growth(result.required_growth),
                 percent(result.probability),
                 interval(result),
@@ -89,12 +109,14 @@ def _rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
             if unit is None:
                 row.insert(2, run.unit)
             rows.append(row)
+    if len(runs) == 1:  # the notes name the one scenario
+        header, rows = header[1:], [row[1:] for row in rows]
     return header, rows
 
 
 def _event_rows(runs: list[RunSummary]) -> list[list[str]]:
     return [
-        [run.scenario, name, result.label, percent(share)]
+        [scenario_label(run), name, result.label, percent(share)]
         for run in runs
         for result in run.results
         for name, share in result.events.items()
@@ -103,7 +125,7 @@ def _event_rows(runs: list[RunSummary]) -> list[list[str]]:
 
 def notes(runs: list[RunSummary]) -> list[str]:
     """Plain-language notes that belong under any table of these runs."""
-    lines = []
+    lines = [f"{scenario_label(run)}: {run.scenario} ({run.file})" for run in runs]
     for run in runs:
         for result in run.results:
             if result.observed_in_window:
@@ -128,44 +150,47 @@ def render_table(runs: list[RunSummary], rich_output: bool) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    header, rows = _rows(runs)
+    header, rows = _rows(runs, "\n")
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=max(100, sum(len(h) for h in header) + 40),
+        width=None if rich_output else 10_000,
         force_terminal=rich_output,
         no_color=not rich_output,
         highlight=False,
         emoji=False,
     )
-    numeric = {2, 3, 5, 6, 7, 8} if len(header) == 9 else {3, 4, 6, 7, 8, 9}
     table = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
     for i, name in enumerate(header):
-        table.add_column(name, justify="right" if i in numeric else "left", no_wrap=True)
+        cells = [row[i] for row in rows]
+        numeric = any(c[:1].isdigit() or c[:1] in "+-" for c in cells)
+        table.add_column(
+            name,
+            justify="right" if numeric else "left",
+            min_width=max(len(c) for c in cells),
+        )
     for row in rows:
         table.add_row(*row)
     console.print(table)
 
     event_rows = _event_rows(runs)
     if event_rows:
-        events = Table(
-            title="Events: share of paths with the event active before the deadline",
-            title_justify="left",
-            box=box.SIMPLE_HEAD if rich_output else None,
-            pad_edge=False,
-        )
+        console.print()
+        console.print("Events: share of paths with the event active before the deadline")
+        events = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
         for name in ("Scenario", "Event", "Country", "Paths"):
             events.add_column(name, justify="right" if name == "Paths" else "left")
         for row in event_rows:
             events.add_row(*row)
         console.print(events)
+    console.print()
     for line in notes(runs):
         console.print(line, soft_wrap=True)
     return buffer.getvalue()
 
 
 def render_markdown(runs: list[RunSummary]) -> str:
-    header, rows = _rows(runs)
+    header, rows = _rows(runs, " ")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     event_rows = _event_rows(runs)
@@ -178,7 +203,7 @@ def render_markdown(runs: list[RunSummary]) -> str:
             "|---|---|---|---|",
         ]
         lines += ["| " + " | ".join(row) + " |" for row in event_rows]
-    lines += [""] + notes(runs)
+    lines += ["", *notes(runs)]
     return "\n".join(lines) + "\n"
 
 

@@ -47,9 +47,7 @@ def problem(message: str, *subpath: str | int) -> PydanticCustomError:
 
 def problems(found: list[Finding]) -> PydanticCustomError:
     """Several validation errors of one object, each (message, path below the object)."""
-    return PydanticCustomError(
-        "scenario", "{message}", {"message": found[0][0], "findings": found}
-    )
+    return PydanticCustomError("scenario", "{message}", {"message": found[0][0], "findings": found})
 
 
 # --- field types ---------------------------------------------------------------------------
@@ -95,7 +93,9 @@ def _fixed_number(domain: Domain) -> Any:
             raise problem(error.message) from None
         return number
 
-    return Annotated[float, PlainValidator(validate), WithJsonSchema({"type": ["number", "string"]})]
+    return Annotated[
+        float, PlainValidator(validate), WithJsonSchema({"type": ["number", "string"]})
+    ]
 
 
 PositiveNumber = _fixed_number(Domain.POSITIVE)
@@ -198,11 +198,13 @@ class Country(_Strict):
     def _rules(self) -> Country:
         found: list[Finding] = []
         if self.target.by.last < self.baseline.period.last:
-            found.append((
-                f"the deadline ends ({self.target.by}) before the baseline period ends "
-                f"({self.baseline.period})",
-                ("target", "by"),
-            ))
+            found.append(
+                (
+                    f"the deadline ends ({self.target.by}) before the baseline period ends "
+                    f"({self.baseline.period})",
+                    ("target", "by"),
+                )
+            )
         if self.routes is not None:
             total = sum(self.routes.values())
             if abs(total - 1.0) > SHARE_TOLERANCE:
@@ -258,16 +260,16 @@ class Event(_Strict):
         if self.rate is None and self.start is None:
             found.append(("an event needs either rate (recurring) or start (one-off)", ()))
         if self.probability is not None and self.rate is not None:
-            found.append((
-                "probability is for one-off events; a recurring event's frequency is its rate",
-                ("probability",),
-            ))
+            found.append(
+                (
+                    "probability is for one-off events; a recurring event's frequency is its rate",
+                    ("probability",),
+                )
+            )
         if self.severity is None and self.level is None and self.growth is None:
             found.append(("an event needs an effect: severity, level or growth", ()))
         if self.severity is not None and not self.routes:
-            found.append(
-                ("severity acts on routes, but this event names no routes", ("severity",))
-            )
+            found.append(("severity acts on routes, but this event names no routes", ("severity",)))
         if found:
             raise problems(found)
         return self

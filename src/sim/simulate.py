@@ -59,7 +59,22 @@ def simulate(model: Model, paths: int, seed: int, block_size: int = DEFAULT_BLOC
 
 def simulate_block(model: Model, seed: int, chunks: range, paths: int) -> list[CountryOutcome]:
     """The outcomes of the paths in ``chunks`` (only the first ``paths`` paths of the run count)."""
-    return merge([simulate_chunk(model, seed, chunk, paths) for chunk in chunks])
+    workspace = Workspace()
+    return merge([simulate_chunk(model, seed, chunk, paths, workspace) for chunk in chunks])
+
+
+class Workspace:
+    """Scratch arrays reused from chunk to chunk: allocating them anew costs page faults."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def array(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """An uninitialised float array of ``shape``, the same memory on every call."""
+        array = self._arrays.get(name)
+        if array is None or array.shape != shape:
+            array = self._arrays[name] = np.empty(shape)
+        return array
 
 
 def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
@@ -78,13 +93,16 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
     return merged
 
 
-def simulate_chunk(model: Model, seed: int, chunk: int, paths: int) -> list[CountryOutcome]:
+def simulate_chunk(
+    model: Model, seed: int, chunk: int, paths: int, workspace: Workspace | None = None
+) -> list[CountryOutcome]:
     """One chunk's outcomes, keeping only paths numbered below ``paths``."""
+    workspace = workspace or Workspace()
     valid = min(CHUNK, paths - chunk * CHUNK)
     events = chunk_events(model, seed, chunk, CHUNK) if model.events or model.routes else None
     outcomes = []
-    for index, country in enumerate(model.countries):
-        trade, run_rate = _monthly_trade(model, index, events, seed, chunk)
+    for index in range(len(model.countries)):
+        trade, run_rate = _monthly_trade(model, index, events, seed, chunk, workspace)
         outcomes.append(_outcome(model, index, trade, run_rate, events, valid))
     return outcomes
 
@@ -94,8 +112,8 @@ def _draw(country: CountryModel, name: str, seed: int, chunk: int) -> np.ndarray
     return distribution.quantile(uniforms(generator(seed, chunk, f"{country.id}:{name}"), CHUNK))
 
 
-def _normals(country: CountryModel, name: str, seed: int, chunk: int, shape: tuple) -> np.ndarray:
-    return generator(seed, chunk, f"{country.id}:{name}").standard_normal(shape)
+def _normals(country: CountryModel, name: str, seed: int, chunk: int, out: np.ndarray) -> None:
+    generator(seed, chunk, f"{country.id}:{name}").standard_normal(out=out)
 
 
 def _cumulate(rows: np.ndarray) -> None:
@@ -105,7 +123,12 @@ def _cumulate(rows: np.ndarray) -> None:
 
 
 def _monthly_trade(
-    model: Model, index: int, events: ChunkEvents | None, seed: int, chunk: int
+    model: Model,
+    index: int,
+    events: ChunkEvents | None,
+    seed: int,
+    chunk: int,
+    workspace: Workspace,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulated trade of each of the country's simulated months (SPEC 1–7), and the run-rate."""
     country = model.countries[index]
@@ -116,16 +139,18 @@ def _monthly_trade(
     run_rate = _draw(country, "baseline", seed, chunk) / country.baseline_months
     growth = np.log1p(_draw(country, "rate", seed, chunk))
     years_from_mid = (np.arange(start, model.months) - country.midpoint) / 12.0
-    log_level = np.multiply.outer(years_from_mid, growth)
+    log_level = np.multiply.outer(years_from_mid, growth, out=workspace.array("level", shape))
     log_level += np.log(run_rate)
 
     if not _is_zero(country.volatility):
-        walk = _normals(country, "shocks", seed, chunk, shape)
+        walk = workspace.array("normals", shape)
+        _normals(country, "shocks", seed, chunk, walk)
         walk *= _draw(country, "volatility", seed, chunk) / math.sqrt(12.0)
         _cumulate(walk)
         log_level += walk
     if not _is_zero(country.noise):
-        noise = _normals(country, "noise-path", seed, chunk, shape)
+        noise = workspace.array("normals", shape)
+        _normals(country, "noise-path", seed, chunk, noise)
         noise *= _draw(country, "noise", seed, chunk)
         log_level += noise
 

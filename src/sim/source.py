@@ -95,7 +95,9 @@ def _yaml_problem(file: str, error: yaml.YAMLError) -> Problem:
         problem = "a tab character; indent with spaces"
     if mark is None:
         return Problem(file, f"YAML syntax error: {problem}")
-    return Problem(file, f"YAML syntax error: {problem}", line=mark.line + 1, column=mark.column + 1)
+    return Problem(
+        file, f"YAML syntax error: {problem}", line=mark.line + 1, column=mark.column + 1
+    )
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -145,7 +147,9 @@ class _Builder:
             here = (*location, key)
             if key in mapping:
                 line, _ = self.document.keys[here]
-                self.problem(key_node.start_mark, here, f"duplicate key (first given on line {line})")
+                self.problem(
+                    key_node.start_mark, here, f"duplicate key (first given on line {line})"
+                )
                 continue
             self.document.keys[here] = _position(key_node.start_mark)
             mapping[key] = self.build(value_node, here)
@@ -173,13 +177,22 @@ def parse_yaml(text: str, file: str) -> Document:
     except RecursionError:
         raise ScenarioError([Problem(file, "nested too deeply to read")]) from None
     if node is None:
-        raise ScenarioError([Problem(file, "the file is empty; a scenario needs name and countries")])
+        raise ScenarioError(
+            [Problem(file, "the file is empty; a scenario needs name and countries")]
+        )
     if not isinstance(node, yaml.MappingNode):
         line, column = _position(node.start_mark)
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
         raise ScenarioError(
-            [Problem(file, f"the top level is {kind}; a scenario is a mapping of fields "
-                     "(name:, countries:, ...)", line=line, column=column)]
+            [
+                Problem(
+                    file,
+                    f"the top level is {kind}; a scenario is a mapping of fields "
+                    "(name:, countries:, ...)",
+                    line=line,
+                    column=column,
+                )
+            ]
         )
     builder = _Builder(document)
     document.data = builder.build(node, ())

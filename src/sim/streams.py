@@ -20,7 +20,7 @@ _SMALLEST_UNIFORM = 2.0**-54
 
 
 def chunk_sequence(seed: int, chunk: int) -> np.random.SeedSequence:
-    """The seed sequence of one chunk: the same as ``SeedSequence(seed).spawn(chunk + 1)[chunk]``."""
+    """The seed sequence of one chunk: ``SeedSequence(seed).spawn(chunk + 1)[chunk]``."""
     return np.random.SeedSequence(seed, spawn_key=(chunk,))
 
 

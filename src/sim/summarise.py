@@ -51,6 +51,7 @@ class RunSummary:
     paths: int
     seed: int
     unit: str
+    fiscal_year_start: int
     results: tuple[CountrySummary, ...]
 
 
@@ -153,6 +154,7 @@ def summarise(outcomes: Outcomes, file: str) -> RunSummary:
         paths=outcomes.paths,
         seed=outcomes.seed,
         unit=model.unit,
+        fiscal_year_start=model.fiscal_year_start,
         results=tuple(
             summarise_country(model, country, outcome, outcomes.paths)
             for country, outcome in zip(model.countries, outcomes.countries, strict=True)

@@ -1,0 +1,94 @@
+"""Core speed: `sim run` end to end versus numpy drawing the normals the model needs.
+
+Run by hand:  python benchmarks/bench_core.py [--paths 1000000] [--months 48] [--repeat 3]
+
+Prints the best time of each over ``--repeat`` runs, interleaved so that both see the same
+machine load, and their ratio. Goal (issue 2): ratio <= 2.5 for 10^6 paths x 48 months with
+volatility and noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SCENARIO = """\
+name: benchmark - one country, volatility and noise
+countries:
+  a:
+    baseline: {{value: 100, period: 2025-12}}
+    target: {{value: 2000, by: {deadline}}}
+    growth: {{rate: "10% to 60%", volatility: 25%, noise: 10%}}
+"""
+
+
+def scenario_file(months: int) -> Path:
+    """A scenario whose simulated months run Jan 2026 to the deadline (``months`` months)."""
+    last = 2026 * 12 + months - 1
+    deadline = f"{last // 12}-{last % 12 + 1:02d}"
+    handle, name = tempfile.mkstemp(suffix=".yaml")
+    with os.fdopen(handle, "w") as stream:
+        stream.write(SCENARIO.format(deadline=deadline))
+    return Path(name)
+
+
+def rng_floor(paths: int, months: int, chunk: int = 8192) -> float:
+    """Seconds numpy needs to draw 2 standard normals per path-month, in chunks."""
+    rng = np.random.default_rng(0)
+    buffer = np.empty((months, chunk))
+    start = time.perf_counter()
+    for _ in range(-(-paths // chunk)):
+        rng.standard_normal(out=buffer)
+        rng.standard_normal(out=buffer)
+    return time.perf_counter() - start
+
+
+def sim_run(file: Path, paths: int) -> float:
+    """Seconds for `sim run FILE --paths N --format json` as a subprocess (end to end)."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(file), "--paths", str(paths), "--format", "json"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def help_time() -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sim", "--help"], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paths", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    file = scenario_file(args.months)
+    floors, runs, helps = [], [], []
+    for _ in range(args.repeat):
+        floors.append(rng_floor(args.paths, args.months))
+        runs.append(sim_run(file, args.paths))
+        helps.append(help_time())
+    file.unlink()
+    floor, run = min(floors), min(runs)
+    print(f"paths x months        {args.paths:,} x {args.months}")
+    print(f"numpy floor (2 normals per path-month)  {floor:7.3f} s")
+    print(f"sim run, end to end                     {run:7.3f} s")
+    print(f"ratio sim / floor                       {run / floor:7.2f}   (goal <= 2.5)")
+    print(f"path-months per second                  {args.paths * args.months / run:,.0f}")
+    print(f"sim --help                              {min(helps):7.3f} s   (goal < 0.3)")
+
+
+if __name__ == "__main__":
+    main()
