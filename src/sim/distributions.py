@@ -32,10 +32,13 @@ class Domain(Enum):
 class DistributionError(ValueError):
     """An uncertain number the user wrote wrongly; ``subpath`` points inside a mapping form."""
 
-    def __init__(self, message: str, subpath: tuple[str | int, ...] = ()) -> None:
+    def __init__(
+        self, message: str, subpath: tuple[str | int, ...] = (), at_key: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.subpath = subpath
+        self.at_key = at_key  # the problem is the key at ``subpath``, not its value
 
 
 FAMILY_PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -272,6 +275,7 @@ def _family(mapping: Mapping, domain: Domain) -> Distribution:
             raise DistributionError(
                 f"unknown parameter {key!r} for {family}{hint}; it takes {', '.join(expected)}",
                 (family, key),
+                at_key=True,
             )
     for key in expected:
         if key not in params and key not in _OPTIONAL_PARAMETERS:

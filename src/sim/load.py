@@ -79,9 +79,17 @@ def _problems(document: Document, error: Any) -> list[Problem]:
         location = location[: location.index("[key]")]
         about_key = True
     if kind == "scenario":
+        context = error["ctx"]
+        about_key = about_key or context["at_key"]
+        whole_object = context.get("object", False)
         return [
-            _locate(document, message, location + tuple(subpath), about_key)
-            for message, subpath in error["ctx"]["findings"]
+            _locate(
+                document,
+                message,
+                location + tuple(subpath),
+                about_key or (whole_object and not subpath),
+            )
+            for message, subpath in context["findings"]
         ]
     if kind == "extra_forbidden":
         message = f"unknown field {location[-1]!r}{_suggestion(location)}"

@@ -30,7 +30,7 @@ from sim.distributions import (
     parse_uncertain,
     read_number,
 )
-from sim.periods import Period, PeriodError, parse_period
+from sim.periods import Period, PeriodError, month_name, parse_period
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 SHARE_TOLERANCE = 1e-6
@@ -40,14 +40,18 @@ MAX_SIMULATED_YEARS = 100
 Finding = tuple[str, tuple[str | int, ...]]
 
 
-def problem(message: str, *subpath: str | int) -> PydanticCustomError:
-    """A validation error in the user's words, optionally pointing below the failing field."""
-    return problems([(message, subpath)])
+def problem(message: str, *subpath: str | int, at_key: bool = False) -> PydanticCustomError:
+    """A field's validation error in the user's words, optionally pointing below the field
+    (at the key there, with ``at_key``, rather than at its value)."""
+    context = {"message": message, "findings": [(message, subpath)], "at_key": at_key}
+    return PydanticCustomError("scenario", "{message}", context)
 
 
 def problems(found: list[Finding]) -> PydanticCustomError:
-    """Several validation errors of one object, each (message, path below the object)."""
-    return PydanticCustomError("scenario", "{message}", {"message": found[0][0], "findings": found})
+    """An object's rule violations, each (message, path below the object); one with an empty
+    path is about the whole object and points at its name."""
+    context = {"message": found[0][0], "findings": found, "at_key": False, "object": True}
+    return PydanticCustomError("scenario", "{message}", context)
 
 
 # --- field types ---------------------------------------------------------------------------
@@ -71,7 +75,7 @@ def _uncertain(domain: Domain) -> Any:
         try:
             return parse_uncertain(value, domain)
         except DistributionError as error:
-            raise problem(error.message, *error.subpath) from None
+            raise problem(error.message, *error.subpath, at_key=error.at_key) from None
 
     return Annotated[Distribution, PlainValidator(validate), WithJsonSchema(_UNCERTAIN_SCHEMA)]
 
@@ -124,7 +128,7 @@ PeriodField = Annotated[
 ]
 
 
-def _reference(kind: str) -> Any:
+def _reference(kind: str, singular: str) -> Any:
     """A name that must be one of the file's ``routes`` or ``countries``."""
 
     def validate(value: object, info: ValidationInfo) -> str:
@@ -135,14 +139,14 @@ def _reference(kind: str) -> Any:
             close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             listing = ", ".join(known) if known else "none are defined"
-            raise problem(f"unknown {kind[:-1]} {value!r}{hint}; the file's {kind}: {listing}")
+            raise problem(f"unknown {singular} {value!r}{hint}; the file's {kind}: {listing}")
         return value
 
     return Annotated[str, PlainValidator(validate), WithJsonSchema({"type": "string"})]
 
 
-RouteName = _reference("routes")
-CountryName = _reference("countries")
+RouteName = _reference("routes", "route")
+CountryName = _reference("countries", "country")
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
@@ -200,8 +204,8 @@ class Country(_Strict):
         if self.target.by.last < self.baseline.period.last:
             found.append(
                 (
-                    f"the deadline ends ({self.target.by}) before the baseline period ends "
-                    f"({self.baseline.period})",
+                    f"the deadline ends in {month_name(self.target.by.last)}, before the "
+                    f"baseline period ends ({month_name(self.baseline.period.last)})",
                     ("target", "by"),
                 )
             )
@@ -299,8 +303,8 @@ class Scenario(_Strict):
         if self.horizon is not None and self.horizon.last < last_deadline:
             late = max(self.countries, key=lambda c: self.countries[c].target.by.last)
             raise problem(
-                f"the horizon ends ({self.horizon}) before the deadline of {late} "
-                f"({self.countries[late].target.by})",
+                f"the horizon ends in {month_name(self.horizon.last)}, before the deadline of "
+                f"{late} ({month_name(self.countries[late].target.by.last)})",
                 "horizon",
             )
         first = min(c.baseline.period.last for c in self.countries.values()) + 1

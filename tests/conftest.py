@@ -1,0 +1,36 @@
+"""Shared helpers: writing scenario files and running them through the engine."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sim.compile import Model, compile_scenario
+from sim.load import load_scenario
+from sim.simulate import Outcomes, simulate
+
+
+def write(folder: Path, text: str, name: str = "scenario.yaml") -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def model_of(folder: Path, text: str) -> Model:
+    return compile_scenario(load_scenario(write(folder, text)))
+
+
+def run(folder: Path, text: str, paths: int = 20_000, seed: int = 1) -> Outcomes:
+    return simulate(model_of(folder, text), paths, seed)
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path):
+    """``scenario_file(text)`` writes a dedented scenario into tmp_path and returns its path."""
+
+    def make(text: str, name: str = "scenario.yaml") -> Path:
+        return write(tmp_path, text, name)
+
+    return make

@@ -1,0 +1,411 @@
+"""The vectorised engine against the per-path oracle (tests/oracle.py), within Monte Carlo error.
+
+Each comparison: a pilot engine run sets every country's target at its median window total, so
+probabilities sit near 0.5; then the engine (many paths) and the oracle (few paths, different
+random numbers) are compared on
+- P(window total >= t) at the target and at the pilot's 10th and 90th percentiles,
+- P(every country meets its target) when there are several countries (events are shared),
+- the mean window total,
+each within Z standard errors of the difference of two independent estimates.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.compile import compile_scenario
+from sim.load import load_scenario
+from sim.simulate import simulate
+
+from oracle import oracle_window_totals
+
+Z = 4.5
+PILOT_PATHS = 4_000
+ENGINE_PATHS = 40_000
+ORACLE_PATHS = 3_000
+
+
+def _engine(scenario, paths: int, seed: int) -> dict[str, np.ndarray]:
+    outcomes = simulate(compile_scenario(scenario), paths, seed)
+    return {
+        cid: np.asarray(outcomes.countries[i].window_total, dtype=float)
+        for i, cid in enumerate(scenario.countries)
+    }
+
+
+def _write(data: dict, path: Path):
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return load_scenario(path)
+
+
+def _check_proportion(name: str, a: np.ndarray, b: np.ndarray, failures: list[str]) -> None:
+    """a, b: booleans from the oracle and the engine."""
+    pa, pb = a.mean(), b.mean()
+    pooled = (a.sum() + b.sum()) / (len(a) + len(b))
+    se = math.sqrt(pooled * (1 - pooled) * (1 / len(a) + 1 / len(b)))
+    if abs(pa - pb) > Z * se:
+        failures.append(f"{name}: oracle {pa:.4f} engine {pb:.4f} (se of difference {se:.4f})")
+
+
+def _check_mean(name: str, a: np.ndarray, b: np.ndarray, failures: list[str]) -> None:
+    se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    tolerance = Z * se + 1e-9 * max(abs(a.mean()), abs(b.mean()))
+    if abs(a.mean() - b.mean()) > tolerance:
+        failures.append(
+            f"{name}: mean oracle {a.mean():.6g} engine {b.mean():.6g} (se of difference {se:.3g})"
+        )
+
+
+def compare(data: dict, directory: Path, seed: int = 0, oracle_paths: int = ORACLE_PATHS) -> None:
+    """Set targets at the pilot median, then compare engine and oracle; fail with every gap."""
+    scenario = _write(data, directory / "pilot.yaml")
+    pilot = _engine(scenario, PILOT_PATHS, seed + 1)
+    thresholds = {}
+    for cid, totals in pilot.items():
+        p10, p50, p90 = np.quantile(totals, [0.1, 0.5, 0.9])
+        thresholds[cid] = (p10, p50, p90)
+        data["countries"][cid]["target"]["value"] = float(p50)
+    scenario = _write(data, directory / "scenario.yaml")
+
+    engine = _engine(scenario, ENGINE_PATHS, seed + 2)
+    oracle = oracle_window_totals(scenario, oracle_paths, seed + 3)
+    failures: list[str] = []
+    for cid, country in scenario.countries.items():
+        a, b = oracle[cid], engine[cid]
+        assert a.shape == (oracle_paths,) and b.shape == (ENGINE_PATHS,)
+        assert np.all(np.isfinite(b)), f"{cid}: engine window totals not finite"
+        target = country.target.value
+        _check_proportion(f"{cid} P(total >= target)", a >= target, b >= target, failures)
+        for label, t in zip(("p10", "p90"), thresholds[cid][::2], strict=True):
+            _check_proportion(f"{cid} P(total >= pilot {label})", a >= t, b >= t, failures)
+        _check_mean(cid, a, b, failures)
+    if len(scenario.countries) > 1:
+        met_a = np.all([oracle[c] >= k.target.value for c, k in scenario.countries.items()], 0)
+        met_b = np.all([engine[c] >= k.target.value for c, k in scenario.countries.items()], 0)
+        _check_proportion("P(all countries meet targets)", met_a, met_b, failures)
+    assert not failures, "engine and oracle disagree:\n" + "\n".join(failures) + "\n" + (
+        yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    )
+
+
+# --- hand-written scenarios, one semantic rule each ------------------------------------------
+
+
+def country(
+    baseline="80 to 120",
+    period="2025-01/2025-06",
+    by=2027,
+    rate="10% to 50%",
+    volatility=0,
+    noise=0,
+    routes=None,
+) -> dict:
+    c = {
+        "baseline": {"value": baseline, "period": period},
+        "target": {"value": 1, "by": by},
+        "growth": {"rate": rate, "volatility": volatility, "noise": noise},
+    }
+    if routes is not None:
+        c["routes"] = routes
+    return c
+
+
+def scenario(countries: dict, routes: dict | None = None, events: dict | None = None, **top):
+    data = {"name": "oracle check", **top, "countries": countries}
+    if routes:
+        data["routes"] = routes
+    if events:
+        data["events"] = events
+    return data
+
+
+HAND_WRITTEN = {
+    "trend only": scenario({"a": country()}),
+    "volatility": scenario({"a": country(baseline=100, rate="20%", volatility="40%")}),
+    "volatility, window right after baseline": scenario(
+        {"a": country(baseline=100, rate="0%", volatility="60%", period="2025-12", by=2026)}
+    ),
+    "noise": scenario({"a": country(baseline=100, rate="20%", noise="30%")}),
+    "uncertain volatility and noise": scenario(
+        {"a": country(volatility="10% to 40%", noise={"uniform": {"low": 0, "high": 0.3}})}
+    ),
+    "seasonal closure, no other route": scenario(
+        {"a": country(routes={"pass": 1})},
+        routes={"pass": {"closed_months": [12, 1, 2, 3], "reroute": 1}},
+    ),
+    "seasonal closure with rerouting": scenario(
+        {"a": country(noise="10%", routes={"pass": 0.6, "sea": 0.4})},
+        routes={
+            "pass": {"closed_months": [12, 1, 2, 3], "reroute": "50%"},
+            "sea": {"closed_months": [3, 4], "reroute": 0.2},
+        },
+    ),
+    "recurring closure with rerouting": scenario(
+        {"a": country(routes={"transit": 0.4, "kkh": 0.6})},
+        routes={
+            "transit": {"reroute": "30%"},
+            "kkh": {"closed_months": [12, 1, 2, 3], "reroute": "50%"},
+        },
+        events={
+            "closure": {
+                "routes": ["transit"],
+                "rate": 2.5,
+                "duration": "0.2 to 4",
+                "severity": "60% to 100%",
+            },
+            "kkh_storms": {
+                "routes": ["kkh"],
+                "rate": "0.5 to 3",
+                "duration": 1.5,
+                "severity": 1,
+            },
+        },
+    ),
+    "permanent recurring closure": scenario(
+        {"a": country(routes={"r1": 0.5, "r2": 0.5})},
+        routes={"r1": {"reroute": 1}, "r2": {"reroute": 0.5}},
+        events={"shut": {"routes": ["r1"], "rate": 0.5, "severity": "20% to 80%"}},
+    ),
+    "one-off level event with ramp": scenario(
+        {"a": country(by=2030, noise="5%")},
+        horizon=2031,
+        events={
+            "railway": {
+                "start": "2026-01/2028-12",
+                "probability": "20% to 80%",
+                "level": "+30% to +100%",
+                "ramp": 12,
+            }
+        },
+    ),
+    "one-off level event with duration, no ramp": scenario(
+        {"a": country(baseline=100, rate="10%", by=2027)},
+        events={
+            "deal": {"start": "2026-06", "probability": 0.5, "duration": "2 to 9", "level": -0.4}
+        },
+    ),
+    "recurring level event with ramp and duration": scenario(
+        {"a": country(by=2028)},
+        events={"fair": {"rate": 1.5, "duration": "1 to 6", "level": "10% to 60%", "ramp": 2.5}},
+    ),
+    "one-off growth event": scenario(
+        {"a": country(baseline=100, rate="5%", by=2029, noise="5%")},
+        events={"fta": {"start": "2026-01/2026-12", "probability": 0.7, "growth": "20% to 80%"}},
+    ),
+    "recurring growth event with duration": scenario(
+        {"a": country(by=2029)},
+        events={"boom": {"rate": "0.5 to 2", "duration": "3 to 12", "growth": "-20% to 60%"}},
+    ),
+    "observed months in the window": scenario(
+        {"a": country(period="2025-01/2025-07", by=2025, volatility="30%", noise="10%")}
+    ),
+    "observed months in the window, with events": scenario(
+        {"a": country(period="2025-01/2025-09", by="2026-03", routes={"r": 1})},
+        routes={"r": {"closed_months": [2]}},
+        events={"s": {"routes": ["r"], "start": "2025-08/2025-12", "severity": 0.5}},
+    ),
+    "fiscal-year deadline": scenario(
+        {"a": country(period="2024-07/2025-06", by="2027-28", volatility="20%", noise="10%")}
+    ),
+    "fiscal-year deadline, fiscal_year_start 4": scenario(
+        {"a": country(period="FY2024-25", by="FY2026-27", routes={"r": 1})},
+        routes={"r": {"closed_months": [3, 4]}},
+        fiscal_year_start=4,
+    ),
+    "two countries sharing an event": scenario(
+        {
+            "a": country(period="2025-01/2025-06", by=2027, routes={"afghan": 0.7, "iran": 0.3}),
+            "b": country(
+                baseline="20 to 40",
+                period="2024-07/2025-06",
+                by="2027-28",
+                routes={"afghan": 1},
+            ),
+        },
+        routes={"afghan": {"reroute": 0.3}, "iran": {"reroute": 0.5, "closed_months": [1]}},
+        events={
+            "closure": {
+                "routes": ["afghan"],
+                "rate": "1 to 4",
+                "duration": "0.5 to 6",
+                "severity": "50% to 100%",
+            },
+            "sanctions": {"start": "2026-03", "probability": 0.5, "level": "-50%"},
+            "railway": {
+                "countries": ["b"],
+                "start": "2026-01/2027-06",
+                "level": "+20% to +80%",
+                "ramp": 6,
+            },
+        },
+    ),
+    "one-off before the grid acts on simulated months only": scenario(
+        {"a": country(period="2025-01/2025-06", rate="10%")},
+        events={"s": {"start": "2025-04", "duration": "2 to 6", "level": "50%", "ramp": 3}},
+    ),
+    "event scoped to a country with a later baseline": scenario(
+        {
+            "a": country(period="2024-01/2024-12", by=2026),
+            "b": country(period="2025-07/2025-12", by=2026),
+        },
+        events={
+            "g": {"countries": ["b"], "start": "2025-01/2025-12", "duration": 12, "growth": 0.5},
+            "r": {"rate": 2, "duration": "1 to 3", "level": "-60% to -20%"},
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HAND_WRITTEN))
+def test_hand_written_scenario(name: str, tmp_path: Path) -> None:
+    compare(HAND_WRITTEN[name], tmp_path, seed=sum(map(ord, name)))
+
+
+# --- random scenarios --------------------------------------------------------------------------
+
+
+def _month(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _range(first: int, last: int) -> str:
+    return _month(first) if first == last else f"{_month(first)}/{_month(last)}"
+
+
+@st.composite
+def growth_rates(draw, low=-0.3, high=0.9):
+    kind = draw(st.sampled_from(["fixed", "interval", "normal"]))
+    a = draw(st.integers(round(low * 100), round(high * 100)))
+    if kind == "fixed":
+        return f"{a}%"
+    b = draw(st.integers(a + 1, round(high * 100) + 1))
+    if kind == "interval":
+        return f"{a}% to {b}%"
+    return {"normal": {"mean": a / 100, "sd": (b - a) / 200}}
+
+
+@st.composite
+def positives(draw, low: float, high: float, zero: bool = False):
+    kinds = ["fixed", "interval", "uniform"] + (["zero"] if zero else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "zero":
+        return 0
+    a = draw(st.floats(low, high)).__round__(3)
+    b = draw(st.floats(a * 1.05, high * 2)).__round__(3)
+    if kind == "fixed":
+        return a
+    if kind == "interval":
+        return f"{a} to {b}"
+    return {"uniform": {"low": a, "high": b}}
+
+
+@st.composite
+def fractions(draw):
+    kind = draw(st.sampled_from(["fixed", "interval", "pert"]))
+    a = draw(st.integers(0, 90))
+    b = draw(st.integers(a + 5, 100))
+    if kind == "fixed":
+        return f"{b}%"
+    if kind == "interval":
+        return f"{a}% to {b}%"
+    return {"pert": {"low": a / 100, "mode": (a + b) / 200, "high": b / 100}}
+
+
+@st.composite
+def random_scenarios(draw) -> dict:
+    fiscal_start = draw(st.integers(2, 12))
+    route_names = [f"r{i}" for i in range(draw(st.integers(0, 2)))]
+    routes = {
+        name: {
+            "reroute": draw(st.sampled_from([0, 0.3, 0.5, 1])),
+            "closed_months": sorted(draw(st.sets(st.integers(1, 12), max_size=4))),
+        }
+        for name in route_names
+    }
+
+    countries, lasts, firsts = {}, [], []
+    for cid in [f"c{i}" for i in range(draw(st.integers(1, 2)))]:
+        first = 2024 * 12 + draw(st.integers(0, 17))
+        last = first + draw(st.integers(0, 11))
+        deadline_kind = draw(st.sampled_from(["year", "fiscal", "month"]))
+        year = last // 12 + draw(st.integers(0, 2))
+        if deadline_kind == "year":
+            by, by_last = year, year * 12 + 11
+        elif deadline_kind == "fiscal":
+            by, by_last = f"FY{year}-{(year + 1) % 100:02d}", (year + 1) * 12 + fiscal_start - 2
+        else:
+            by_last = last + draw(st.integers(0, 30))
+            by = _month(by_last)
+        c = country(
+            baseline=draw(positives(5.0, 200.0)),
+            period=_range(first, last),
+            by=by,
+            rate=draw(growth_rates()),
+            volatility=draw(positives(0.05, 0.4, zero=True)),
+            noise=draw(positives(0.02, 0.3, zero=True)),
+        )
+        used = [r for r in route_names if draw(st.booleans())]
+        if len(used) == 1:
+            c["routes"] = {used[0]: 1}
+        elif len(used) == 2:
+            share = draw(st.integers(1, 9)) / 10
+            c["routes"] = {used[0]: share, used[1]: round(1 - share, 1)}
+        countries[cid] = c
+        lasts.append(by_last)
+        firsts.append(last + 1)
+
+    horizon_year = None
+    if draw(st.booleans()):
+        horizon_year = max(lasts) // 12 + draw(st.integers(0, 1))
+    end = horizon_year * 12 + 11 if horizon_year else max(lasts)
+
+    events = {}
+    for i in range(draw(st.integers(0, 3))):
+        kinds = ["level", "growth"] + (["severity", "severity"] if route_names else [])
+        kind = draw(st.sampled_from(kinds))
+        event: dict = {}
+        if kind == "severity":
+            event["routes"] = sorted(draw(st.sets(st.sampled_from(route_names), min_size=1)))
+        if draw(st.booleans()):
+            event["countries"] = sorted(draw(st.sets(st.sampled_from(list(countries)))))
+        if draw(st.booleans()):
+            event["rate"] = draw(positives(0.2, 2.0))
+        else:
+            a = draw(st.integers(min(firsts) - 6, end))
+            b = draw(st.integers(a, end))
+            event["start"] = _range(a, b)
+            if draw(st.booleans()):
+                event["probability"] = draw(fractions())
+        if kind != "growth" or draw(st.booleans()):
+            if draw(st.integers(0, 3)):
+                event["duration"] = draw(positives(0.3, 8.0))
+        if kind == "severity":
+            event["severity"] = draw(fractions())
+        elif kind == "level":
+            event["level"] = draw(growth_rates(-0.6, 1.0))
+            event["ramp"] = draw(st.sampled_from([0, 0, 0.5, 3, 12]))
+        else:
+            event["growth"] = draw(growth_rates(-0.3, 0.6))
+        events[f"e{i}"] = event
+
+    top = {"fiscal_year_start": fiscal_start}
+    if horizon_year:
+        top["horizon"] = horizon_year
+    return scenario(countries, routes, events, **top)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=random_scenarios(), seed=st.integers(0, 2**20))
+def test_random_scenarios(data: dict, seed: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    compare(data, tmp_path_factory.mktemp("random"), seed=seed, oracle_paths=2_000)
