@@ -61,7 +61,8 @@ def wilson_interval(hits: int, paths: int, z: float = Z_95) -> tuple[float, floa
     z2n = z * z / paths
     centre = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * math.sqrt(p * (1 - p) / paths + z2n / (4 * paths))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Rounding must not push the interval past the estimate (0 hits: the interval starts at 0).
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def window_months(country: CountryModel) -> tuple[np.ndarray, int]:

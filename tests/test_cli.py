@@ -1,0 +1,168 @@
+"""The command line through click's runner: formats, options, files and exit statuses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import cli
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+
+SMALL = """\
+name: Small
+seed: 11
+paths: 3000
+countries:
+  kz:
+    label: Kazakhstan
+    baseline: {value: 85 to 140, period: 2025-01/2025-07, source: a source}
+    target: {value: 600, by: 2027}
+    growth: {rate: 10% to 120%, volatility: 25%, noise: 15%}
+"""
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def small(scenario_file):
+    return scenario_file(SMALL, "small.yaml")
+
+
+def test_json_keys_are_the_spec_keys(small):
+    result = invoke("run", str(small), "--format", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.output)
+    assert document["sim_version"] == "0.1.0"
+    (run,) = document["runs"]
+    assert {k: run[k] for k in ("scenario", "file", "paths", "seed", "unit")} == {
+        "scenario": "Small",
+        "file": str(small),
+        "paths": 3000,
+        "seed": 11,
+        "unit": "USD million",
+    }
+    (row,) = run["results"]
+    assert set(row) >= {
+        "country", "label", "target", "window", "probability", "ci_low", "ci_high",
+        "turnover", "required_growth",
+    }
+    assert set(row["turnover"]) == {"mean", "p5", "p50", "p95"}
+    assert row["window"] == "2027-01/2027-12"
+    assert row["target"] == 600.0
+    assert row["probability"] == row["hits"] / 3000
+    assert row["ci_low"] <= row["probability"] <= row["ci_high"]
+    assert [y["year"] for y in row["by_year"]] == [2025, 2026, 2027]
+
+
+def test_options_override_the_file(small):
+    document = json.loads(invoke("run", str(small), "--paths", "100", "--seed", "3",
+                                 "--format", "json").output)
+    assert (document["runs"][0]["paths"], document["runs"][0]["seed"]) == (100, 3)
+
+
+def test_defaults_without_file_or_options(scenario_file):
+    path = scenario_file(SMALL.replace("seed: 11\npaths: 3000\n", ""))
+    run = json.loads(invoke("run", str(path), "--format", "json").output)["runs"][0]
+    assert (run["paths"], run["seed"]) == (100_000, 0)
+
+
+def test_same_seed_same_json_whatever_the_block_size(small):
+    outputs = {
+        invoke("run", str(small), "--paths", "20000", "--format", "json", *extra).output
+        for extra in ([], ["--block-size", "1"], ["--block-size", "8192"],
+                      ["--block-size", "50000"])
+    }
+    assert len(outputs) == 1
+    other_seed = invoke("run", str(small), "--paths", "20000", "--seed", "12", "--format", "json")
+    assert other_seed.output not in outputs
+
+
+def test_plain_table_when_piped(small):
+    output = invoke("run", str(small)).output
+    lines = output.splitlines()
+    assert lines[0].split() == ["Baseline/yr", "Target", "Required", "95%", "Turnover", "p5–p95"]
+    assert lines[1].split()[:3] == ["Country", "(USD", "million)"]
+    assert lines[2].startswith("Kazakhstan")
+    assert "2027" in lines[2] and "%" in lines[2]
+    assert "small: Small (" in output and "3,000 paths, seed 11." in output
+    assert "\x1b[" not in output  # no colour codes when not a terminal
+
+
+def test_several_files_give_one_table(small, scenario_file):
+    other = scenario_file(SMALL.replace("name: Small", "name: Other"), "other.yaml")
+    output = invoke("run", str(small), str(other)).output
+    rows = [line for line in output.splitlines() if "Kazakhstan" in line]
+    assert [row.split()[0] for row in rows] == ["small", "other"]
+
+
+def test_csv_and_markdown(small):
+    rows = list(csv.DictReader(io.StringIO(invoke("run", str(small), "--format", "csv").output)))
+    assert len(rows) == 1 and rows[0]["country"] == "kz" and rows[0]["window"] == "2027-01/2027-12"
+    assert 0 <= float(rows[0]["probability"]) <= 1
+    markdown = invoke("run", str(small), "--format", "markdown").output
+    assert markdown.splitlines()[0].startswith("| Country | Baseline/yr (USD million) |")
+    assert markdown.splitlines()[2].startswith("| Kazakhstan |")
+
+
+def test_output_file_is_written_whole(small, tmp_path):
+    target = tmp_path / "out.json"
+    result = invoke("run", str(small), "--format", "json", "--output", str(target))
+    assert result.exit_code == 0 and result.output == ""
+    assert json.loads(target.read_text())["runs"][0]["paths"] == 3000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "small.yaml"]
+
+
+def test_unwritable_output_fails_before_simulating(small, tmp_path):
+    result = CliRunner().invoke(cli, ["run", str(small), "-o", str(tmp_path / "no" / "x.json")])
+    assert result.exit_code == 2
+    assert "folder" in result.output and "does not exist" in result.output
+
+
+def test_invalid_scenario_exits_2_with_located_messages(scenario_file):
+    bad = scenario_file(SMALL.replace("rate: 10% to 120%", "rat: 10%"), "bad.yaml")
+    result = CliRunner().invoke(cli, ["run", str(bad)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.output.splitlines() == [
+        f"{bad}:9:5: countries.kz.growth.rate: is required",
+        f"{bad}:9:14: countries.kz.growth.rat: unknown field 'rat' (did you mean 'rate'?)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--paths", "0"], "Invalid value for '--paths'"),
+        (["--paths", "-5"], "Invalid value for '--paths'"),
+        (["--seed", "-1"], "Invalid value for '--seed'"),
+        (["--format", "xml"], "Invalid value for '--format'"),
+    ],
+)
+def test_bad_options_exit_2(small, args, message):
+    result = CliRunner().invoke(cli, ["run", str(small), *args])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_validate(small, scenario_file):
+    ok = invoke("validate", str(small))
+    assert ok.exit_code == 0
+    assert ok.output == f"{small}: valid (1 countries, 0 routes, 0 events)\n"
+    bad = scenario_file("name: x\n", "bad.yaml")
+    result = CliRunner().invoke(cli, ["validate", str(small), str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:1:1: countries: is required" in result.output
+
+
+def test_shipped_scenarios_are_valid():
+    files = sorted(str(p) for p in SCENARIOS.glob("*.yaml"))
+    assert len(files) >= 3
+    result = invoke("validate", *files)
+    assert result.exit_code == 0, result.output
