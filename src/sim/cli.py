@@ -105,10 +105,12 @@ def run(
     def action() -> str:
         from sim.compile import compile_scenario
         from sim.load import load_scenarios
+        from sim.memory import keep_freed_memory
         from sim.render import render
         from sim.simulate import DEFAULT_BLOCK, simulate
         from sim.summarise import summarise
 
+        keep_freed_memory()
         runs = []
         for file, scenario in load_scenarios(scenarios):
             n = paths or scenario.paths or DEFAULT_PATHS

@@ -2,7 +2,7 @@
 
 Onsets are sparse, so an event's onsets in a chunk are held as flat arrays (one entry per
 onset) and expanded into (onset, month) pairs only for the months each onset covers. Effects are
-then scattered into dense (months, paths) arrays with ``np.multiply.at`` / ``np.add.at``.
+then summed into dense (months, paths) arrays (products as sums of logarithms).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.compile import EventModel, Model
-from sim.distributions import Distribution
 from sim.streams import generator, uniforms
 
 
@@ -23,40 +22,50 @@ class Onsets:
     path: np.ndarray  # int, the path of each onset
     time: np.ndarray  # u: onset month + uniform time within it
     end: np.ndarray  # u + d, or +inf for an event without duration
-    severity: np.ndarray
-    level: np.ndarray
-    growth: np.ndarray
+    severity: np.ndarray | None  # None when the event has no such effect
+    level: np.ndarray | None
+    growth: np.ndarray | None
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """The months each onset covers: ``cov(t) = overlap([u, u + d], [t, t + 1])`` > 0."""
+    """The months each onset covers: ``cov(t) = overlap([u, u + d], [t, t + 1])`` > 0.
+
+    One entry per covered (onset, month) pair, and each onset's first and last covered month.
+    """
 
     onset: np.ndarray  # index into the Onsets arrays
-    month: np.ndarray  # grid month t
+    cell: np.ndarray  # flat index of (month, path) in a (months, paths) array
     fraction: np.ndarray  # cov(t), in (0, 1]
+    first: np.ndarray  # per onset: first covered grid month
+    last: np.ndarray  # per onset: last covered grid month (< first when it covers none)
+    paths: int
+
+    @property
+    def month(self) -> np.ndarray:
+        return self.cell // self.paths
 
 
 @dataclass(frozen=True)
 class ChunkEvents:
     """What the events of a model do to one chunk of paths."""
 
-    availability: np.ndarray  # (routes, months, paths): A_r(t)
-    level: dict[int, np.ndarray]  # event index -> (months, paths) level factors
+    availability: list[np.ndarray]  # per route: A_r(t), (months, paths) or (months, 1)
+    log_level: dict[int, np.ndarray]  # event index -> (months, paths) logs of level factors
     growth: dict[int, np.ndarray]  # event index -> (months, paths) log-level increments
-    active: dict[int, tuple[np.ndarray, np.ndarray]]  # event index -> (month, path) covered
+    active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]  # event index -> per onset:
+    # (first covered month, last covered month, path)
 
 
 def draw_onsets(event: EventModel, rng: np.random.Generator, paths: int, months: int) -> Onsets:
     """Draw an event's onsets and per-onset effects for ``paths`` paths.
 
-    The draws are taken in a fixed order and every per-onset quantity is drawn whether or not
-    the event uses it, so changing one field of an event does not shift the others' numbers.
+    Per-path parameters (rate, probability) come first, by their quantile functions, then the
+    onsets, then per-onset quantities in a fixed order (time, duration, severity, level,
+    growth), each only if the event has it.
     """
     if event.rate is not None:
-        rate = event.rate.quantile(uniforms(rng, paths))
-        chance = -np.expm1(-rate / 12.0)
-        month, path = np.nonzero(uniforms(rng, (months, paths)) < chance)
+        month, path = recurring_onsets(event.rate.quantile(uniforms(rng, paths)), rng, months)
     else:
         assert event.start is not None
         probability = event.probability.quantile(uniforms(rng, paths))
@@ -67,33 +76,51 @@ def draw_onsets(event: EventModel, rng: np.random.Generator, paths: int, months:
         month = onset_month[path]
     count = len(path)
     time = month + uniforms(rng, count)
-    duration = _per_onset(event.duration, rng, count)
-    end = time + duration if event.duration is not None else np.full(count, np.inf)
-    severity = _per_onset(event.severity, rng, count)
-    level = _per_onset(event.level, rng, count)
-    growth = _per_onset(event.growth, rng, count)
+    end = time + event.duration.sample(rng, count) if event.duration else np.full(count, np.inf)
+    severity, level, growth = (
+        effect.sample(rng, count) if effect is not None else None
+        for effect in (event.severity, event.level, event.growth)
+    )
     return Onsets(path, time, end, severity, level, growth)
 
 
-def _per_onset(
-    distribution: Distribution | None, rng: np.random.Generator, count: int
-) -> np.ndarray:
-    """One draw per onset; the uniforms are taken even when unused, to keep streams aligned."""
-    u = uniforms(rng, count)
-    return distribution.quantile(u) if distribution is not None else np.zeros(count)
+def recurring_onsets(
+    rate: np.ndarray, rng: np.random.Generator, months: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Months (and paths) with an onset, each month having one with chance 1 − exp(−rate/12).
+
+    One uniform per path-month; a higher rate gives a superset of the onsets of a lower one,
+    which keeps comparisons on common random numbers tight.
+    """
+    chance = -np.expm1(-rate / 12.0)
+    cells = np.flatnonzero(uniforms(rng, (months, len(rate))) < chance)
+    month = cells // len(rate)
+    return month, cells - month * len(rate)
 
 
-def coverage(onsets: Onsets, months: int) -> Coverage:
-    """Expand onsets into the grid months they cover, with the covered fraction of each."""
+def coverage(onsets: Onsets, months: int, paths: int) -> Coverage:
+    """Expand onsets into the grid months they cover, with the covered fraction of each.
+
+    Only an onset's first and last covered months can be partly covered; the months between
+    are covered whole.
+    """
     first = np.maximum(np.floor(onsets.time), 0).astype(np.int64)
     last = np.minimum(np.ceil(np.minimum(onsets.end, months)) - 1, months - 1).astype(np.int64)
     length = np.maximum(last - first + 1, 0)
     onset = np.repeat(np.arange(len(first)), length)
-    offset = np.arange(len(onset)) - np.repeat(np.cumsum(length) - length, length)
-    month = first[onset] + offset
-    fraction = np.minimum(onsets.end[onset], month + 1.0) - np.maximum(onsets.time[onset], month)
-    keep = fraction > 0
-    return Coverage(onset[keep], month[keep], fraction[keep])
+    starts = np.cumsum(length) - length  # where each onset's run begins in the flat arrays
+    # cell of pair k of an onset = (first + k) * paths + path
+    cell = np.repeat((first - starts) * paths + onsets.path, length)
+    cell += np.arange(len(onset)) * paths
+    fraction = np.ones(len(onset))
+    some = length > 0
+    for edge in (last, first):  # the first month last, for onsets covering a single month
+        edge_fraction = np.minimum(onsets.end, edge + 1.0) - np.maximum(onsets.time, edge)
+        fraction[(starts + edge - first)[some]] = edge_fraction[some]
+    if len(fraction) and fraction.min() <= 0:  # only an onset of (almost) zero duration
+        keep = fraction > 0
+        onset, cell, fraction = onset[keep], cell[keep], fraction[keep]
+    return Coverage(onset, cell, fraction, first, last, paths)
 
 
 def ramp_share(event: EventModel, onset_time: np.ndarray, month: np.ndarray) -> np.ndarray:
@@ -103,35 +130,57 @@ def ramp_share(event: EventModel, onset_time: np.ndarray, month: np.ndarray) -> 
     return np.minimum(1.0, (month + 1.0 - onset_time) / event.ramp)
 
 
+def _per_cell(covered: Coverage, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Sum ``values`` into a (months, paths) array at the covered cells (repeats add up).
+
+    ``np.bincount`` on flat indices does what ``np.add.at`` does, several times faster.
+    """
+    return np.bincount(covered.cell, weights=values, minlength=shape[0] * shape[1]).reshape(shape)
+
+
 def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents:
-    """Draw every event of ``model`` for one chunk and scatter its effects onto the grid."""
+    """Draw every event of ``model`` for one chunk and combine its effects on the grid.
+
+    Products over overlapping onsets are taken as sums of logarithms; a month closed whole
+    (severity 1 over the whole month) has log −inf, which exp turns back into exactly 0.
+    """
     months = model.months
-    availability = np.empty((len(model.routes), months, paths))
-    for route, path_availability in zip(model.routes, availability, strict=True):
-        path_availability[...] = route.open[:, None]
-    level: dict[int, np.ndarray] = {}
+    shape = (months, paths)
+    # Routes no event acts on keep their seasonal pattern only: (months, 1), broadcast.
+    availability = [route.open[:, None] for route in model.routes]
+    log_availability: dict[int, np.ndarray] = {}
+    log_level: dict[int, np.ndarray] = {}
     growth: dict[int, np.ndarray] = {}
-    active: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for index, event in enumerate(model.events):
         rng = generator(seed, chunk, f"event:{event.name}")
         onsets = draw_onsets(event, rng, paths, months)
-        covered = coverage(onsets, months)
-        where = (covered.month, onsets.path[covered.onset])
-        active[index] = where
-        if event.severity is not None:
-            remaining = 1.0 - onsets.severity[covered.onset] * covered.fraction
+        covered = coverage(onsets, months, paths)
+        active[index] = (covered.first, covered.last, onsets.path)
+        if onsets.severity is not None:
+            lost = onsets.severity[covered.onset]
+            lost *= covered.fraction
+            np.negative(lost, out=lost)
+            with np.errstate(divide="ignore"):
+                log_remaining = _per_cell(covered, np.log1p(lost, out=lost), shape)
             for route in event.routes:
-                np.multiply.at(availability[route], where, remaining)
-        if event.level is not None:
-            factor = np.ones((months, paths))
-            ramp = ramp_share(event, onsets.time[covered.onset], covered.month)
-            np.multiply.at(
-                factor, where, 1.0 + onsets.level[covered.onset] * ramp * covered.fraction
-            )
-            level[index] = factor
-        if event.growth is not None:
-            increment = np.zeros((months, paths))
-            step = np.log1p(onsets.growth[covered.onset]) * covered.fraction / 12.0
-            np.add.at(increment, where, step)
-            growth[index] = increment
-    return ChunkEvents(availability, level, growth, active)
+                if route in log_availability:
+                    log_availability[route] += log_remaining
+                else:
+                    log_availability[route] = log_remaining
+                    log_remaining = log_remaining.copy() if len(event.routes) > 1 else None
+        if onsets.level is not None:
+            step = ramp_share(event, onsets.time[covered.onset], covered.month)
+            step *= onsets.level[covered.onset]
+            step *= covered.fraction
+            log_level[index] = _per_cell(covered, np.log1p(step, out=step), shape)
+        if onsets.growth is not None:
+            step = np.log1p(onsets.growth[covered.onset])
+            step *= covered.fraction / 12.0
+            growth[index] = _per_cell(covered, step, shape)
+    for route, values in log_availability.items():
+        np.exp(values, out=values)
+        if model.routes[route].seasonal:
+            values *= availability[route]
+        availability[route] = values
+    return ChunkEvents(availability, log_level, growth, active)

@@ -13,6 +13,7 @@ from sim.periods import Period
 from sim.summarise import CountrySummary, RunSummary
 
 FORMATS = ("table", "markdown", "csv", "json")
+EVENTS_TITLE = "Events: share of paths with the event active before the deadline"
 
 
 def money(value: float) -> str:
@@ -114,13 +115,20 @@ def _rows(runs: list[RunSummary], separator: str) -> tuple[list[str], list[list[
     return header, rows
 
 
-def _event_rows(runs: list[RunSummary]) -> list[list[str]]:
-    return [
+EVENT_HEADER = ["Scenario", "Event", "Country", "Share of paths"]
+
+
+def _event_rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
+    """The events table: per scenario, event and country, the share of paths it touched."""
+    rows = [
         [scenario_label(run), name, result.label, percent(share)]
         for run in runs
         for result in run.results
         for name, share in result.events.items()
     ]
+    if len(runs) == 1:  # the notes name the one scenario
+        return EVENT_HEADER[1:], [row[1:] for row in rows]
+    return EVENT_HEADER, rows
 
 
 def notes(runs: list[RunSummary]) -> list[str]:
@@ -173,13 +181,13 @@ def render_table(runs: list[RunSummary], rich_output: bool) -> str:
         table.add_row(*row)
     console.print(table)
 
-    event_rows = _event_rows(runs)
+    event_header, event_rows = _event_rows(runs)
     if event_rows:
         console.print()
-        console.print("Events: share of paths with the event active before the deadline")
+        console.print(EVENTS_TITLE)
         events = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
-        for name in ("Scenario", "Event", "Country", "Paths"):
-            events.add_column(name, justify="right" if name == "Paths" else "left")
+        for name in event_header:
+            events.add_column(name, justify="right" if name == "Share of paths" else "left")
         for row in event_rows:
             events.add_row(*row)
         console.print(events)
@@ -189,20 +197,19 @@ def render_table(runs: list[RunSummary], rich_output: bool) -> str:
     return buffer.getvalue()
 
 
+def _markdown_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def render_markdown(runs: list[RunSummary]) -> str:
     header, rows = _rows(runs, " ")
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    event_rows = _event_rows(runs)
+    lines = [_markdown_row(header), "|" + "---|" * len(header)]
+    lines += [_markdown_row(row) for row in rows]
+    event_header, event_rows = _event_rows(runs)
     if event_rows:
-        lines += [
-            "",
-            "Events: share of paths with the event active before the deadline.",
-            "",
-            "| Scenario | Event | Country | Paths |",
-            "|---|---|---|---|",
-        ]
-        lines += ["| " + " | ".join(row) + " |" for row in event_rows]
+        lines += ["", EVENTS_TITLE, "", _markdown_row(event_header)]
+        lines += ["|" + "---|" * len(event_header)]
+        lines += [_markdown_row(row) for row in event_rows]
     lines += ["", *notes(runs)]
     return "\n".join(lines) + "\n"
 

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
 def route_factor(
-    shares: tuple[tuple[int, float], ...], reroute: tuple[float, ...], availability: np.ndarray
+    shares: tuple[tuple[int, float], ...],
+    reroute: tuple[float, ...],
+    availability: list[np.ndarray],
 ) -> np.ndarray:
     """``F(t) = Σ_r share_r · [A_r + (1 − A_r) · reroute_r · max_{r' ≠ r} A_r']``.
 
-    ``availability`` is (routes, months, paths); ``shares`` pairs a route index with its share;
-    ``reroute`` is indexed by route. The max runs over the country's other routes (0 if none).
+    ``availability`` holds each route's A_r(t), (months, paths) or (months, 1) when it is the
+    same on every path; ``shares`` pairs a route index with its share; ``reroute`` is indexed
+    by route. The max runs over the country's other routes (0 if it has none).
     """
     used = [route for route, _ in shares]
-    factor = np.zeros(availability.shape[1:])
+    factor: np.ndarray | float = 0.0
     for route, share in shares:
         own = availability[route]
+        factor = factor + share * own
         others = [availability[r] for r in used if r != route]
-        best_other = np.maximum.reduce(others) if others else 0.0
-        factor += share * (own + (1.0 - own) * reroute[route] * best_other)
-    return factor
+        if others and reroute[route] > 0:
+            best_other = others[0] if len(others) == 1 else functools.reduce(np.maximum, others)
+            moved = (1.0 - own) * best_other
+            moved *= share * reroute[route]
+            factor += moved
+    return np.asarray(factor)

@@ -155,19 +155,21 @@ def _monthly_trade(
         log_level += noise
 
     affecting = [e for e, event in enumerate(model.events) if event.affects(index, model)]
-    if events is not None and (growth_events := [e for e in affecting if e in events.growth]):
-        shift = sum(events.growth[e][start:] for e in growth_events)
-        _cumulate(shift)
-        log_level += shift
+    if events is not None:
+        growth_events = [e for e in affecting if e in events.growth]
+        if growth_events:
+            shift = sum(events.growth[e][start:] for e in growth_events)
+            _cumulate(shift)
+            log_level += shift
+        for e in affecting:  # level effects multiply trade: their logs add
+            if e in events.log_level:
+                log_level += events.log_level[e][start:]
 
     trade = np.exp(log_level, out=log_level)
     if events is not None and country.route_shares:
         reroute = tuple(route.reroute for route in model.routes)
-        trade *= route_factor(country.route_shares, reroute, events.availability[:, start:])
-    if events is not None:
-        for e in affecting:
-            if e in events.level:
-                trade *= events.level[e][start:]
+        availability = [a[start:] for a in events.availability]
+        trade *= route_factor(country.route_shares, reroute, availability)
     return trade, run_rate
 
 
@@ -207,8 +209,10 @@ def _outcome(
     for e, event in enumerate(model.events):
         if events is None or not event.affects(index, model):
             continue
-        month, path = events.active[e]
-        before = (month >= country.first_simulated) & (month <= country.window_end)
+        first, last, path = events.active[e]
+        # covered some month between the country's first simulated month and its deadline
+        before = (first <= country.window_end) & (last >= country.first_simulated)
+        before &= last >= first
         hit = np.zeros(CHUNK, dtype=bool)
         hit[path[before]] = True
         seen[event.name] = int(hit[:valid].sum())

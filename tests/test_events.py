@@ -1,0 +1,266 @@
+"""Closed-form checks of SPEC semantics 5–6 (events and routes) within Monte Carlo error.
+
+Every scenario here has one country with a fixed calendar-2025 baseline of 120 (run-rate 10 a
+month, flat: growth 0) and a 2026 target window, so without events the window holds 120.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import run, write
+from sim.cli import cli
+from sim.compile import compile_scenario
+from sim.events import coverage, draw_onsets
+from sim.load import load_scenario
+from sim.summarise import summarise
+
+SIGMAS = 4.5
+
+BASE = """\
+name: events
+countries:
+  c:
+    baseline: {{value: 120, period: 2025}}
+    target: {{value: {target}, by: 2026}}
+    growth: {{rate: 0}}
+{country_routes}
+{sections}
+"""
+
+
+def scenario(target=1.0, country_routes="", sections=""):
+    return BASE.format(target=target, country_routes=country_routes, sections=sections)
+
+
+def totals(tmp_path, text, paths=20_000, seed=1):
+    return run(tmp_path, text, paths, seed).countries[0].window_total
+
+
+def assert_probability(estimate: float, expected: float, paths: int) -> None:
+    se = math.sqrt(expected * (1 - expected) / paths)
+    assert abs(estimate - expected) <= SIGMAS * se, (estimate, expected, se)
+
+
+SEASONAL = """\
+routes:
+  kkh: {closed_months: [12, 1, 2, 3], reroute: 50%}
+  afghan: {}
+"""
+
+
+def test_seasonal_closure_without_rerouting_gives_a_known_total(tmp_path):
+    text = scenario(country_routes="    routes: {kkh: 1}", sections=SEASONAL)
+    assert totals(tmp_path, text, 100) == pytest.approx(np.full(100, 80.0), rel=1e-12)
+    for target, probability in ((79.999, 1.0), (80.001, 0.0)):
+        text = scenario(target, "    routes: {kkh: 1}", SEASONAL)
+        assert np.mean(totals(tmp_path, text, 1000) >= target) == probability
+
+
+def test_seasonal_closure_reroutes_to_the_open_route(tmp_path):
+    # closed months: F = 0.6·1 + 0.4·(0 + 1·0.5·1) = 0.8; total = 10·(8 + 4·0.8) = 112
+    routes = "    routes: {afghan: 0.6, kkh: 0.4}"
+    assert totals(tmp_path, scenario(country_routes=routes, sections=SEASONAL), 100) == (
+        pytest.approx(np.full(100, 112.0), rel=1e-12)
+    )
+
+
+def test_one_off_closure_with_fixed_duration_removes_exactly_its_duration(tmp_path):
+    # One route, closed for exactly 2.5 months from a uniform time in March 2026: whatever the
+    # onset time, 2.5 months of trade are lost: 10 · (12 − 2.5) = 95 on every path.
+    events = """\
+routes:
+  only: {}
+events:
+  closure:
+    routes: [only]
+    start: 2026-03
+    duration: 2.5
+    severity: 1
+"""
+    total = totals(tmp_path, scenario(country_routes="    routes: {only: 1}", sections=events))
+    assert total == pytest.approx(np.full(len(total), 95.0), rel=1e-12)
+
+
+def test_partial_severity_scales_the_loss(tmp_path):
+    events = """\
+routes:
+  only: {}
+events:
+  closure:
+    routes: [only]
+    start: 2026-03
+    duration: 2.5
+    severity: 40%
+"""
+    total = totals(tmp_path, scenario(country_routes="    routes: {only: 1}", sections=events))
+    assert total == pytest.approx(np.full(len(total), 120 - 10 * 2.5 * 0.4), rel=1e-12)
+
+
+def test_one_off_level_step_decides_with_its_probability(tmp_path):
+    # A permanent +100% level step from a uniform time in Jan 2026 with probability 30%: the
+    # window holds 10·(24 − U) > 230 with the step and 120 without; a target of 200 is met
+    # exactly when the step happens.
+    events = """\
+events:
+  railway:
+    start: 2026-01
+    probability: 30%
+    level: 100%
+"""
+    paths = 40_000
+    total = totals(tmp_path, scenario(sections=events), paths)
+    assert set(np.round(total[total < 200], 9)) == {120.0}
+    assert total[total >= 200].min() > 230 and total.max() <= 240
+    assert_probability(np.mean(total >= 200), 0.30, paths)
+
+
+def test_level_ramp_phases_the_step_in(tmp_path):
+    # Ramp of 4 months from an onset at exactly the start of Jan 2026 (the uniform time within
+    # the month is U; with a 12-month window the shortfall is linear in U, so check the mean):
+    # month k (0 = Jan) gets 1 + min(1, (k + 1 − U) / 4) · cov, cov = 1 − U in Jan.
+    events = """\
+events:
+  railway:
+    start: 2026-01
+    level: 100%
+    ramp: 4
+"""
+    total = totals(tmp_path, scenario(sections=events), 40_000)
+    u = (np.arange(20_000) + 0.5) / 20_000
+    k = np.arange(12)[:, None]
+    cov = np.where(k == 0, 1 - u, 1.0)
+    expected = (10 * (1 + np.minimum(1, (k + 1 - u) / 4) * cov)).sum(axis=0).mean()
+    se = total.std() / math.sqrt(len(total))
+    assert abs(total.mean() - expected) <= SIGMAS * se
+
+
+def test_growth_event_onset_within_its_month_gives_a_known_fraction(tmp_path):
+    # A permanent +50%/yr growth change from time U in Jan 2026 adds ln(1.5)/12 · cov(t) to the
+    # log level of every month, carried forward: month k has log shift a·(k + 1 − U), a =
+    # ln(1.5)/12. The total falls as U rises, so P(total ≥ T(u*)) = u*.
+    a = math.log(1.5) / 12
+    u_star = 0.37
+    target = 10 * sum(math.exp(a * (k + 1 - u_star)) for k in range(12))
+    events = """\
+events:
+  pta:
+    start: 2026-01
+    growth: 50%
+"""
+    paths = 40_000
+    total = totals(tmp_path, scenario(target, sections=events), paths)
+    assert_probability(np.mean(total >= target), u_star, paths)
+
+
+def test_recurring_event_onsets_follow_the_monthly_chance(tmp_path):
+    # Rate 1.2 a year, very short closures: the window keeps all its trade exactly when no
+    # month of 2026 has an onset: P = (e^{-1.2/12})^12 = e^{-1.2}.
+    events = """\
+routes:
+  only: {}
+events:
+  closures:
+    routes: [only]
+    rate: 1.2
+    duration: 0.001
+    severity: 1
+"""
+    paths = 40_000
+    text = scenario(119.9999, "    routes: {only: 1}", events)
+    outcomes = run(tmp_path, text, paths)
+    assert_probability(np.mean(outcomes.countries[0].window_total >= 119.9999), math.exp(-1.2),
+                       paths)
+    # ... and the share of paths that saw the event before the deadline is 1 − e^{-1.2}
+    seen = summarise(outcomes, "f").results[0].events["closures"]
+    assert_probability(seen, 1 - math.exp(-1.2), paths)
+
+
+def test_a_closure_hits_every_country_on_the_route_in_the_same_months(tmp_path):
+    text = """\
+name: shared
+routes:
+  only: {}
+countries:
+  a:
+    baseline: {value: 120, period: 2025}
+    target: {value: 1, by: 2026}
+    growth: {rate: 0}
+    routes: {only: 1}
+  b:
+    baseline: {value: 240, period: 2025}
+    target: {value: 1, by: 2026}
+    growth: {rate: 0}
+    routes: {only: 1}
+  c:
+    baseline: {value: 120, period: 2025}
+    target: {value: 1, by: 2026}
+    growth: {rate: 0}
+events:
+  closures:
+    routes: [only]
+    rate: 2
+    duration: 0.5 to 3
+    severity: 50% to 100%
+"""
+    a, b, c = (o.window_total for o in run(tmp_path, text, 5000).countries)
+    assert a == pytest.approx(b / 2, rel=1e-12)  # same months lost, b trades twice as much
+    assert a.std() > 0 and (a < 120).mean() > 0.5
+    assert c == pytest.approx(np.full(5000, 120.0), rel=1e-12)  # no routes: unaffected
+
+
+def test_events_act_only_on_simulated_months(tmp_path):
+    # A level step from 2025-06 on a country whose baseline runs to 2025-12: the step's
+    # months before 2026 are observed, so the 2026 window sees the full step, nothing more.
+    events = """\
+events:
+  step:
+    start: 2025-06
+    level: 50%
+"""
+    total = totals(tmp_path, scenario(sections=events), 100)
+    assert total == pytest.approx(np.full(100, 180.0), rel=1e-12)
+
+
+def test_coverage_of_an_onset_spanning_months(tmp_path):
+    model = compile_scenario(
+        load_scenario(
+            write(
+                tmp_path,
+                scenario(
+                    sections="events:\n  e:\n    start: 2026-03\n    duration: 2.5\n    level: 1\n"
+                ),
+            )
+        )
+    )
+    onsets = draw_onsets(model.events[0], np.random.default_rng(3), 4, model.months)
+    covered = coverage(onsets, model.months, 4)
+    for path in range(4):
+        mine = covered.onset == path
+        u = onsets.time[path]
+        months = covered.month[mine]
+        assert months.tolist() == list(range(int(u), int(math.ceil(u + 2.5))))
+        assert covered.fraction[mine].sum() == pytest.approx(2.5, rel=1e-12)
+        assert covered.fraction[mine][0] == pytest.approx(int(u) + 1 - u, rel=1e-12)
+
+
+def test_json_reports_event_shares(tmp_path):
+    events = """\
+events:
+  railway:
+    start: 2026-01
+    probability: 30%
+    level: 100%
+"""
+    path = write(tmp_path, scenario(sections=events))
+    result = CliRunner().invoke(cli, ["run", str(path), "--format", "json", "--paths", "40000"])
+    share = json.loads(result.output)["runs"][0]["results"][0]["events"]["railway"]
+    assert_probability(share, 0.30, 40_000)
+    table = CliRunner().invoke(cli, ["run", str(path), "--paths", "40000"]).output
+    assert "Events: share of paths with the event active before the deadline" in table
+    assert "railway" in table
