@@ -66,6 +66,33 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+MAX_SECONDS = 3600.0
+MAX_MEMORY = 8 * 1024**3
+
+
+def _refuse_huge_work(jobs: list) -> None:
+    """Stop, with the estimate, before a run that would take hours or tens of gigabytes."""
+    from sim.simulate import estimate_work
+
+    works = [estimate_work(model, n) for _, model, n, _ in jobs]
+    seconds = sum(w.seconds for w in works)
+    memory = max(w.memory for w in works)
+    if seconds > MAX_SECONDS or memory > MAX_MEMORY:
+        paths = ", ".join(f"{n:,}" for _, _, n, _ in jobs)
+        raise click.UsageError(
+            f"{paths} paths would take about {_duration(seconds)} and "
+            f"{memory / 1024**3:,.1f} GiB of memory; use fewer paths, or add --force"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:,.0f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:,.1f} hours"
+    return f"{seconds / 60:,.0f} minutes"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sim")
 def cli() -> None:
@@ -91,6 +118,7 @@ def cli() -> None:
     default=None,
     help="Paths per block of work (memory and scheduling only; results do not depend on it).",
 )
+@click.option("--force", is_flag=True, help="Run even when the estimated work is huge.")
 def run(
     scenarios: tuple[Path, ...],
     paths: int | None,
@@ -98,6 +126,7 @@ def run(
     fmt: str,
     output: Path | None,
     block_size: int | None,
+    force: bool,
 ) -> None:
     """Estimate each country's odds of reaching its target; one table for all SCENARIOS."""
     _check_output(output)
@@ -111,15 +140,16 @@ def run(
         from sim.summarise import summarise
 
         keep_freed_memory()
-        runs = []
+        jobs = []
         for file, scenario in load_scenarios(scenarios):
             n = paths or scenario.paths or DEFAULT_PATHS
-            s = (
-                seed
-                if seed is not None
-                else (scenario.seed if scenario.seed is not None else DEFAULT_SEED)
-            )
-            outcomes = simulate(compile_scenario(scenario), n, s, block_size or DEFAULT_BLOCK)
+            s = seed if seed is not None else scenario.seed
+            jobs.append((file, compile_scenario(scenario), n, DEFAULT_SEED if s is None else s))
+        if not force:
+            _refuse_huge_work(jobs)
+        runs = []
+        for file, model, n, s in jobs:
+            outcomes = simulate(model, n, s, block_size or DEFAULT_BLOCK)
             runs.append(summarise(outcomes, str(file)))
         terminal = output is None and sys.stdout.isatty()
         return render(runs, fmt, rich_output=terminal)

@@ -20,6 +20,10 @@ from sim.streams import CHUNK, generator, uniforms
 
 DEFAULT_BLOCK = 16 * CHUNK
 
+# Throughput of one core, from benchmarks/bench_core.py (about 25 million path-months a second
+# without events); only used to warn before a run that would take hours.
+PATH_MONTHS_PER_SECOND = 20e6
+
 
 @dataclass
 class CountryOutcome:
@@ -44,6 +48,22 @@ class Outcomes:
     paths: int
     seed: int
     countries: list[CountryOutcome]
+
+
+@dataclass(frozen=True)
+class Work:
+    """A rough estimate of what a run costs."""
+
+    seconds: float
+    memory: int  # bytes of per-path results held at once
+
+
+def estimate_work(model: Model, paths: int) -> Work:
+    """What simulating ``paths`` paths of ``model`` will roughly cost (events slow it down)."""
+    path_months = paths * sum(model.months - c.first_simulated for c in model.countries)
+    slowdown = 1.0 + 0.5 * len(model.events) + 0.25 * len(model.routes)
+    # each country keeps one float per path, held twice while blocks are merged
+    return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 16 * len(model.countries))
 
 
 def simulate(model: Model, paths: int, seed: int, block_size: int = DEFAULT_BLOCK) -> Outcomes:
