@@ -158,16 +158,18 @@ def test_horizon_before_a_deadline(scenario_file):
         ("# only a comment\n", "{path}: the file is empty; a scenario needs name and countries"),
         ("- a\n- b\n", "{path}:1:1: the top level is a list; a scenario is a mapping of fields "
          "(name:, countries:, ...)"),
-        ("name: [unclosed\n", "{path}:2:1: YAML syntax error: expected ',' or ']', but got "
-         "'<stream end>'"),
+        ("name: [unclosed\n", "{path}:2:1: YAML syntax error: "),
+        ("name: x\ncountries:\n\tkz: 1\n", "{path}:3:1: YAML syntax error: a tab character; "
+         "indent with spaces"),
         ("name: x\nname: y\n", "{path}:2:1: name: duplicate key (first given on line 1)"),
-        ("a: &x 1\nb: *x\n", "{path}:2:4: YAML syntax error: anchors and aliases (*name) are "
-         "not supported"),
+        ("a: &x [1]\nb: *x\n", "{path}:1:4: b: anchors and aliases (&name, *name) are not "
+         "supported"),
     ],
 )
 def test_yaml_level_problems(scenario_file, text, expected):
     path = scenario_file(text)
-    assert expected.format(path=path) in problems(path)
+    # the wording of other syntax errors depends on libyaml; the position does not
+    assert any(p.startswith(expected.format(path=path)) for p in problems(path))
 
 
 def test_yaml_11_surprises_stay_text(scenario_file):

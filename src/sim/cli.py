@@ -21,6 +21,7 @@ DEFAULT_PATHS = 100_000
 DEFAULT_SEED = 0
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
+MAX_PROBLEMS = 100  # problems printed; a broken file can have thousands
 
 
 def _fail(lines: list[str], status: int) -> None:
@@ -36,7 +37,10 @@ def _guarded(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except ScenarioError as error:
-        _fail([str(p) for p in error.problems], EXIT_INVALID)
+        lines = [str(p) for p in error.problems[:MAX_PROBLEMS]]
+        if len(error.problems) > MAX_PROBLEMS:
+            lines.append(f"... and {len(error.problems) - MAX_PROBLEMS:,} more problems")
+        _fail(lines, EXIT_INVALID)
     except KeyboardInterrupt:
         _fail(["sim: interrupted; nothing was written"], EXIT_INTERRUPTED)
 
