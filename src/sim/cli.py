@@ -191,5 +191,15 @@ def validate(scenarios: tuple[Path, ...]) -> None:
     _guarded(action)
 
 
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors and validators)."""
+    import json
+
+    from sim.scenario import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
 def main() -> None:
     cli()

@@ -160,7 +160,9 @@ class _Strict(BaseModel):
 class Baseline(_Strict):
     """Trade observed over a period: the starting point of every path."""
 
-    value: Positive = Field(description="Turnover over `period` (uncertain, positive).")
+    value: Positive = Field(
+        description="Turnover over `period` (uncertain, positive).", examples=[90, "85 to 140"]
+    )
     period: PeriodField = Field(description="The period the value was observed over.")
     source: str | None = Field(None, description="Where the figure comes from.")
 
@@ -176,14 +178,19 @@ class Target(_Strict):
 class Growth(_Strict):
     """How the trend and the randomness around it are described."""
 
-    rate: GrowthRate = Field(description="Trend annual growth of the median path (growth rate).")
+    rate: GrowthRate = Field(
+        description="Trend annual growth of the median path (growth rate).",
+        examples=["20% to 60%", 0.25, {"normal": {"mean": 0.3, "sd": 0.1}}],
+    )
     volatility: NonNegative = Field(
         fixed(0.0, Domain.NONNEGATIVE),
         description="Annualised sd of persistent log shocks (positive or 0).",
+        json_schema_extra={"default": 0, "examples": ["25%", "15% to 35%"]},
     )
     noise: NonNegative = Field(
         fixed(0.0, Domain.NONNEGATIVE),
         description="Sd of transitory month-to-month log noise (positive or 0).",
+        json_schema_extra={"default": 0, "examples": ["10%"]},
     )
 
 
@@ -323,3 +330,11 @@ class Scenario(_Strict):
         if self.horizon is not None:
             return self.horizon.last
         return max(c.target.by.last for c in self.countries.values())
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, generated from the models above."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sim scenario"
+    return schema
