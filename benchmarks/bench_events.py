@@ -73,10 +73,14 @@ def main() -> None:
     floor = min(floors)
     print(f"paths x months        {args.paths:,} x {args.months}")
     print(f"numpy floor (2 normals per path-month)  {floor:7.3f} s")
-    print(f"sim run, no routes or events            {min(plains):7.3f} s   "
-          f"ratio {min(plains) / floor:5.2f}")
-    print(f"sim run, 2 routes + 3 events            {min(events):7.3f} s   "
-          f"ratio {min(events) / floor:5.2f}   (goal <= 4)")
+    print(
+        f"sim run, no routes or events            {min(plains):7.3f} s   "
+        f"ratio {min(plains) / floor:5.2f}"
+    )
+    print(
+        f"sim run, 2 routes + 3 events            {min(events):7.3f} s   "
+        f"ratio {min(events) / floor:5.2f}   (goal <= 4)"
+    )
 
 
 if __name__ == "__main__":

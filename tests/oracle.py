@@ -103,9 +103,7 @@ def oracle_window_totals(scenario: Scenario, paths: int, seed: int) -> dict[str,
                     months.append(int(rng.integers(e.start.first, e.start.last + 1)))
             for m in months:
                 u = m + rng.random()
-                onsets.append(
-                    (e, u, es["d"](), es["s"](), es["level"](), es["growth"]())
-                )
+                onsets.append((e, u, es["d"](), es["s"](), es["level"](), es["growth"]()))
 
         # onsets by the simulated months they may cover (a speed-up only)
         active: dict[int, list] = {}
@@ -127,15 +125,14 @@ def oracle_window_totals(scenario: Scenario, paths: int, seed: int) -> dict[str,
             win_last = c.target.by.last
             win_first = win_last - 11
 
-            total = 0.0
-            # observed months of the window at the run-rate (rule 8)
-            for t in range(win_first, min(win_last, period.last) + 1):
-                total += run_rate
+            # observed months of the window count at the run-rate (rule 8)
+            observed = max(0, min(win_last, period.last) - win_first + 1)
+            total = observed * run_rate
 
             walk = 0.0  # rule 3
             growth_acc = 0.0  # growth events, carried forward (rule 5)
             for t in range(first_sim, horizon + 1):
-                eps_ = rng.standard_normal()
+                walk += sigma / math.sqrt(12.0) * rng.standard_normal()
                 eta = rng.standard_normal()
                 level_factor = 1.0
                 avail = {}
@@ -164,15 +161,12 @@ def oracle_window_totals(scenario: Scenario, paths: int, seed: int) -> dict[str,
                         a = avail[rname]
                         others = [avail[o] for o in c.routes if o != rname]
                         best = max(others) if others else 0.0
-                        factor += share * (
-                            a + (1.0 - a) * scenario.routes[rname].reroute * best
-                        )
+                        factor += share * (a + (1.0 - a) * scenario.routes[rname].reroute * best)
                 else:
                     factor = 1.0
                 log_level = math.log(run_rate) + g * (t - mid) / 12.0 + walk + growth_acc
                 trade = math.exp(log_level) * math.exp(nu * eta) * factor * level_factor
                 if win_first <= t <= win_last:
                     total += trade
-                walk += sigma / math.sqrt(12.0) * eps_
             out[cid][path] = total
     return out

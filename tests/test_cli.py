@@ -51,8 +51,15 @@ def test_json_keys_are_the_spec_keys(small):
     }
     (row,) = run["results"]
     assert set(row) >= {
-        "country", "label", "target", "window", "probability", "ci_low", "ci_high",
-        "turnover", "required_growth",
+        "country",
+        "label",
+        "target",
+        "window",
+        "probability",
+        "ci_low",
+        "ci_high",
+        "turnover",
+        "required_growth",
     }
     assert set(row["turnover"]) == {"mean", "p5", "p50", "p95"}
     assert row["window"] == "2027-01/2027-12"
@@ -63,8 +70,9 @@ def test_json_keys_are_the_spec_keys(small):
 
 
 def test_options_override_the_file(small):
-    document = json.loads(invoke("run", str(small), "--paths", "100", "--seed", "3",
-                                 "--format", "json").output)
+    document = json.loads(
+        invoke("run", str(small), "--paths", "100", "--seed", "3", "--format", "json").output
+    )
     assert (document["runs"][0]["paths"], document["runs"][0]["seed"]) == (100, 3)
 
 
@@ -77,8 +85,12 @@ def test_defaults_without_file_or_options(scenario_file):
 def test_same_seed_same_json_whatever_the_block_size(small):
     outputs = {
         invoke("run", str(small), "--paths", "20000", "--format", "json", *extra).output
-        for extra in ([], ["--block-size", "1"], ["--block-size", "8192"],
-                      ["--block-size", "50000"])
+        for extra in (
+            [],
+            ["--block-size", "1"],
+            ["--block-size", "8192"],
+            ["--block-size", "50000"],
+        )
     }
     assert len(outputs) == 1
     other_seed = invoke("run", str(small), "--paths", "20000", "--seed", "12", "--format", "json")

@@ -93,9 +93,7 @@ def test_zero_volatility_probability_is_p_growth_above_g_star(
 ):
     value = 90
     n = (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) + 1
-    text = SCENARIO.format(
-        fy=fy, value=value, period=period, target=target, by=by, rate=rate
-    )
+    text = SCENARIO.format(fy=fy, value=value, period=period, target=target, by=by, rate=rate)
     years, observed = months_from_mid(first, last, end)
     expected = law(g_star(value / n, target, years, observed))
     assert_close(probability(run(tmp_path, text, PATHS), target), expected)
@@ -109,11 +107,15 @@ def _log_interval(low: float, high: float) -> tuple[float, float]:
 @pytest.mark.parametrize(
     ("value", "law"),
     [
-        ("50 to 200", lambda b: stats.lognorm(math.log(4) / (2 * 1.6448536269514722),
-                                              scale=100).sf(b)),
+        (
+            "50 to 200",
+            lambda b: stats.lognorm(math.log(4) / (2 * 1.6448536269514722), scale=100).sf(b),
+        ),
         ("{uniform: {low: 40, high: 160}}", lambda b: stats.uniform(40, 120).sf(b)),
-        ("{pert: {low: 40, mode: 70, high: 160}}",
-         lambda b: stats.beta(2, 4 * 90 / 120 + 1, loc=40, scale=120).sf(b)),
+        (
+            "{pert: {low: 40, mode: 70, high: 160}}",
+            lambda b: stats.beta(2, 4 * 90 / 120 + 1, loc=40, scale=120).sf(b),
+        ),
     ],
 )
 def test_fixed_growth_probability_is_p_baseline_above_b_star(tmp_path, value, law):
@@ -122,16 +124,14 @@ def test_fixed_growth_probability_is_p_baseline_above_b_star(tmp_path, value, la
     text = SCENARIO.format(
         fy=7, value=value, period="2025-01/2025-07", target=target, by=2027, rate="60%"
     )
-    years, observed = months_from_mid((2025, 1), (2025, 7), (2027, 12))
+    years, _observed = months_from_mid((2025, 1), (2025, 7), (2027, 12))
     b_star = target * 7 / np.exp(math.log(1.6) * years).sum()
     assert_close(probability(run(tmp_path, text, PATHS), target), law(b_star))
 
 
 def test_observed_months_in_the_window_count_at_the_run_rate(tmp_path):
     # baseline Jan–Jul 2025; deadline 2025: 7 observed months + 5 simulated (Aug–Dec)
-    text = SCENARIO.format(
-        fy=7, value=70, period="2025-01/2025-07", target=1, by=2025, rate="20%"
-    )
+    text = SCENARIO.format(fy=7, value=70, period="2025-01/2025-07", target=1, by=2025, rate="20%")
     total = run(tmp_path, text, 10).countries[0].window_total
     months = np.arange(8, 13)  # Aug..Dec, midpoint is April (month 4)
     expected = 10 * 7 + sum(10 * 1.2 ** ((m - 4) / 12) for m in months)

@@ -133,8 +133,12 @@ def test_explicit_families_clip_to_their_domain(spec, domain, floor):
         (0, POSITIVE, "must be above 0"),
         (-0.1, NONNEG, "must be 0 or more"),
         ("150%", FRACTION, "must be between 0% and 100%"),
-        ("0 to 4", POSITIVE, r"both ends must be above 0; for a range that starts at 0 write "
-                             r"\{uniform: \{low: 0, high: 4\}\}"),
+        (
+            "0 to 4",
+            POSITIVE,
+            r"both ends must be above 0; for a range that starts at 0 write "
+            r"\{uniform: \{low: 0, high: 4\}\}",
+        ),
         ("60% to 20%", GROWTH, "the first end must not be larger than the second"),
         ("a to b", GROWTH, "both ends of an interval must be numbers or percentages"),
         ("$90M", POSITIVE, "has a unit in it"),

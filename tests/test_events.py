@@ -174,8 +174,9 @@ events:
     paths = 40_000
     text = scenario(119.9999, "    routes: {only: 1}", events)
     outcomes = run(tmp_path, text, paths)
-    assert_probability(np.mean(outcomes.countries[0].window_total >= 119.9999), math.exp(-1.2),
-                       paths)
+    assert_probability(
+        np.mean(outcomes.countries[0].window_total >= 119.9999), math.exp(-1.2), paths
+    )
     # ... and the share of paths that saw the event before the deadline is 1 − e^{-1.2}
     seen = summarise(outcomes, "f").results[0].events["closures"]
     assert_probability(seen, 1 - math.exp(-1.2), paths)
@@ -244,7 +245,7 @@ def test_coverage_of_an_onset_spanning_months(tmp_path):
         mine = covered.onset == path
         u = onsets.time[path]
         months = covered.month[mine]
-        assert months.tolist() == list(range(int(u), int(math.ceil(u + 2.5))))
+        assert months.tolist() == list(range(int(u), math.ceil(u + 2.5)))
         assert covered.fraction[mine].sum() == pytest.approx(2.5, rel=1e-12)
         assert covered.fraction[mine][0] == pytest.approx(int(u) + 1 - u, rel=1e-12)
 

@@ -146,8 +146,7 @@ def test_golden_messages_for_cross_field_rules(scenario_file):
 def test_horizon_before_a_deadline(scenario_file):
     path = scenario_file(VALID + "horizon: 2027\n")
     assert problems(path) == [
-        f"{path}:7:10: horizon: the horizon ends in 2027-12, before the deadline of kz "
-        "(2028-12)"
+        f"{path}:7:10: horizon: the horizon ends in 2027-12, before the deadline of kz (2028-12)"
     ]
 
 
@@ -156,14 +155,21 @@ def test_horizon_before_a_deadline(scenario_file):
     [
         ("", "{path}: the file is empty; a scenario needs name and countries"),
         ("# only a comment\n", "{path}: the file is empty; a scenario needs name and countries"),
-        ("- a\n- b\n", "{path}:1:1: the top level is a list; a scenario is a mapping of fields "
-         "(name:, countries:, ...)"),
+        (
+            "- a\n- b\n",
+            "{path}:1:1: the top level is a list; a scenario is a mapping of fields "
+            "(name:, countries:, ...)",
+        ),
         ("name: [unclosed\n", "{path}:2:1: YAML syntax error: "),
-        ("name: x\ncountries:\n\tkz: 1\n", "{path}:3:1: YAML syntax error: a tab character; "
-         "indent with spaces"),
+        (
+            "name: x\ncountries:\n\tkz: 1\n",
+            "{path}:3:1: YAML syntax error: a tab character; indent with spaces",
+        ),
         ("name: x\nname: y\n", "{path}:2:1: name: duplicate key (first given on line 1)"),
-        ("a: &x [1]\nb: *x\n", "{path}:1:4: b: anchors and aliases (&name, *name) are not "
-         "supported"),
+        (
+            "a: &x [1]\nb: *x\n",
+            "{path}:1:4: b: anchors and aliases (&name, *name) are not supported",
+        ),
     ],
 )
 def test_yaml_level_problems(scenario_file, text, expected):

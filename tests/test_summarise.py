@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -43,18 +44,14 @@ countries:
 def test_required_growth_meets_the_target_exactly(tmp_path):
     model = model_of(tmp_path, SCENARIO.format(value=16, target=200, by="2027-28", rate="0%"))
     r = required_growth(model.countries[0])
-    exact = model_of(
-        tmp_path, SCENARIO.format(value=16, target=200, by="2027-28", rate=repr(r))
-    )
+    exact = model_of(tmp_path, SCENARIO.format(value=16, target=200, by="2027-28", rate=repr(r)))
     total = simulate(exact, 10, 0).countries[0].window_total
     assert total == pytest.approx(np.full(10, 200.0), rel=1e-10)
 
 
 def test_required_growth_uses_the_baseline_median(tmp_path):
     fixed = model_of(tmp_path, SCENARIO.format(value=16, target=200, by=2027, rate="0%"))
-    uncertain = model_of(
-        tmp_path, SCENARIO.format(value="8 to 32", target=200, by=2027, rate="0%")
-    )
+    uncertain = model_of(tmp_path, SCENARIO.format(value="8 to 32", target=200, by=2027, rate="0%"))
     assert required_growth(uncertain.countries[0]) == pytest.approx(
         required_growth(fixed.countries[0]), rel=1e-12
     )
@@ -83,13 +80,14 @@ def test_yearly_probabilities_follow_the_deterministic_path(tmp_path):
 def test_reached_accumulates_over_years(tmp_path):
     outcomes = run(
         tmp_path,
-        SCENARIO.format(value=100, target=160, by=2026, rate="{normal: {mean: 0.2, sd: 0.5}}")
-        .replace("rate:", "volatility: 60%, rate:"),
+        SCENARIO.format(
+            value=100, target=160, by=2026, rate="{normal: {mean: 0.2, sd: 0.5}}"
+        ).replace("rate:", "volatility: 60%, rate:"),
         20_000,
     )
     years = summarise(outcomes, "f").results[0].by_year
     reached = [y.reached for y in years]
-    assert all(a <= b for a, b in zip(reached, reached[1:], strict=False))
+    assert all(a <= b for a, b in itertools.pairwise(reached))
     assert all(y.reached >= y.probability for y in years)
     assert reached[-1] > max(y.probability for y in years)  # volatility: some met, then fell
 

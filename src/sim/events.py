@@ -135,7 +135,8 @@ def _per_cell(covered: Coverage, values: np.ndarray, shape: tuple[int, int]) -> 
 
     ``np.bincount`` on flat indices does what ``np.add.at`` does, several times faster.
     """
-    return np.bincount(covered.cell, weights=values, minlength=shape[0] * shape[1]).reshape(shape)
+    flat = np.bincount(covered.cell, weights=values, minlength=shape[0] * shape[1])
+    return flat.astype(float, copy=False).reshape(shape)  # (bincount of nothing gives ints)
 
 
 def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents:

@@ -28,5 +28,5 @@ def route_factor(
             best_other = others[0] if len(others) == 1 else functools.reduce(np.maximum, others)
             moved = (1.0 - own) * best_other
             moved *= share * reroute[route]
-            factor += moved
+            factor = factor + moved  # not +=: factor may still be a (months, 1) column
     return np.asarray(factor)

@@ -174,14 +174,15 @@ def _monthly_trade(
         noise *= _draw(country, "noise", seed, chunk)
         log_level += noise
 
-    affecting = [e for e, event in enumerate(model.events) if event.affects(index, model)]
     if events is not None:
-        growth_events = [e for e in affecting if e in events.growth]
+        # level and growth effects act on the event's countries only (severity acts on routes)
+        scoped = [e for e, event in enumerate(model.events) if index in event.countries]
+        growth_events = [e for e in scoped if e in events.growth]
         if growth_events:
             shift = sum(events.growth[e][start:] for e in growth_events)
             _cumulate(shift)
             log_level += shift
-        for e in affecting:  # level effects multiply trade: their logs add
+        for e in scoped:  # level effects multiply trade: their logs add
             if e in events.log_level:
                 log_level += events.log_level[e][start:]
 

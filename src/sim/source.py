@@ -89,7 +89,9 @@ def _yaml_problem(file: str, error: yaml.YAMLError, text: str) -> Problem:
     line = lines[mark.line] if mark.line < len(lines) else ""
     if "\t" in line[: mark.column + 1]:
         problem = "a tab character; indent with spaces"
-    return Problem(file, f"YAML syntax error: {problem}", line=mark.line + 1, column=mark.column + 1)
+    return Problem(
+        file, f"YAML syntax error: {problem}", line=mark.line + 1, column=mark.column + 1
+    )
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -131,7 +133,9 @@ class _Builder:
             if id(node) not in self.aliased:
                 self.aliased.add(id(node))
                 self.problem(
-                    node.start_mark, location, "anchors and aliases (&name, *name) are not supported"
+                    node.start_mark,
+                    location,
+                    "anchors and aliases (&name, *name) are not supported",
                 )
             return None
         self.seen.add(id(node))
