@@ -93,7 +93,7 @@ def recurring_onsets(
     which keeps comparisons on common random numbers tight.
     """
     chance = -np.expm1(-rate / 12.0)
-    cells = np.flatnonzero(uniforms(rng, (months, len(rate))) < chance)
+    cells = np.flatnonzero(rng.random((months, len(rate))) < chance)
     month = cells // len(rate)
     return month, cells - month * len(rate)
 

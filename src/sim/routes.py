@@ -22,11 +22,14 @@ def route_factor(
     factor: np.ndarray | float = 0.0
     for route, share in shares:
         own = availability[route]
-        factor = factor + share * own
         others = [availability[r] for r in used if r != route]
-        if others and reroute[route] > 0:
-            best_other = others[0] if len(others) == 1 else functools.reduce(np.maximum, others)
-            moved = (1.0 - own) * best_other
-            moved *= share * reroute[route]
-            factor = factor + moved  # not +=: factor may still be a (months, 1) column
+        if not others or reroute[route] == 0:
+            factor = factor + share * own
+            continue
+        # share·[A + (1 − A)·ρ·M] = share·[A·(1 − ρ·M) + ρ·M], with M the best other route
+        moved = functools.reduce(np.maximum, others) * reroute[route]
+        kept = own * (1.0 - moved)
+        kept += moved
+        kept *= share
+        factor = factor + kept  # not +=: factor may still be a (months, 1) column
     return np.asarray(factor)

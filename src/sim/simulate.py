@@ -162,29 +162,33 @@ def _monthly_trade(
     log_level = np.multiply.outer(years_from_mid, growth, out=workspace.array("level", shape))
     log_level += np.log(run_rate)
 
+    # Persistent shocks and growth events are both increments of the log level carried
+    # forward: add them up month by month, then cumulate once.
+    increments = None
     if not _is_zero(country.volatility):
-        walk = workspace.array("normals", shape)
-        _normals(country, "shocks", seed, chunk, walk)
-        walk *= _draw(country, "volatility", seed, chunk) / math.sqrt(12.0)
-        _cumulate(walk)
-        log_level += walk
+        increments = workspace.array("increments", shape)
+        _normals(country, "shocks", seed, chunk, increments)
+        increments *= _draw(country, "volatility", seed, chunk) / math.sqrt(12.0)
+    # level and growth effects act on the event's countries only (severity acts on routes)
+    scoped = (
+        [] if events is None else [e for e, ev in enumerate(model.events) if index in ev.countries]
+    )
+    for e in scoped:
+        if e in events.growth:
+            if increments is None:
+                increments = workspace.array("increments", shape)
+                increments[...] = 0.0
+            increments += events.growth[e][start:]
+        if e in events.log_level:  # level effects multiply trade: their logs add
+            log_level += events.log_level[e][start:]
+    if increments is not None:
+        _cumulate(increments)
+        log_level += increments
     if not _is_zero(country.noise):
         noise = workspace.array("normals", shape)
         _normals(country, "noise-path", seed, chunk, noise)
         noise *= _draw(country, "noise", seed, chunk)
         log_level += noise
-
-    if events is not None:
-        # level and growth effects act on the event's countries only (severity acts on routes)
-        scoped = [e for e, event in enumerate(model.events) if index in event.countries]
-        growth_events = [e for e in scoped if e in events.growth]
-        if growth_events:
-            shift = sum(events.growth[e][start:] for e in growth_events)
-            _cumulate(shift)
-            log_level += shift
-        for e in scoped:  # level effects multiply trade: their logs add
-            if e in events.log_level:
-                log_level += events.log_level[e][start:]
 
     trade = np.exp(log_level, out=log_level)
     if events is not None and country.route_shares:
