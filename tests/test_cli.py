@@ -178,3 +178,49 @@ def test_shipped_scenarios_are_valid():
     assert len(files) >= 3
     result = invoke("validate", *files)
     assert result.exit_code == 0, result.output
+
+
+def test_interrupt_exits_130_and_writes_nothing(small, tmp_path, monkeypatch):
+    import sim.simulate
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.simulate, "simulate", interrupted)
+    target = tmp_path / "out.json"
+    result = CliRunner().invoke(cli, ["run", str(small), "-o", str(target)])
+    assert result.exit_code == 130
+    assert result.output == "sim: interrupted; nothing was written\n"
+    assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
+
+
+def test_internal_errors_are_one_line_with_status_1(small, monkeypatch):
+    import sim.simulate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sim.simulate, "simulate", broken)
+    monkeypatch.delenv("SIM_DEBUG", raising=False)
+    result = CliRunner().invoke(cli, ["run", str(small)])
+    assert result.exit_code == 1
+    assert result.output == "sim: internal error: RuntimeError: boom (SIM_DEBUG=1 shows more)\n"
+
+
+def test_huge_runs_are_refused_with_an_estimate(small):
+    result = CliRunner().invoke(cli, ["run", str(small), "--paths", "10000000000"])
+    assert result.exit_code == 2
+    assert "10,000,000,000 paths would take about" in result.output
+    assert "use fewer paths, or add --force" in result.output
+
+
+def test_schema_describes_every_top_level_field():
+    schema = json.loads(invoke("schema").output)
+    assert schema["title"] == "sim scenario"
+    assert set(schema["properties"]) == {
+        "name", "description", "unit", "fiscal_year_start", "horizon", "seed", "paths",
+        "routes", "countries", "events",
+    }
+    assert schema["required"] == ["name", "countries"]
+    growth = schema["$defs"]["Growth"]["properties"]
+    assert growth["volatility"]["default"] == 0 and "20% to 60%" in growth["rate"]["examples"]

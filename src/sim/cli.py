@@ -43,6 +43,12 @@ def _guarded(action: Callable[[], Any]) -> Any:
         _fail(lines, EXIT_INVALID)
     except KeyboardInterrupt:
         _fail(["sim: interrupted; nothing was written"], EXIT_INTERRUPTED)
+    except click.ClickException:
+        raise
+    except Exception as error:  # a bug: one line, unless SIM_DEBUG asks for the traceback
+        if os.environ.get("SIM_DEBUG"):
+            raise
+        _fail([f"sim: internal error: {type(error).__name__}: {error} (SIM_DEBUG=1 shows more)"], 1)
 
 
 def _check_output(output: Path | None) -> None:
