@@ -218,8 +218,16 @@ def test_schema_describes_every_top_level_field():
     schema = json.loads(invoke("schema").output)
     assert schema["title"] == "sim scenario"
     assert set(schema["properties"]) == {
-        "name", "description", "unit", "fiscal_year_start", "horizon", "seed", "paths",
-        "routes", "countries", "events",
+        "name",
+        "description",
+        "unit",
+        "fiscal_year_start",
+        "horizon",
+        "seed",
+        "paths",
+        "routes",
+        "countries",
+        "events",
     }
     assert schema["required"] == ["name", "countries"]
     growth = schema["$defs"]["Growth"]["properties"]

@@ -103,7 +103,24 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:,.0f} minutes"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A command group whose usage errors are one line: ``sim: <what is wrong>``."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        kwargs["prog_name"] = "sim"
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            _fail(["sim: interrupted; nothing was written"], EXIT_INTERRUPTED)
+        except click.ClickException as error:
+            hint = ""
+            if isinstance(error, click.UsageError) and error.ctx is not None:
+                hint = f" (see {error.ctx.command_path} --help)"
+            _fail([f"sim: {error.format_message()}{hint}"], error.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sim")
 def cli() -> None:
     """Monte Carlo odds that trade reaches a target, from YAML scenarios."""

@@ -215,6 +215,13 @@ def read_number(value: object, subpath: tuple[str | int, ...] = ()) -> float:
             number = float(match[1]) / 100.0
         elif _NUMBER.match(text):
             number = float(text)
+        elif text.lower().lstrip("+-") in ("inf", ".inf", "infinity", "nan", ".nan"):
+            raise DistributionError(f"{value!r} is not a finite number", subpath)
+        elif re.fullmatch(r"[+-]?\d{1,3}([,_]\d{3})+(\.\d*)?", text):
+            plain = re.sub(r"[,_]", "", text)
+            raise DistributionError(
+                f"{value!r}: write numbers without separators, e.g. {plain}", subpath
+            )
         elif _UNITS.search(text):
             raise DistributionError(
                 f"{value!r} has a unit in it; write a plain number in the file's unit "
@@ -365,7 +372,10 @@ def parse_uncertain(value: object, domain: Domain) -> Distribution:
         try:
             number = read_number(value)
         except DistributionError as error:
-            raise DistributionError(f"{error.message}; {FORMS_HINT}") from None
+            generic = error.message.endswith("is not a number or a percentage")
+            raise DistributionError(
+                f"{error.message}; {FORMS_HINT}" if generic else error.message
+            ) from None
         check_in_domain(number, domain)
         return fixed(number, domain, str(value))
     raise DistributionError(f"expected an uncertain number: {FORMS_HINT}")

@@ -81,13 +81,23 @@ def _position(mark: yaml.Mark) -> tuple[int, int]:
 
 
 def _yaml_problem(file: str, error: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        return Problem(
+            file,
+            f"YAML syntax error: the character U+{ord(character):04X} is not allowed",
+            line=line,
+            column=column,
+        )
     mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
+    problem = " ".join(str(getattr(error, "problem", None) or error).split())
     if mark is None:
         return Problem(file, f"YAML syntax error: {problem}")
     lines = text.splitlines()
-    line = lines[mark.line] if mark.line < len(lines) else ""
-    if "\t" in line[: mark.column + 1]:
+    line_text = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line_text[: mark.column + 1]:
         problem = "a tab character; indent with spaces"
     return Problem(
         file, f"YAML syntax error: {problem}", line=mark.line + 1, column=mark.column + 1
@@ -164,11 +174,19 @@ class _Builder:
         return mapping
 
 
+_PLAIN_KEY = re.compile(r"[\w-]+")
+
+
 def format_location(location: Location) -> str:
-    """``countries.kazakhstan.routes[0]`` style field paths."""
+    """``countries.kazakhstan.routes[0]`` style field paths (odd keys quoted, on one line)."""
     text = ""
     for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{part!r}]"
     return text
 
 
