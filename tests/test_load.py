@@ -126,6 +126,7 @@ def test_golden_messages_for_cross_field_rules(scenario_file):
         """
     )
     assert problems(path) == [
+        f"{path}:2:10: horizon: the horizon ends in 2027-12, before the deadline of uz (2029-12)",
         f"{path}:5:32: routes.kkh.closed_months[2]: must be at most 12",
         f"{path}:9:31: countries.kz.target.by: the deadline ends in 2024-12, before the "
         "baseline period ends (2025-07)",
@@ -196,3 +197,30 @@ def test_file_problems(tmp_path):
     latin = tmp_path / "l.yaml"
     latin.write_bytes("name: café".encode("latin-1"))
     assert problems(latin) == [f"{latin}: is not UTF-8 text (byte 10 cannot be read)"]
+
+
+def test_rules_are_reported_with_field_errors_of_the_same_object(scenario_file):
+    path = scenario_file(
+        VALID
+        + """\
+routes:
+  r: {closed_months: [true, 1.0, "2"]}
+fiscal_year_start: 4.0
+events:
+  e:
+    routes: [r, r]
+    rate: 2
+    start: 2026-01
+    ramp: x
+    severity: 1
+"""
+    )
+    assert problems(path) == [
+        f"{path}:8:23: routes.r.closed_months[0]: expected a whole number",
+        f"{path}:8:29: routes.r.closed_months[1]: expected a whole number",
+        f"{path}:8:34: routes.r.closed_months[2]: expected a whole number",
+        f"{path}:9:20: fiscal_year_start: expected a whole number",
+        f"{path}:12:17: events.e.routes[1]: 'r' is named twice",
+        f"{path}:14:12: events.e.start: an event is recurring (rate) or one-off (start), not both",
+        f"{path}:15:11: events.e.ramp: 'x' is not a number or a percentage",
+    ]

@@ -28,6 +28,7 @@ _PLAIN_MESSAGES = {
     "int_type": "expected a whole number",
     "int_parsing": "expected a whole number",
     "int_from_float": "expected a whole number",
+    "int_strict": "expected a whole number",
     "float_type": "expected a number",
     "float_parsing": "expected a number",
     "missing": "is required",
@@ -82,7 +83,12 @@ def _problems(document: Document, error: Any) -> list[Problem]:
         context = error["ctx"]
         about_key = about_key or context["at_key"]
         whole_object = context.get("object", False)
-        return [
+        nested = [
+            problem
+            for inner in context.get("nested", [])
+            for problem in _problems(document, {**inner, "loc": location + tuple(inner["loc"])})
+        ]
+        return nested + [
             _locate(
                 document,
                 message,

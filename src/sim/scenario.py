@@ -8,6 +8,7 @@ Validation needs three facts from the whole file, passed as pydantic validation 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import (
@@ -15,6 +16,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    StrictInt,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     model_validator,
@@ -47,11 +50,56 @@ def problem(message: str, *subpath: str | int, at_key: bool = False) -> Pydantic
     return PydanticCustomError("scenario", "{message}", context)
 
 
-def problems(found: list[Finding]) -> PydanticCustomError:
+def problems(found: list[Finding], nested: list[Any] | None = None) -> PydanticCustomError:
     """An object's rule violations, each (message, path below the object); one with an empty
-    path is about the whole object and points at its name."""
-    context = {"message": found[0][0], "findings": found, "at_key": False, "object": True}
+    path is about the whole object and points at its name. ``nested`` carries the object's
+    field errors (pydantic's error dicts) when both are reported together."""
+    context = {
+        "message": found[0][0],
+        "findings": found,
+        "at_key": False,
+        "object": True,
+        "nested": nested or [],
+    }
     return PydanticCustomError("scenario", "{message}", context)
+
+
+Rules = Callable[[dict[str, Any], dict[str, Any]], list[Finding]]
+
+
+def with_rules(rules: Rules) -> Any:
+    """A model validator that checks ``rules(raw mapping, context)`` on the raw data alongside
+    the fields' own validation, so that a bad field does not hide a broken rule: both kinds of
+    problems are reported at once. Rules skip what they cannot read (the field errors say why).
+    """
+
+    def validate(cls: type, data: Any, handler: Any, info: ValidationInfo) -> Any:
+        found = rules(data, info.context or {}) if isinstance(data, dict) else []
+        try:
+            model = handler(data)
+        except ValidationError as error:
+            if not found:
+                raise
+            raise problems(found, error.errors(include_url=False)) from None
+        if found:
+            raise problems(found)
+        return model
+
+    return model_validator(mode="wrap")(classmethod(validate))
+
+
+def _present(raw: dict[str, Any], key: str) -> bool:
+    return raw.get(key) is not None
+
+
+def _period_of(raw: Any, key: str, context: dict[str, Any]) -> Period | None:
+    """The period at ``raw[key]``, or None when it is missing or unreadable."""
+    if not isinstance(raw, dict) or raw.get(key) is None:
+        return None
+    try:
+        return parse_period(raw[key], context.get("fiscal_year_start", 7))
+    except PeriodError:
+        return None
 
 
 # --- field types ---------------------------------------------------------------------------
@@ -205,24 +253,30 @@ class Country(_Strict):
         None, description="Shares of this country's trade by route; must sum to 1."
     )
 
-    @model_validator(mode="after")
-    def _rules(self) -> Country:
-        found: list[Finding] = []
-        if self.target.by.last < self.baseline.period.last:
-            found.append(
-                (
-                    f"the deadline ends in {month_name(self.target.by.last)}, before the "
-                    f"baseline period ends ({month_name(self.baseline.period.last)})",
-                    ("target", "by"),
-                )
+    _rules = with_rules(lambda raw, context: _country_rules(raw, context))
+
+
+def _country_rules(raw: dict[str, Any], context: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    period = _period_of(raw.get("baseline"), "period", context)
+    deadline = _period_of(raw.get("target"), "by", context)
+    if period is not None and deadline is not None and deadline.last < period.last:
+        found.append(
+            (
+                f"the deadline ends in {month_name(deadline.last)}, before the "
+                f"baseline period ends ({month_name(period.last)})",
+                ("target", "by"),
             )
-        if self.routes is not None:
-            total = sum(self.routes.values())
-            if abs(total - 1.0) > SHARE_TOLERANCE:
-                found.append((f"route shares must sum to 1, not {total:g}", ("routes",)))
-        if found:
-            raise problems(found)
-        return self
+        )
+    shares = raw.get("routes")
+    if isinstance(shares, dict) and shares:
+        try:
+            total = sum(read_number(share) for share in shares.values())
+        except DistributionError:
+            total = 1.0  # an unreadable share has its own error
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            found.append((f"route shares must sum to 1, not {total:g}", ("routes",)))
+    return found
 
 
 class Route(_Strict):
@@ -234,7 +288,7 @@ class Route(_Strict):
         description="Share of trade displaced from this route that moves to the country's "
         "other routes (fraction, fixed).",
     )
-    closed_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(
+    closed_months: list[Annotated[StrictInt, Field(ge=1, le=12)]] = Field(
         default_factory=list, description="Months (1–12) the route is closed every year."
     )
 
@@ -263,27 +317,33 @@ class Event(_Strict):
     )
     ramp: NonNegativeNumber = Field(0.0, description="Months to phase a level effect in.")
 
-    @model_validator(mode="after")
-    def _rules(self) -> Event:
-        found: list[Finding] = []
-        if self.rate is not None and self.start is not None:
-            found.append(("an event is recurring (rate) or one-off (start), not both", ("start",)))
-        if self.rate is None and self.start is None:
-            found.append(("an event needs either rate (recurring) or start (one-off)", ()))
-        if self.probability is not None and self.rate is not None:
-            found.append(
-                (
-                    "probability is for one-off events; a recurring event's frequency is its rate",
-                    ("probability",),
-                )
+    _rules = with_rules(lambda raw, context: _event_rules(raw))
+
+
+def _event_rules(raw: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    if _present(raw, "rate") and _present(raw, "start"):
+        found.append(("an event is recurring (rate) or one-off (start), not both", ("start",)))
+    if not _present(raw, "rate") and not _present(raw, "start"):
+        found.append(("an event needs either rate (recurring) or start (one-off)", ()))
+    if _present(raw, "probability") and _present(raw, "rate"):
+        found.append(
+            (
+                "probability is for one-off events; a recurring event's frequency is its rate",
+                ("probability",),
             )
-        if self.severity is None and self.level is None and self.growth is None:
-            found.append(("an event needs an effect: severity, level or growth", ()))
-        if self.severity is not None and not self.routes:
-            found.append(("severity acts on routes, but this event names no routes", ("severity",)))
-        if found:
-            raise problems(found)
-        return self
+        )
+    if not any(_present(raw, effect) for effect in ("severity", "level", "growth")):
+        found.append(("an event needs an effect: severity, level or growth", ()))
+    if _present(raw, "severity") and not raw.get("routes"):
+        found.append(("severity acts on routes, but this event names no routes", ("severity",)))
+    for kind in ("routes", "countries"):
+        names = raw.get(kind)
+        if isinstance(names, list):
+            for i, name in enumerate(names):
+                if isinstance(name, str) and name in names[:i]:
+                    found.append((f"{name!r} is named twice", (kind, i)))
+    return found
 
 
 class Scenario(_Strict):
@@ -292,37 +352,21 @@ class Scenario(_Strict):
     name: str = Field(description="What the scenario is about.")
     description: str | None = Field(None, description="Why it exists; what the numbers rest on.")
     unit: str = Field("USD million", description="The unit of every money value in the file.")
-    fiscal_year_start: Annotated[int, Field(ge=1, le=12)] = Field(
+    fiscal_year_start: Annotated[StrictInt, Field(ge=1, le=12)] = Field(
         7, description="Month (1–12) in which fiscal years begin."
     )
     horizon: PeriodField | None = Field(
         None, description="Simulate until its end (default: the latest deadline)."
     )
-    seed: Annotated[int, Field(ge=0)] | None = Field(None, description="Default seed.")
-    paths: Annotated[int, Field(ge=1)] | None = Field(None, description="Default number of paths.")
+    seed: Annotated[StrictInt, Field(ge=0)] | None = Field(None, description="Default seed.")
+    paths: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        None, description="Default number of paths."
+    )
     routes: dict[Name, Route] = Field(default_factory=dict)
     countries: Annotated[dict[Name, Country], Field(min_length=1)]
     events: dict[Name, Event] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _horizon(self) -> Scenario:
-        last_deadline = max(c.target.by.last for c in self.countries.values())
-        if self.horizon is not None and self.horizon.last < last_deadline:
-            late = max(self.countries, key=lambda c: self.countries[c].target.by.last)
-            raise problem(
-                f"the horizon ends in {month_name(self.horizon.last)}, before the deadline of "
-                f"{late} ({month_name(self.countries[late].target.by.last)})",
-                "horizon",
-            )
-        first = min(c.baseline.period.last for c in self.countries.values()) + 1
-        end = self.horizon.last if self.horizon is not None else last_deadline
-        if end - first + 1 > MAX_SIMULATED_YEARS * 12:
-            raise problem(
-                f"this would simulate {(end - first + 1) / 12:.0f} years; "
-                f"sim simulates at most {MAX_SIMULATED_YEARS}",
-                "horizon" if self.horizon is not None else "countries",
-            )
-        return self
+    _rules = with_rules(lambda raw, context: _horizon_rules(raw, context))
 
     @property
     def horizon_end(self) -> int:
@@ -330,6 +374,49 @@ class Scenario(_Strict):
         if self.horizon is not None:
             return self.horizon.last
         return max(c.target.by.last for c in self.countries.values())
+
+
+def _horizon_rules(raw: dict[str, Any], context: dict[str, Any]) -> list[Finding]:
+    countries = raw.get("countries")
+    if not isinstance(countries, dict):
+        return []
+    deadlines = {
+        name: by
+        for name, country in countries.items()
+        if isinstance(country, dict) and (by := _period_of(country.get("target"), "by", context))
+    }
+    ends = [
+        period.last
+        for country in countries.values()
+        if isinstance(country, dict)
+        and (period := _period_of(country.get("baseline"), "period", context))
+    ]
+    horizon = _period_of(raw, "horizon", context)
+    found: list[Finding] = []
+    if horizon is not None and deadlines:
+        late = max(deadlines, key=lambda name: deadlines[name].last)
+        if horizon.last < deadlines[late].last:
+            found.append(
+                (
+                    f"the horizon ends in {month_name(horizon.last)}, before the deadline of "
+                    f"{late} ({month_name(deadlines[late].last)})",
+                    ("horizon",),
+                )
+            )
+    end = (
+        horizon.last
+        if horizon is not None
+        else max((d.last for d in deadlines.values()), default=None)
+    )
+    if end is not None and ends and end - min(ends) > MAX_SIMULATED_YEARS * 12:
+        found.append(
+            (
+                f"this would simulate {(end - min(ends)) / 12:.0f} years; "
+                f"sim simulates at most {MAX_SIMULATED_YEARS}",
+                ("horizon",) if horizon is not None else ("countries",),
+            )
+        )
+    return found
 
 
 def json_schema() -> dict[str, Any]:
