@@ -232,3 +232,17 @@ def test_schema_describes_every_top_level_field():
     assert schema["required"] == ["name", "countries"]
     growth = schema["$defs"]["Growth"]["properties"]
     assert growth["volatility"]["default"] == 0 and "20% to 60%" in growth["rate"]["examples"]
+
+
+def test_output_through_a_symlink_with_the_usual_mode(small, tmp_path):
+    import os
+    import stat
+
+    real = tmp_path / "real.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert invoke("run", str(small), "--format", "json", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and json.loads(real.read_text())["runs"][0]["paths"] == 3000
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o666 & ~umask

@@ -144,7 +144,7 @@ def test_missing_file_and_directory(tmp_path):
 def test_file_over_one_mebibyte(tmp_path):
     path = tmp_path / "big.yaml"
     path.write_text(VALID + "# " + "x" * (1024 * 1024) + "\n")
-    check(["validate", str(path)], "scenario files are limited to 1 MiB")
+    check(["validate", str(path)], "is larger than 1 MiB, the limit for scenario files")
 
 
 def test_thousands_of_problems_are_counted_not_all_printed(tmp_path):
@@ -180,3 +180,31 @@ def test_scenario_paths_are_never_followed(tmp_path):
     tagged.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
     result = CliRunner().invoke(cli, ["validate", str(tagged)])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_devices_and_pipes_are_refused_without_reading(tmp_path):
+    import os
+
+    check(["validate", "/dev/zero"], "/dev/zero: is not a regular file")
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    check(["validate", str(fifo)], "is not a regular file")
+
+
+def test_absurd_but_valid_numbers_give_valid_json(tmp_path):
+    import json
+
+    path = tmp_path / "absurd.yaml"
+    path.write_text(
+        VALID.replace("value: 90,", 'value: "1e-300 to 1e300",').replace(
+            "rate: 40% to 120%", 'rate: "900% to 1e300"'
+        )
+    )
+    result = CliRunner().invoke(cli, ["run", str(path), "--paths", "500", "--format", "json"])
+    assert result.exit_code == 0
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} is not JSON")
+
+    row = json.loads(result.output, parse_constant=refuse)["runs"][0]["results"][0]
+    assert row["turnover"]["mean"] is None and 0 <= row["probability"] <= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,10 @@ EVENTS_TITLE = "Events: share of paths with the event active before the deadline
 
 def money(value: float) -> str:
     """Money in the file's unit, to a sensible precision."""
+    if not math.isfinite(value):
+        return "n/a"
+    if abs(value) >= 1e9 or 0 < abs(value) < 0.001:
+        return f"{value:.3g}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 10:
@@ -301,9 +306,20 @@ def run_json(run: RunSummary) -> dict[str, Any]:
     }
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float made None: JSON has no NaN or Infinity."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
 def render_json(runs: list[RunSummary]) -> str:
     document = {"sim_version": __version__, "runs": [run_json(run) for run in runs]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_finite(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render(runs: list[RunSummary], fmt: str, rich_output: bool = False) -> str:

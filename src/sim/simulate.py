@@ -70,10 +70,12 @@ def simulate(model: Model, paths: int, seed: int, block_size: int = DEFAULT_BLOC
     """Simulate ``paths`` paths of ``model`` with streams from ``seed``."""
     chunks = math.ceil(paths / CHUNK)
     per_block = max(1, math.ceil(block_size / CHUNK))
-    blocks = [
-        simulate_block(model, seed, range(first, min(first + per_block, chunks)), paths)
-        for first in range(0, chunks, per_block)
-    ]
+    # Absurd but valid inputs (growth of 1e300) overflow to inf; the results say so.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        blocks = [
+            simulate_block(model, seed, range(first, min(first + per_block, chunks)), paths)
+            for first in range(0, chunks, per_block)
+        ]
     return Outcomes(model, paths, seed, merge(blocks))
 
 
@@ -129,11 +131,11 @@ def simulate_chunk(
 
 def _draw(country: CountryModel, name: str, seed: int, chunk: int) -> np.ndarray:
     distribution = getattr(country, name)
-    return distribution.quantile(uniforms(generator(seed, chunk, f"{country.id}:{name}"), CHUNK))
+    return distribution.quantile(uniforms(generator(seed, chunk, f"country:{country.id}:{name}"), CHUNK))
 
 
 def _normals(country: CountryModel, name: str, seed: int, chunk: int, out: np.ndarray) -> None:
-    generator(seed, chunk, f"{country.id}:{name}").standard_normal(out=out)
+    generator(seed, chunk, f"country:{country.id}:{name}").standard_normal(out=out)
 
 
 def _cumulate(rows: np.ndarray) -> None:

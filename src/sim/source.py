@@ -57,13 +57,15 @@ def read_text(path: str | Path) -> str:
         raise fail("no such file")
     if file.is_dir():
         raise fail("is a directory, not a scenario file")
+    if not file.is_file():
+        raise fail("is not a regular file (a device or a pipe?); give a scenario file")
     try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            raise fail(f"file is {size / 1024 / 1024:.1f} MiB; scenario files are limited to 1 MiB")
-        raw = file.read_bytes()
+        with file.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except OSError as error:
         raise fail(f"cannot be read: {error.strerror or error}") from None
+    if len(raw) > MAX_BYTES:
+        raise fail("is larger than 1 MiB, the limit for scenario files")
     if b"\x00" in raw:
         raise fail("is a binary file, not a YAML scenario")
     try:

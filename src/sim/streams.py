@@ -9,7 +9,7 @@ are grouped into blocks, how many workers run them, or which other components ex
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 
 import numpy as np
 
@@ -25,12 +25,17 @@ def chunk_sequence(seed: int, chunk: int) -> np.random.SeedSequence:
 
 
 def component_key(component: str) -> int:
-    """A stable 32-bit key for a component name (the same in every process and run)."""
-    return zlib.crc32(component.encode("utf-8"))
+    """A stable 128-bit key for a component name (the same in every process and run; distinct
+    names do not collide in practice)."""
+    return int.from_bytes(hashlib.sha256(component.encode("utf-8")).digest()[:16], "little")
 
 
 def generator(seed: int, chunk: int, component: str) -> np.random.Generator:
-    """The generator of ``component`` in ``chunk``: a spawn child keyed by the component name."""
+    """The generator of ``component`` in ``chunk``: a spawn child keyed by the component name.
+
+    Names are namespaced by kind (``country:kz:rate``, ``event:closure``) so that a country and
+    an event can never share a stream.
+    """
     parent = chunk_sequence(seed, chunk)
     child = np.random.SeedSequence(
         parent.entropy, spawn_key=(*parent.spawn_key, component_key(component))

@@ -116,7 +116,9 @@ def summarise_country(
     totals = outcome.window_total
     hits = int(np.count_nonzero(totals >= country.target))
     low, high = wilson_interval(hits, paths)
-    p5, p50, p95 = np.quantile(totals, [0.05, 0.5, 0.95])
+    with np.errstate(invalid="ignore", over="ignore"):  # absurd inputs give inf: shown as n/a
+        p5, p50, p95 = np.quantile(totals, [0.05, 0.5, 0.95])
+        mean = float(np.mean(totals))
     baseline = country.baseline.quantile(np.array([0.05, 0.5, 0.95]))
     annual = baseline * 12.0 / country.baseline_months
     by_year = tuple(
@@ -140,7 +142,7 @@ def summarise_country(
         ci_low=low,
         ci_high=high,
         turnover={
-            "mean": float(np.mean(totals)),
+            "mean": mean,
             "p5": float(p5),
             "p50": float(p50),
             "p95": float(p95),
