@@ -64,7 +64,8 @@ def test_required_growth_is_undefined_for_an_observed_window(tmp_path):
 
 def test_yearly_probabilities_follow_the_deterministic_path(tmp_path):
     # Fixed 100/yr in 2024 growing 50% a year: calendar-year totals are
-    # 100 · 1.5^(y − 2024) · (Σ_m 1.5^((m − 6.5)/12)) / 12 ; target between 2026 and 2027.
+    # 100 · 1.5^(y − 2024) · (Σ_m 1.5^((m − 5.5)/12)) / 12, m = 0..11 from January (the
+    # baseline midpoint is month 5.5); target between 2026 and 2027.
     factor = sum(1.5 ** ((m - 5.5) / 12) for m in range(12)) / 12
     totals = {y: 100 * 1.5 ** (y - 2024) * factor for y in range(2025, 2030)}
     target = (totals[2026] + totals[2027]) / 2

@@ -23,7 +23,6 @@ class CountryModel:
     id: str
     label: str
     baseline: Distribution
-    baseline_period: Period
     baseline_months: int
     midpoint: float  # grid index of the baseline period's midpoint
     first_simulated: int  # grid index of the month after the baseline period
@@ -31,7 +30,6 @@ class CountryModel:
     volatility: Distribution
     noise: Distribution
     target: float
-    deadline: Period  # the period named by target.by (absolute months)
     window: Period  # the 12-month target window (absolute months)
     window_end: int  # grid index of the window's last month
     year_ends: tuple[int, ...]  # grid indices ending the yearly windows, first simulated year on
@@ -39,10 +37,14 @@ class CountryModel:
     baseline_source: str | None
     target_source: str | None
 
+    def observed_months(self, window_end: int) -> int:
+        """Months of the 12 ending at grid month ``window_end`` that are observed, not
+        simulated: they count at the run-rate (SPEC 8)."""
+        return max(0, min(12, self.first_simulated - (window_end - 11)))
+
     @property
     def observed_in_window(self) -> int:
-        """Months of the target window that are observed, filled with the run-rate (SPEC 8)."""
-        return max(0, min(12, self.first_simulated - (self.window_end - 11)))
+        return self.observed_months(self.window_end)
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,6 @@ def compile_scenario(scenario: Scenario) -> Model:
                 id=cid,
                 label=country.label or cid,
                 baseline=country.baseline.value,
-                baseline_period=period,
                 baseline_months=period.months,
                 midpoint=period.midpoint - grid_start,
                 first_simulated=first_simulated,
@@ -129,7 +130,6 @@ def compile_scenario(scenario: Scenario) -> Model:
                 volatility=country.growth.volatility,
                 noise=country.growth.noise,
                 target=country.target.value,
-                deadline=country.target.by,
                 window=window,
                 window_end=window.last - grid_start,
                 year_ends=_year_ends(window.last - grid_start, first_simulated, months),

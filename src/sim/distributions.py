@@ -1,21 +1,23 @@
 """Uncertain numbers: reading the forms of SPEC "Distributions" and drawing from them.
 
-Every distribution is drawn by its quantile function applied to uniform numbers, so that a
-draw is a pure function of one uniform per value. That keeps random streams aligned when a
+Per-path inputs are drawn by the quantile function applied to uniform numbers, so that a draw
+is a pure function of one uniform per value. That keeps random streams aligned when a
 distribution changes (common random numbers) and makes "hold this input at its 10th percentile"
-a matter of passing 0.1.
+a matter of passing 0.1. Per-onset effects of events, drawn in bulk, use ``sample``, which
+draws normal-based families from normal numbers directly (faster, the same distribution).
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
+
+from sim.errors import did_you_mean
 
 Z95 = 1.6448536269514722  # standard normal 95th percentile: a 90% interval spans ±Z95 sd
 
@@ -280,18 +282,13 @@ def _interval(text: str, low_text: str, high_text: str, domain: Domain) -> Distr
     return Distribution("lognormal", (math.exp((a + b) / 2), (b - a) / (2 * Z95)), domain, text)
 
 
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _family(mapping: Mapping, domain: Domain) -> Distribution:
     if len(mapping) != 1:
         names = ", ".join(FAMILY_PARAMETERS)
         raise DistributionError(f"a distribution mapping needs exactly one family key: {names}")
     ((family, params),) = mapping.items()
     if family not in FAMILY_PARAMETERS:
-        hint = _did_you_mean(str(family), FAMILY_PARAMETERS)
+        hint = did_you_mean(str(family), FAMILY_PARAMETERS)
         names = ", ".join(FAMILY_PARAMETERS)
         raise DistributionError(f"unknown distribution {family!r}{hint}; use one of {names}")
     expected = FAMILY_PARAMETERS[family]
@@ -299,7 +296,7 @@ def _family(mapping: Mapping, domain: Domain) -> Distribution:
         raise DistributionError(f"{family} needs a mapping of {', '.join(expected)}", (family,))
     for key in params:
         if key not in expected:
-            hint = _did_you_mean(str(key), expected)
+            hint = did_you_mean(str(key), expected)
             raise DistributionError(
                 f"unknown parameter {key!r} for {family}{hint}; it takes {', '.join(expected)}",
                 (family, key),

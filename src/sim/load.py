@@ -6,7 +6,6 @@ line and column of the key or value it is about, in plain words.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario import Scenario
 from sim.source import Document, Location, format_location, parse_yaml, read_text
 
@@ -141,8 +140,7 @@ def _find(document: Document, location: Location, about_key: bool) -> tuple[int 
 def _suggestion(location: Location) -> str:
     """ " (did you mean 'x'?)" for an unknown key, from the fields allowed where it stands."""
     allowed = _allowed_fields(location[:-1])
-    close = difflib.get_close_matches(str(location[-1]), allowed, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(str(location[-1]), allowed)
 
 
 def _allowed_fields(location: Location) -> list[str]:

@@ -7,7 +7,6 @@ Validation needs three facts from the whole file, passed as pydantic validation 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -33,6 +32,7 @@ from sim.distributions import (
     parse_uncertain,
     read_number,
 )
+from sim.errors import did_you_mean
 from sim.periods import Period, PeriodError, month_name, parse_period
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
@@ -184,8 +184,7 @@ def _reference(kind: str, singular: str) -> Any:
             raise problem(f"expected the name of one of the file's {kind}")
         known = sorted((info.context or {}).get(kind, ()))
         if value not in known:
-            close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(value, known)
             listing = ", ".join(known) if known else "none are defined"
             raise problem(f"unknown {singular} {value!r}{hint}; the file's {kind}: {listing}")
         return value

@@ -1,8 +1,9 @@
 """Simulating paths: SPEC "Model semantics" 1–8, vectorised over paths, chunk by chunk.
 
 A chunk is ``CHUNK`` paths drawn from its own streams (``sim.streams``); its arrays are
-(months, paths). A block is a run of consecutive chunks, the unit of work handed to a worker.
-Neither the block size nor the number of workers changes a single number.
+(months, paths). A block is a run of consecutive chunks whose outcomes are gathered together
+(the unit of work to hand to a worker process, once there are workers). The block size does
+not change a single number.
 """
 
 from __future__ import annotations
@@ -130,8 +131,9 @@ def simulate_chunk(
 
 
 def _draw(country: CountryModel, name: str, seed: int, chunk: int) -> np.ndarray:
-    distribution = getattr(country, name)
-    return distribution.quantile(uniforms(generator(seed, chunk, f"country:{country.id}:{name}"), CHUNK))
+    """One draw per path of the country's uncertain input ``name``, by its quantile function."""
+    rng = generator(seed, chunk, f"country:{country.id}:{name}")
+    return getattr(country, name).quantile(uniforms(rng, CHUNK))
 
 
 def _normals(country: CountryModel, name: str, seed: int, chunk: int, out: np.ndarray) -> None:
@@ -213,7 +215,7 @@ def _window_totals(
     for k, end in enumerate(ends):
         first = max(end - 11, start)
         totals[k] = trade[first - start : end - start + 1].sum(axis=0)
-        observed = min(12, max(0, start - (end - 11)))
+        observed = country.observed_months(end)
         if observed:
             totals[k] += observed * run_rate
     return totals
