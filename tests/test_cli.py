@@ -246,3 +246,17 @@ def test_output_through_a_symlink_with_the_usual_mode(small, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(real.stat().st_mode) == 0o666 & ~umask
+
+
+def test_percentages_never_round_to_certainty():
+    from sim.render import percent
+
+    assert [percent(x) for x in (0, 0.00004, 0.0012, 0.123, 0.9951, 0.99996, 1)] == [
+        "0%",
+        "<0.01%",
+        "0.12%",
+        "12.3%",
+        "99.51%",
+        ">99.99%",
+        "100%",
+    ]

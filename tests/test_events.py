@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from conftest import run, write
@@ -265,3 +267,49 @@ events:
     table = CliRunner().invoke(cli, ["run", str(path), "--paths", "40000"]).output
     assert "Events: share of paths with the event active before the deadline" in table
     assert "railway" in table
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    times=st.lists(st.floats(-30, 40), min_size=1, max_size=12),
+    durations=st.lists(st.one_of(st.floats(1e-6, 60), st.just(math.inf)), min_size=12, max_size=12),
+    head=st.integers(1, 6),
+)
+def test_listed_months_and_runs_add_up_to_the_coverage(times, durations, head):
+    from sim.events import Onsets, _on_grid
+
+    months, paths = 24, 2  # small, so that listing everything often costs too much: runs
+    n = len(times)
+    time = np.array(times)
+    end = time + np.array(durations[:n])
+    path = np.arange(n) % paths
+    onsets = Onsets(path, time, end, None, None, None)
+    covered = coverage(onsets, months, paths, head)
+    grid = _on_grid(covered, covered.fraction, np.ones(n), (months, paths))
+    expected = np.zeros((months, paths))
+    for i in range(n):
+        for t in range(months):
+            expected[t, path[i]] += max(0.0, min(end[i], t + 1) - max(time[i], t))
+    assert grid == pytest.approx(expected, abs=1e-9)
+    # long onsets cost a run, not their months, once listing them all would cost more than
+    # a grid array
+    assert len(covered.cell) <= max(n * (head + 1), months * paths)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    shares=st.floats(0, 1),
+    reroutes=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    seed=st.integers(0, 1000),
+)
+def test_two_route_factor_matches_spec_formula(shares, reroutes, seed):
+    from sim.routes import route_factor
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.random((6, 5)), rng.random((6, 1))  # one route may be a broadcast column
+    share = ((0, shares), (1, 1 - shares))
+    factor = route_factor(share, reroutes, [a, b])
+    expected = shares * (a + (1 - a) * reroutes[0] * b) + (1 - shares) * (
+        b + (1 - b) * reroutes[1] * a
+    )
+    assert factor == pytest.approx(expected, abs=1e-12)

@@ -7,10 +7,12 @@ then summed into dense (months, paths) arrays (products as sums of logarithms).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.arrays import cumulate
 from sim.compile import EventModel, Model
 from sim.streams import generator, uniforms
 
@@ -31,12 +33,19 @@ class Onsets:
 class Coverage:
     """The months each onset covers: ``cov(t) = overlap([u, u + d], [t, t + 1])`` > 0.
 
-    One entry per covered (onset, month) pair, and each onset's first and last covered month.
+    An onset's first months (its head) and a partly covered last month are listed one by one
+    as (onset, cell, fraction) entries; the whole months between form a run, listed by where
+    it starts and where it stops, so that an event lasting decades costs no more than one
+    lasting a season.
     """
 
-    onset: np.ndarray  # index into the Onsets arrays
+    onset: np.ndarray  # per listed month: index into the Onsets arrays
     cell: np.ndarray  # flat index of (month, path) in a (months, paths) array
     fraction: np.ndarray  # cov(t), in (0, 1]
+    run_onset: np.ndarray  # per run: its onset
+    run_start: np.ndarray  # cell of the run's first month
+    stop_onset: np.ndarray  # per run that ends before the horizon: its onset
+    run_stop: np.ndarray  # cell of the month after the run
     first: np.ndarray  # per onset: first covered grid month
     last: np.ndarray  # per onset: last covered grid month (< first when it covers none)
     paths: int
@@ -92,35 +101,70 @@ def recurring_onsets(
     One uniform per path-month; a higher rate gives a superset of the onsets of a lower one,
     which keeps comparisons on common random numbers tight.
     """
-    chance = -np.expm1(-rate / 12.0)
-    cells = np.flatnonzero(rng.random((months, len(rate))) < chance)
+    # Single-precision uniforms draw twice as fast; they round each month's chance by at most
+    # 6e-8, far below what any number of paths could detect.
+    chance = (-np.expm1(-rate / 12.0)).astype(np.float32)
+    cells = np.flatnonzero(rng.random((months, len(rate)), dtype=np.float32) < chance)
     month = cells // len(rate)
     return month, cells - month * len(rate)
 
 
-def coverage(onsets: Onsets, months: int, paths: int) -> Coverage:
-    """Expand onsets into the grid months they cover, with the covered fraction of each.
+HEAD_MONTHS = 3  # months of an onset listed one by one before the rest becomes a run
 
-    Only an onset's first and last covered months can be partly covered; the months between
-    are covered whole.
+
+def coverage(onsets: Onsets, months: int, paths: int, head: int = HEAD_MONTHS) -> Coverage:
+    """The grid months each onset covers, with the covered fraction of each.
+
+    Only an onset's first and last months can be partly covered. When listing every covered
+    month would take more memory than a (months, paths) array, only the first ``head`` months
+    are listed one by one (a level effect's ramp needs them), and a partly covered last month;
+    the whole months after the head form a run.
     """
+    n = len(onsets.time)
     first = np.maximum(np.floor(onsets.time), 0).astype(np.int64)
     last = np.minimum(np.ceil(np.minimum(onsets.end, months)) - 1, months - 1).astype(np.int64)
-    length = np.maximum(last - first + 1, 0)
-    onset = np.repeat(np.arange(len(first)), length)
-    starts = np.cumsum(length) - length  # where each onset's run begins in the flat arrays
-    # cell of pair k of an onset = (first + k) * paths + path
+    # Listing every month costs no more than one grid array: then there are no runs.
+    list_all = np.maximum(last - first + 1, 0).sum() <= months * paths
+    head_last = last if list_all else np.minimum(last, first + head - 1)
+    length = np.maximum(head_last - first + 1, 0)
+    onset = np.repeat(np.arange(n), length)
+    starts = np.cumsum(length) - length  # where each onset's head begins in the flat arrays
+    # cell of listed month k of an onset = (first + k) * paths + path
     cell = np.repeat((first - starts) * paths + onsets.path, length)
     cell += np.arange(len(onset)) * paths
     fraction = np.ones(len(onset))
-    some = length > 0
-    for edge in (last, first):  # the first month last, for onsets covering a single month
+    some = slice(None) if length.all() else length > 0  # onsets before the grid cover none
+    for edge in (head_last, first):  # the first month last, for onsets covering one month
         edge_fraction = np.minimum(onsets.end, edge + 1.0) - np.maximum(onsets.time, edge)
         fraction[(starts + edge - first)[some]] = edge_fraction[some]
+
+    runs = stops = np.zeros(0, dtype=np.int64)
+    run_last = last
+    if not list_all:
+        partial_end = onsets.end < last + 1.0  # the last month is partly covered
+        tail = np.flatnonzero(partial_end & (last > head_last))
+        onset = np.concatenate([onset, tail])
+        cell = np.concatenate([cell, last[tail] * paths + onsets.path[tail]])
+        fraction = np.concatenate([fraction, onsets.end[tail] - last[tail]])
+        run_last = np.where(partial_end, last - 1, last)
+        runs = np.flatnonzero(run_last >= first + head)
+        stops = runs[run_last[runs] + 1 < months]
+
     if len(fraction) and fraction.min() <= 0:  # only an onset of (almost) zero duration
         keep = fraction > 0
         onset, cell, fraction = onset[keep], cell[keep], fraction[keep]
-    return Coverage(onset, cell, fraction, first, last, paths)
+    return Coverage(
+        onset,
+        cell,
+        fraction,
+        runs,
+        (first[runs] + head) * paths + onsets.path[runs],
+        stops,
+        (run_last[stops] + 1) * paths + onsets.path[stops],
+        first,
+        last,
+        paths,
+    )
 
 
 def ramp_share(event: EventModel, onset_time: np.ndarray, month: np.ndarray) -> np.ndarray:
@@ -130,20 +174,39 @@ def ramp_share(event: EventModel, onset_time: np.ndarray, month: np.ndarray) -> 
     return np.minimum(1.0, (month + 1.0 - onset_time) / event.ramp)
 
 
-def _per_cell(covered: Coverage, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Sum ``values`` into a (months, paths) array at the covered cells (repeats add up).
+LOG_ZERO = -800.0  # exp(-800) is exactly 0.0 in double precision, and unlike -inf it cancels
+
+
+def _per_cell(cells: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Sum ``values`` into a (months, paths) array at flat ``cells`` (repeats add up).
 
     ``np.bincount`` on flat indices does what ``np.add.at`` does, several times faster.
     """
-    flat = np.bincount(covered.cell, weights=values, minlength=shape[0] * shape[1])
+    flat = np.bincount(cells, weights=values, minlength=shape[0] * shape[1])
     return flat.astype(float, copy=False).reshape(shape)  # (bincount of nothing gives ints)
+
+
+def _on_grid(
+    covered: Coverage, listed: np.ndarray, whole: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """A (months, paths) array of per-month values: ``listed`` for the listed months, and each
+    onset's ``whole``-month value over every month of its run."""
+    grid = _per_cell(covered.cell, listed, shape)
+    if len(covered.run_onset):
+        cells = np.concatenate([covered.run_start, covered.run_stop])
+        steps = np.concatenate([whole[covered.run_onset], -whole[covered.stop_onset]])
+        runs = _per_cell(cells, steps, shape)
+        cumulate(runs)  # a step up where a run starts, down where it stops
+        grid += runs
+    return grid
 
 
 def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents:
     """Draw every event of ``model`` for one chunk and combine its effects on the grid.
 
     Products over overlapping onsets are taken as sums of logarithms; a month closed whole
-    (severity 1 over the whole month) has log −inf, which exp turns back into exactly 0.
+    (severity 1 over the whole month) has log −inf (LOG_ZERO in runs), which exp turns back
+    into exactly 0.
     """
     months = model.months
     shape = (months, paths)
@@ -156,14 +219,17 @@ def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents
     for index, event in enumerate(model.events):
         rng = generator(seed, chunk, f"event:{event.name}")
         onsets = draw_onsets(event, rng, paths, months)
-        covered = coverage(onsets, months, paths)
+        ramp_months = math.ceil(event.ramp) if event.level is not None else 0
+        covered = coverage(onsets, months, paths, HEAD_MONTHS + ramp_months)
         active[index] = (covered.first, covered.last, onsets.path)
         if onsets.severity is not None:
             lost = onsets.severity[covered.onset]
             lost *= covered.fraction
             np.negative(lost, out=lost)
             with np.errstate(divide="ignore"):
-                log_remaining = _per_cell(covered, np.log1p(lost, out=lost), shape)
+                listed = np.log1p(lost, out=lost)
+                whole = np.maximum(np.log1p(-onsets.severity), LOG_ZERO)
+            log_remaining = _on_grid(covered, listed, whole, shape)
             for route in event.routes:
                 if route in log_availability:
                     log_availability[route] += log_remaining
@@ -174,11 +240,12 @@ def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents
             step = ramp_share(event, onsets.time[covered.onset], covered.month)
             step *= onsets.level[covered.onset]
             step *= covered.fraction
-            log_level[index] = _per_cell(covered, np.log1p(step, out=step), shape)
+            listed = np.log1p(step, out=step)
+            log_level[index] = _on_grid(covered, listed, np.log1p(onsets.level), shape)
         if onsets.growth is not None:
-            step = np.log1p(onsets.growth[covered.onset])
-            step *= covered.fraction / 12.0
-            growth[index] = _per_cell(covered, step, shape)
+            whole = np.log1p(onsets.growth) / 12.0
+            listed = whole[covered.onset] * covered.fraction
+            growth[index] = _on_grid(covered, listed, whole, shape)
     for route, values in log_availability.items():
         np.exp(values, out=values)
         if model.routes[route].seasonal:

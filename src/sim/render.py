@@ -31,9 +31,14 @@ def money(value: float) -> str:
 
 
 def percent(share: float) -> str:
-    """A probability as a percentage, with more digits when it is small."""
+    """A probability as a percentage, with more digits when it is small (or nearly 1); never
+    rounded to 0% or 100% unless it is exactly that."""
     if share == 0 or share == 1:
         return f"{share * 100:.0f}%"
+    if share < 0.0001:
+        return "<0.01%"
+    if share > 0.9999:
+        return ">99.99%"
     if share < 0.01 or share > 0.99:
         return f"{share * 100:.2f}%"
     return f"{share * 100:.1f}%"

@@ -18,6 +18,16 @@ def route_factor(
     same on every path; ``shares`` pairs a route index with its share; ``reroute`` is indexed
     by route. The max runs over the country's other routes (0 if it has none).
     """
+    if len(shares) == 2:  # the common case, in fewer passes over the arrays
+        (r1, s1), (r2, s2) = shares
+        a, b = availability[r1], availability[r2]
+        c1, c2 = s1 * reroute[r1], s2 * reroute[r2]
+        # s1·a + s2·b + c1·(1 − a)·b + c2·(1 − b)·a = (s1 + c2)·a + (s2 + c1)·b − (c1 + c2)·a·b
+        factor = a * (s1 + c2) + b * (s2 + c1)
+        both = a * b
+        both *= c1 + c2
+        factor -= both
+        return factor
     used = [route for route, _ in shares]
     factor: np.ndarray | float = 0.0
     for route, share in shares:

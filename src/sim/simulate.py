@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.arrays import cumulate
 from sim.compile import CountryModel, Model
 from sim.distributions import Distribution
 from sim.events import ChunkEvents, chunk_events
@@ -140,12 +141,6 @@ def _normals(country: CountryModel, name: str, seed: int, chunk: int, out: np.nd
     generator(seed, chunk, f"country:{country.id}:{name}").standard_normal(out=out)
 
 
-def _cumulate(rows: np.ndarray) -> None:
-    """Cumulative sum down the month axis, in place (faster than np.cumsum on axis 0)."""
-    for t in range(1, len(rows)):
-        np.add(rows[t], rows[t - 1], out=rows[t])
-
-
 def _monthly_trade(
     model: Model,
     index: int,
@@ -186,7 +181,7 @@ def _monthly_trade(
         if e in events.log_level:  # level effects multiply trade: their logs add
             log_level += events.log_level[e][start:]
     if increments is not None:
-        _cumulate(increments)
+        cumulate(increments)
         log_level += increments
     if not _is_zero(country.noise):
         noise = workspace.array("normals", shape)
