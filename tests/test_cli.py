@@ -260,3 +260,17 @@ def test_percentages_never_round_to_certainty():
         ">99.99%",
         "100%",
     ]
+
+
+def test_readme_example_is_what_sim_prints():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("`sim run scenarios/kazakhstan.yaml` prints")
+    opening = readme.index("```\n", start) + 4
+    block = readme[opening : readme.index("\n```", opening)]
+    output = invoke("run", str(SCENARIOS / "kazakhstan.yaml")).output
+    expected, shown_notes = block.rsplit("\n", 1)
+    actual, notes = output.rstrip("\n").rsplit("\n", 1)
+    assert (
+        actual.replace(str(SCENARIOS / "kazakhstan.yaml"), "scenarios/kazakhstan.yaml") == expected
+    )
+    assert notes.startswith(shown_notes.removesuffix(" ..."))
