@@ -11,6 +11,15 @@ from sim.compile import Model, compile_scenario
 from sim.load import load_scenario
 from sim.simulate import Outcomes, simulate
 
+VALID = """\
+name: ok
+countries:
+  kz:
+    baseline: {value: 90, period: 2025-01/2025-07}
+    target: {value: 1000, by: 2028}
+    growth: {rate: 40% to 120%}
+"""
+
 
 def write(folder: Path, text: str, name: str = "scenario.yaml") -> Path:
     path = folder / name

@@ -72,36 +72,25 @@ def test_seasonal_closure_reroutes_to_the_open_route(tmp_path):
     )
 
 
-def test_one_off_closure_with_fixed_duration_removes_exactly_its_duration(tmp_path):
-    # One route, closed for exactly 2.5 months from a uniform time in March 2026: whatever the
-    # onset time, 2.5 months of trade are lost: 10 · (12 − 2.5) = 95 on every path.
-    events = """\
+@pytest.mark.parametrize(("severity", "duration"), [(1, 2.5), (0.4, 2.5), (1, 7.25)])
+def test_one_off_closure_with_fixed_duration_removes_exactly_its_share(
+    tmp_path, severity, duration
+):
+    # One route, closed for exactly d months from a uniform time in March 2026: whatever the
+    # onset time, severity · d months of trade are lost: 10 · (12 − s·d) on every path.
+    events = f"""\
 routes:
-  only: {}
+  only: {{}}
 events:
   closure:
     routes: [only]
     start: 2026-03
-    duration: 2.5
-    severity: 1
+    duration: {duration}
+    severity: {severity}
 """
     total = totals(tmp_path, scenario(country_routes="    routes: {only: 1}", sections=events))
-    assert total == pytest.approx(np.full(len(total), 95.0), rel=1e-12)
-
-
-def test_partial_severity_scales_the_loss(tmp_path):
-    events = """\
-routes:
-  only: {}
-events:
-  closure:
-    routes: [only]
-    start: 2026-03
-    duration: 2.5
-    severity: 40%
-"""
-    total = totals(tmp_path, scenario(country_routes="    routes: {only: 1}", sections=events))
-    assert total == pytest.approx(np.full(len(total), 120 - 10 * 2.5 * 0.4), rel=1e-12)
+    expected = 10 * (12 - severity * duration)
+    assert total == pytest.approx(np.full(len(total), expected), rel=1e-12)
 
 
 def test_one_off_level_step_decides_with_its_probability(tmp_path):

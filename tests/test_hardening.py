@@ -5,16 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from conftest import VALID
 from sim.cli import cli
-
-VALID = """\
-name: ok
-countries:
-  kz:
-    baseline: {value: 90, period: 2025-01/2025-07}
-    target: {value: 1000, by: 2028}
-    growth: {rate: 40% to 120%}
-"""
 
 
 def bad(**fields: str) -> str:

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import VALID
 from sim.errors import ScenarioError
 from sim.load import load_scenario
 from sim.periods import month_index
-
-VALID = """\
-name: ok
-countries:
-  kz:
-    baseline: {value: 90, period: 2025-01/2025-07}
-    target: {value: 1000, by: 2028}
-    growth: {rate: 40% to 120%}
-"""
 
 
 def problems(path) -> list[str]:
