@@ -50,14 +50,13 @@ def rng_floor(paths: int, months: int, chunk: int = 8192) -> float:
     return time.perf_counter() - start
 
 
-def sim_run(file: Path, paths: int) -> float:
-    """Seconds for `sim run FILE --paths N --format json` as a subprocess (end to end)."""
+def sim_run(file: Path, paths: int, workers: int = 1) -> float:
+    """Seconds for `sim run FILE --paths N --workers W --format json` as a subprocess (end to
+    end, imports included)."""
+    command = [sys.executable, "-m", "sim", "run", str(file), "--paths", str(paths)]
+    command += ["--workers", str(workers), "--format", "json"]
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "sim", "run", str(file), "--paths", str(paths), "--format", "json"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -75,17 +74,19 @@ def main() -> None:
     args = parser.parse_args()
 
     file = scenario_file(args.months)
-    floors, runs, helps = [], [], []
+    floors, runs, pairs, helps = [], [], [], []
     for _ in range(args.repeat):
         floors.append(rng_floor(args.paths, args.months))
         runs.append(sim_run(file, args.paths))
+        pairs.append(sim_run(file, args.paths, workers=2))
         helps.append(help_time())
     file.unlink()
-    floor, run = min(floors), min(runs)
+    floor, run, pair = min(floors), min(runs), min(pairs)
     print(f"paths x months        {args.paths:,} x {args.months}")
     print(f"numpy floor (2 normals per path-month)  {floor:7.3f} s")
-    print(f"sim run, end to end                     {run:7.3f} s")
+    print(f"sim run, end to end, 1 worker           {run:7.3f} s")
     print(f"ratio sim / floor                       {run / floor:7.2f}   (goal <= 2.5)")
+    print(f"sim run, 2 workers                      {pair:7.3f} s   speed-up {run / pair:.2f}")
     print(f"path-months per second                  {args.paths * args.months / run:,.0f}")
     print(f"sim --help                              {min(helps):7.3f} s   (goal < 0.3)")
 

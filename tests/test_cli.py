@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
@@ -274,3 +276,64 @@ def test_readme_example_is_what_sim_prints():
         actual.replace(str(SCENARIOS / "kazakhstan.yaml"), "scenarios/kazakhstan.yaml") == expected
     )
     assert notes.startswith(shown_notes.removesuffix(" ..."))
+
+
+def test_same_json_for_any_number_of_workers(small):
+    outputs = {
+        invoke(
+            "run",
+            str(small),
+            "--paths",
+            "40000",
+            "--block-size",
+            "8192",
+            "--workers",
+            workers,
+            "--format",
+            "json",
+        ).output
+        for workers in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+
+
+_PARENT = os.getpid()
+
+
+def _dies_in_a_worker(*args, **kwargs):
+    """Stands in for simulate_block: a worker process exits abruptly, as if killed."""
+    if os.getpid() != _PARENT:
+        os._exit(9)
+    raise AssertionError("the blocks should have run in worker processes")
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork",
+    reason="the stand-in worker is inherited only by forked processes",
+)
+def test_a_dying_worker_stops_the_run_cleanly(small, tmp_path, monkeypatch):
+    import sim.simulate
+
+    monkeypatch.setattr(sim.simulate, "simulate_block", _dies_in_a_worker)
+    target = tmp_path / "out.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            str(small),
+            "--paths",
+            "40000",
+            "--block-size",
+            "8192",
+            "--workers",
+            "2",
+            "-o",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "sim: a worker process died (killed, or out of memory?); the run was stopped and "
+        "nothing was written\n"
+    )
+    assert not target.exists()

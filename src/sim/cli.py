@@ -32,7 +32,7 @@ def _fail(lines: list[str], status: int) -> None:
 
 def _guarded(action: Callable[[], Any]) -> Any:
     """Run ``action``; turn the project's errors into messages and exit statuses."""
-    from sim.errors import ScenarioError
+    from sim.errors import ScenarioError, SimulationError
 
     try:
         return action()
@@ -43,6 +43,8 @@ def _guarded(action: Callable[[], Any]) -> Any:
         _fail(lines, EXIT_INVALID)
     except KeyboardInterrupt:
         _fail(["sim: interrupted; nothing was written"], EXIT_INTERRUPTED)
+    except SimulationError as error:
+        _fail([f"sim: {error}"], 1)
     except click.ClickException:
         raise
     except Exception as error:  # a bug: one line, unless SIM_DEBUG asks for the traceback
@@ -159,6 +161,12 @@ def cli() -> None:
     default=None,
     help="Paths per block of work (memory and scheduling only; results do not depend on it).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to simulate in [the machine's cores]; results do not depend on it.",
+)
 @click.option("--force", is_flag=True, help="Run even when the estimated work is huge.")
 def run(
     scenarios: tuple[Path, ...],
@@ -167,6 +175,7 @@ def run(
     fmt: str,
     output: Path | None,
     block_size: int | None,
+    workers: int | None,
     force: bool,
 ) -> None:
     """Estimate each country's odds of reaching its target; one table for all SCENARIOS."""
@@ -179,6 +188,7 @@ def run(
         from sim.render import render
         from sim.simulate import DEFAULT_BLOCK, simulate
         from sim.summarise import summarise
+        from sim.workers import available_cores
 
         keep_freed_memory()
         jobs = []
@@ -189,8 +199,9 @@ def run(
         if not force:
             _refuse_huge_work(jobs)
         runs = []
+        processes = workers or available_cores()
         for file, model, n, s in jobs:
-            outcomes = simulate(model, n, s, block_size or DEFAULT_BLOCK)
+            outcomes = simulate(model, n, s, block_size or DEFAULT_BLOCK, processes)
             runs.append(summarise(outcomes, str(file)))
         terminal = output is None and sys.stdout.isatty()
         return render(runs, fmt, rich_output=terminal)

@@ -36,3 +36,7 @@ class ScenarioError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+class SimulationError(Exception):
+    """A run that could not be completed (not the scenario's fault); the message says why."""

@@ -1,14 +1,15 @@
 """Simulating paths: SPEC "Model semantics" 1–8, vectorised over paths, chunk by chunk.
 
 A chunk is ``CHUNK`` paths drawn from its own streams (``sim.streams``); its arrays are
-(months, paths). A block is a run of consecutive chunks whose outcomes are gathered together
-(the unit of work to hand to a worker process, once there are workers). The block size does
-not change a single number.
+(months, paths). A block is a run of consecutive chunks, the unit of work handed to a worker
+process (``sim.workers``). Neither the block size nor the number of workers changes a single
+number.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,23 +69,53 @@ def estimate_work(model: Model, paths: int) -> Work:
     return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 16 * len(model.countries))
 
 
-def simulate(model: Model, paths: int, seed: int, block_size: int = DEFAULT_BLOCK) -> Outcomes:
-    """Simulate ``paths`` paths of ``model`` with streams from ``seed``."""
+def simulate(
+    model: Model,
+    paths: int,
+    seed: int,
+    block_size: int = DEFAULT_BLOCK,
+    workers: int = 1,
+) -> Outcomes:
+    """Simulate ``paths`` paths of ``model`` with streams from ``seed``, in blocks of about
+    ``block_size`` paths, on ``workers`` processes (1: in this process)."""
     chunks = math.ceil(paths / CHUNK)
     per_block = max(1, math.ceil(block_size / CHUNK))
-    # Absurd but valid inputs (growth of 1e300) overflow to inf; the results say so.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        blocks = [
-            simulate_block(model, seed, range(first, min(first + per_block, chunks)), paths)
-            for first in range(0, chunks, per_block)
-        ]
-    return Outcomes(model, paths, seed, merge(blocks))
+    blocks = [range(first, min(first + per_block, chunks)) for first in range(0, chunks, per_block)]
+    if workers > 1 and len(blocks) > 1:
+        from sim.workers import run_in_workers
+
+        parts = run_in_workers(model, seed, blocks, paths, min(workers, len(blocks)))
+    else:
+        parts = (simulate_block(model, seed, block, paths) for block in blocks)
+    return Outcomes(model, paths, seed, gather(parts, len(model.countries), paths))
 
 
 def simulate_block(model: Model, seed: int, chunks: range, paths: int) -> list[CountryOutcome]:
     """The outcomes of the paths in ``chunks`` (only the first ``paths`` paths of the run count)."""
     workspace = Workspace()
-    return merge([simulate_chunk(model, seed, chunk, paths, workspace) for chunk in chunks])
+    # Absurd but valid inputs (growth of 1e300) overflow to inf; the results say so.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return merge([simulate_chunk(model, seed, chunk, paths, workspace) for chunk in chunks])
+
+
+def gather(
+    parts: Iterable[list[CountryOutcome]], countries: int, paths: int
+) -> list[CountryOutcome]:
+    """The outcomes of consecutive blocks as one: window totals are copied into one array per
+    country as blocks arrive (so a run holds them once, not twice), counts are added up."""
+    totals = [np.empty(paths) for _ in range(countries)]
+    counted: list[CountryOutcome] = []
+    done = 0
+    for part in parts:
+        size = len(part[0].window_total)
+        for total, piece in zip(totals, part, strict=True):
+            total[done : done + size] = piece.window_total
+            piece.window_total = piece.window_total[:0]  # its values are in ``total`` now
+        counted = merge([counted, part]) if counted else part
+        done += size
+    for outcome, total in zip(counted, totals, strict=True):
+        outcome.window_total = total
+    return counted
 
 
 class Workspace:

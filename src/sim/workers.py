@@ -1,0 +1,63 @@
+"""Running blocks of paths in worker processes, with results in block order.
+
+Each block draws from its own chunk streams (``sim.streams``), so the numbers are the same
+whichever process simulates it and in whatever order blocks finish.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import os
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+
+from sim.compile import Model
+from sim.errors import SimulationError
+from sim.memory import keep_freed_memory
+
+
+def available_cores() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run_in_workers(
+    model: Model, seed: int, blocks: list[range], paths: int, workers: int
+) -> Iterator[list]:
+    """Simulate ``blocks`` in ``workers`` processes; yield each block's outcomes in order.
+
+    A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
+    a run never returns numbers with a block missing.
+    """
+    from sim import simulate as engine  # looked up here, so that tests can stand in for it
+
+    pool = futures.ProcessPoolExecutor(max_workers=workers, initializer=keep_freed_memory)
+    finished = False
+    try:
+        pending = [pool.submit(engine.simulate_block, model, seed, b, paths) for b in blocks]
+        for future in pending:
+            yield future.result()
+        finished = True
+    except BrokenProcessPool:
+        raise SimulationError(
+            "a worker process died (killed, or out of memory?); the run was stopped and "
+            "nothing was written"
+        ) from None
+    finally:
+        if not finished:  # interrupted or failed: stop the workers now, do not wait for them
+            _stop_workers(pool)
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _stop_workers(pool: futures.ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes (Python 3.14 has a method for it; before, only
+    the pool's private table of processes reaches them)."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
