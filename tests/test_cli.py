@@ -337,3 +337,20 @@ def test_a_dying_worker_stops_the_run_cleanly(small, tmp_path, monkeypatch):
         "nothing was written\n"
     )
     assert not target.exists()
+
+
+def test_shipped_scenarios_match_the_schema_and_typos_do_not():
+    import jsonschema
+    import yaml
+
+    schema = json.loads(invoke("schema").output)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in SCENARIOS.glob("*.yaml"):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert list(validator.iter_errors(document)) == [], path
+        document["countries"][
+            "kazakhstan"
+            if "kazakhstan" in document["countries"]
+            else next(iter(document["countries"]))
+        ]["growth"]["volatilty"] = "25%"
+        assert any("volatilty" in e.message for e in validator.iter_errors(document))

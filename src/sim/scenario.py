@@ -210,16 +210,31 @@ class Baseline(_Strict):
     value: Positive = Field(
         description="Turnover over `period` (uncertain, positive).", examples=[90, "85 to 140"]
     )
-    period: PeriodField = Field(description="The period the value was observed over.")
-    source: str | None = Field(None, description="Where the figure comes from.")
+    period: PeriodField = Field(
+        description="The period the value was observed over.",
+        examples=["2025-01/2025-07", 2024, "FY2024-25"],
+    )
+    source: str | None = Field(
+        None, description="Where the figure comes from.", examples=["Eurasianet, 13 Dec 2025"]
+    )
 
 
 class Target(_Strict):
     """The announced goal: turnover over 12 months ending at the end of `by`."""
 
-    value: PositiveNumber = Field(description="Target turnover over the 12-month window.")
-    by: PeriodField = Field(description="Deadline; the window is the 12 months ending with it.")
-    source: str | None = Field(None, description="Who announced the target, and when.")
+    value: PositiveNumber = Field(
+        description="Target turnover over the 12-month window (fixed, positive).",
+        examples=[1000, 200],
+    )
+    by: PeriodField = Field(
+        description="Deadline; the window is the 12 months ending with it.",
+        examples=[2028, "2027-28", "2027-06"],
+    )
+    source: str | None = Field(
+        None,
+        description="Who announced the target, and when.",
+        examples=['officials, "in the near future" (Dec 2025)'],
+    )
 
 
 class Growth(_Strict):
@@ -244,12 +259,25 @@ class Growth(_Strict):
 class Country(_Strict):
     """One partner country's trade: baseline, target, growth and the routes it uses."""
 
-    label: str | None = Field(None, description="Display name (default: the id).")
-    baseline: Baseline
-    target: Target
-    growth: Growth
+    label: str | None = Field(
+        None, description="Display name (default: the id).", examples=["Kazakhstan"]
+    )
+    baseline: Baseline = Field(
+        description="Trade observed over a period.",
+        examples=[{"value": "85 to 140", "period": "2025-01/2025-07"}],
+    )
+    target: Target = Field(
+        description="The announced target and its deadline.",
+        examples=[{"value": 1000, "by": 2027}],
+    )
+    growth: Growth = Field(
+        description="Trend growth and randomness.",
+        examples=[{"rate": "0% to 80%", "volatility": "25%", "noise": "15%"}],
+    )
     routes: dict[RouteName, FractionNumber] | None = Field(
-        None, description="Shares of this country's trade by route; must sum to 1."
+        None,
+        description="Shares of this country's trade by route; must sum to 1.",
+        examples=[{"afghan_transit": 0.6, "china_kkh": 0.4}],
     )
 
     _rules = with_rules(lambda raw, context: _country_rules(raw, context))
@@ -281,40 +309,75 @@ def _country_rules(raw: dict[str, Any], context: dict[str, Any]) -> list[Finding
 class Route(_Strict):
     """A corridor that countries' trade uses."""
 
-    description: str | None = None
+    description: str | None = Field(
+        None,
+        description="What the route is.",
+        examples=["Karakoram Highway via the Khunjerab Pass"],
+    )
     reroute: FractionNumber = Field(
         0.0,
         description="Share of trade displaced from this route that moves to the country's "
         "other routes (fraction, fixed).",
+        examples=["30%", 0.5],
     )
     closed_months: list[Annotated[StrictInt, Field(ge=1, le=12)]] = Field(
-        default_factory=list, description="Months (1–12) the route is closed every year."
+        default_factory=list,
+        description="Months (1–12) the route is closed every year.",
+        examples=[[12, 1, 2, 3]],
     )
 
 
 class Event(_Strict):
     """A shock or structural change: recurring (with `rate`) or one-off (with `start`)."""
 
-    description: str | None = None
-    source: str | None = None
-    routes: list[RouteName] = Field(default_factory=list, description="Routes it acts on.")
+    description: str | None = Field(
+        None, description="What the event is.", examples=["Torkham/Chaman closures"]
+    )
+    source: str | None = Field(
+        None, description="Where its numbers come from.", examples=["2023–2025 closures"]
+    )
+    routes: list[RouteName] = Field(
+        default_factory=list, description="Routes it acts on.", examples=[["afghan_transit"]]
+    )
     countries: list[CountryName] = Field(
-        default_factory=list, description="Countries its level/growth effects act on (default all)."
+        default_factory=list,
+        description="Countries its level/growth effects act on (default all).",
+        examples=[["uzbekistan", "kazakhstan"]],
     )
-    rate: Positive | None = Field(None, description="Recurring: expected onsets per year.")
+    rate: Positive | None = Field(
+        None, description="Recurring: expected onsets per year.", examples=["1.5 to 4", 2]
+    )
     start: PeriodField | None = Field(
-        None, description="One-off: onset month, or a range with the onset uniform in it."
+        None,
+        description="One-off: onset month, or a range with the onset uniform in it.",
+        examples=["2025-10", "2031-01/2035-12"],
     )
-    probability: Fraction | None = Field(None, description="One-off: chance it happens.")
-    duration: Positive | None = Field(None, description="Months; omitted means permanent.")
+    probability: Fraction | None = Field(
+        None, description="One-off: chance it happens (default 1).", examples=["20%"]
+    )
+    duration: Positive | None = Field(
+        None,
+        description="Months, drawn per onset; omitted means to the end of the horizon.",
+        examples=["0.2 to 4", 24],
+    )
     severity: Fraction | None = Field(
-        None, description="Fraction of the routes' trade lost while active."
+        None,
+        description="Fraction of the routes' trade lost while active.",
+        examples=["60% to 100%", 1],
     )
-    level: GrowthRate | None = Field(None, description="Multiplies trade by (1 + x) while active.")
+    level: GrowthRate | None = Field(
+        None,
+        description="Multiplies trade by (1 + x) while active.",
+        examples=["+30% to +100%", "-20%"],
+    )
     growth: GrowthRate | None = Field(
-        None, description="Multiplies the yearly growth factor by (1 + x) while active."
+        None,
+        description="Multiplies the yearly growth factor by (1 + x) while active.",
+        examples=["+5%"],
     )
-    ramp: NonNegativeNumber = Field(0.0, description="Months to phase a level effect in.")
+    ramp: NonNegativeNumber = Field(
+        0.0, description="Months to phase a level effect in.", examples=[12]
+    )
 
     _rules = with_rules(lambda raw, context: _event_rules(raw))
 
@@ -348,22 +411,65 @@ def _event_rules(raw: dict[str, Any]) -> list[Finding]:
 class Scenario(_Strict):
     """A scenario file: countries with baselines and targets, routes and events."""
 
-    name: str = Field(description="What the scenario is about.")
-    description: str | None = Field(None, description="Why it exists; what the numbers rest on.")
-    unit: str = Field("USD million", description="The unit of every money value in the file.")
+    name: str = Field(
+        description="What the scenario is about.",
+        examples=["Kazakhstan–Pakistan turnover to $1 billion a year"],
+    )
+    description: str | None = Field(
+        None,
+        description="Why it exists; what the numbers rest on.",
+        examples=["Officials aim for $1B of annual trade in the near future..."],
+    )
+    unit: str = Field(
+        "USD million",
+        description="The unit of every money value in the file.",
+        examples=["USD million"],
+    )
     fiscal_year_start: Annotated[StrictInt, Field(ge=1, le=12)] = Field(
-        7, description="Month (1–12) in which fiscal years begin."
+        7, description="Month (1–12) in which fiscal years begin.", examples=[7, 4]
     )
     horizon: PeriodField | None = Field(
-        None, description="Simulate until its end (default: the latest deadline)."
+        None,
+        description="Simulate until its end (default: the latest deadline).",
+        examples=[2032, "2030-31"],
     )
-    seed: Annotated[StrictInt, Field(ge=0)] | None = Field(None, description="Default seed.")
+    seed: Annotated[StrictInt, Field(ge=0)] | None = Field(
+        None, description="Default seed (the command line's --seed wins).", examples=[20251213]
+    )
     paths: Annotated[StrictInt, Field(ge=1)] | None = Field(
-        None, description="Default number of paths."
+        None, description="Default number of paths (--paths wins).", examples=[100000]
     )
-    routes: dict[Name, Route] = Field(default_factory=dict)
-    countries: Annotated[dict[Name, Country], Field(min_length=1)]
-    events: dict[Name, Event] = Field(default_factory=dict)
+    routes: dict[Name, Route] = Field(
+        default_factory=dict,
+        description="Corridors that countries' trade uses, by name.",
+        examples=[{"china_kkh": {"closed_months": [12, 1, 2, 3], "reroute": "50%"}}],
+    )
+    countries: Annotated[dict[Name, Country], Field(min_length=1)] = Field(
+        description="The partner countries, by id (at least one).",
+        examples=[
+            {
+                "kazakhstan": {
+                    "baseline": {"value": 90, "period": "2025-01/2025-07"},
+                    "target": {"value": 1000, "by": 2028},
+                    "growth": {"rate": "40% to 120%"},
+                }
+            }
+        ],
+    )
+    events: dict[Name, Event] = Field(
+        default_factory=dict,
+        description="Shocks and structural changes, by name.",
+        examples=[
+            {
+                "border_closure": {
+                    "routes": ["afghan_transit"],
+                    "rate": 2.5,
+                    "duration": "0.2 to 4",
+                    "severity": "60% to 100%",
+                }
+            }
+        ],
+    )
 
     _rules = with_rules(lambda raw, context: _horizon_rules(raw, context))
 
