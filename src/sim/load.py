@@ -41,9 +41,19 @@ def load_scenario(path: str | Path) -> Scenario:
     return validate_document(document)
 
 
+# A scenario has a handful of each; a file with thousands is broken or hostile, and checking
+# every entry would take seconds.
+MAX_ENTRIES = {"countries": 200, "routes": 100, "events": 500}
+
+
 def validate_document(document: Document) -> Scenario:
     """Validate a parsed document against the scenario schema."""
     data = document.data
+    for kind, most in MAX_ENTRIES.items():
+        if isinstance(data.get(kind), dict) and len(data[kind]) > most:
+            line, column = document.values.get((kind,), (None, None))
+            message = f"{len(data[kind]):,} entries; sim takes at most {most:,} {kind}"
+            raise ScenarioError([Problem(document.file, message, kind, line, column)])
     problems = list(document.problems)
     try:
         scenario = Scenario.model_validate(data, context=_context(data))
