@@ -66,12 +66,17 @@ def help_time() -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """The benchmarks' common options: --paths, --months, --repeat."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--paths", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=48)
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__)
 
     file = scenario_file(args.months)
     floors, runs, pairs, helps = [], [], [], []

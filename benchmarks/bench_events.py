@@ -10,12 +10,11 @@ model without events, and with them, and the ratios. Goal: with events <= 4x the
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 from pathlib import Path
 
-from bench_core import SCENARIO, rng_floor, sim_run
+from bench_core import SCENARIO, arguments, rng_floor, sim_run
 
 ROUTES_AND_EVENTS = """\
     routes: {{afghan: 0.6, kkh: 0.4}}
@@ -56,11 +55,7 @@ def scenario_files(months: int) -> tuple[Path, Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paths", type=int, default=1_000_000)
-    parser.add_argument("--months", type=int, default=48)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__)
 
     plain, with_events = scenario_files(args.months)
     floors, plains, events = [], [], []
