@@ -230,7 +230,7 @@ def test_coverage_of_an_onset_spanning_months(tmp_path):
             )
         )
     )
-    onsets = draw_onsets(model.events[0], np.random.default_rng(3), 4, model.months)
+    onsets = draw_onsets(model.events[0], 3, 0, 4, model.months)
     covered = coverage(onsets, model.months, 4)
     for path in range(4):
         mine = covered.onset == path

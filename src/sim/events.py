@@ -66,13 +66,14 @@ class ChunkEvents:
     # (first covered month, last covered month, path)
 
 
-def draw_onsets(event: EventModel, rng: np.random.Generator, paths: int, months: int) -> Onsets:
-    """Draw an event's onsets and per-onset effects for ``paths`` paths.
+def draw_onsets(event: EventModel, seed: int, chunk: int, paths: int, months: int) -> Onsets:
+    """Draw an event's onsets and per-onset effects for one chunk of ``paths`` paths.
 
-    Per-path parameters (rate, probability) come first, by their quantile functions, then the
-    onsets, then per-onset quantities in a fixed order (time, duration, severity, level,
-    growth), each only if the event has it.
+    The onsets (rate or probability, onset months and times) come from the event's stream;
+    each per-onset effect (duration, severity, level, growth) from a stream of its own, so that
+    changing or fixing one effect leaves the others' numbers as they were.
     """
+    rng = generator(seed, chunk, f"event:{event.name}")
     if event.rate is not None:
         month, path = recurring_onsets(event.rate.quantile(uniforms(rng, paths)), rng, months)
     else:
@@ -85,12 +86,16 @@ def draw_onsets(event: EventModel, rng: np.random.Generator, paths: int, months:
         month = onset_month[path]
     count = len(path)
     time = month + uniforms(rng, count)
-    end = time + event.duration.sample(rng, count) if event.duration else np.full(count, np.inf)
-    severity, level, growth = (
-        effect.sample(rng, count) if effect is not None else None
-        for effect in (event.severity, event.level, event.growth)
-    )
-    return Onsets(path, time, end, severity, level, growth)
+
+    def effect(name: str) -> np.ndarray | None:
+        distribution = getattr(event, name)
+        if distribution is None:
+            return None
+        return distribution.sample(generator(seed, chunk, f"event:{event.name}:{name}"), count)
+
+    duration = effect("duration")
+    end = time + duration if duration is not None else np.full(count, np.inf)
+    return Onsets(path, time, end, effect("severity"), effect("level"), effect("growth"))
 
 
 def recurring_onsets(
@@ -217,8 +222,7 @@ def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents
     growth: dict[int, np.ndarray] = {}
     active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for index, event in enumerate(model.events):
-        rng = generator(seed, chunk, f"event:{event.name}")
-        onsets = draw_onsets(event, rng, paths, months)
+        onsets = draw_onsets(event, seed, chunk, paths, months)
         ramp_months = math.ceil(event.ramp) if event.level is not None else 0
         covered = coverage(onsets, months, paths, HEAD_MONTHS + ramp_months)
         active[index] = (covered.first, covered.last, onsets.path)
