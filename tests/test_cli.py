@@ -230,6 +230,7 @@ def test_schema_describes_every_top_level_field():
         "routes",
         "countries",
         "events",
+        "variants",
     }
     assert schema["required"] == ["name", "countries"]
     growth = schema["$defs"]["Growth"]["properties"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
@@ -82,6 +82,7 @@ class Distribution:
     domain: Domain
     text: str
     clip: bool = True
+    shift: float = 0.0  # see ``shifted``
 
     @property
     def is_fixed(self) -> bool:
@@ -90,8 +91,25 @@ class Distribution:
     def quantile(self, u: np.ndarray | float) -> np.ndarray:
         """The values at cumulative probabilities ``u`` (in (0, 1))."""
         u = np.asarray(u, dtype=float)
-        values = _QUANTILES[self.family](self.params, u)
+        values = self._shifted(_QUANTILES[self.family](self.params, u))
         return self._clipped(values) if self.clip else values
+
+    def shifted(self, shift: float) -> Distribution:
+        """The distribution moved by ``shift`` on its natural scale: ln(1 + r) for a growth
+        rate, ln x (a scaling) for a positive quantity, the logit for a fraction. The same
+        uniform numbers give the moved values, so runs at different shifts stay paired."""
+        return replace(self, shift=self.shift + shift, text=f"{self.text} (shifted {shift:+.4g})")
+
+    def _shifted(self, values: np.ndarray) -> np.ndarray:
+        if self.shift == 0.0:
+            return values
+        if self.domain is Domain.GROWTH:
+            return (1.0 + values) * math.exp(self.shift) - 1.0
+        if self.domain is Domain.FRACTION:
+            from scipy.special import expit, logit
+
+            return expit(logit(np.clip(values, 0.0, 1.0)) + self.shift)
+        return values * math.exp(self.shift)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` independent draws, by the fastest exact method for the family.
@@ -100,9 +118,10 @@ class Distribution:
         per-onset effects): normal-based families use numpy's normal generator directly.
         """
         if self.family == "fixed":
-            return np.full(size, self.params[0])
+            return self.quantile(np.full(size, 0.5))
         if self.family in _FROM_NORMAL:
             values = _FROM_NORMAL[self.family](self.params, rng.standard_normal(size))
+            values = self._shifted(values)
             return self._clipped(values) if self.clip else values
         u = rng.random(size)
         np.maximum(u, 2.0**-54, out=u)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario import Scenario
 from sim.source import Document, Location, format_location, parse_yaml, read_text
+from sim.variants import Variant, prefixed, variant_documents
 
 _PLAIN_MESSAGES = {
     "dict_type": "expected a mapping (name: value lines)",
@@ -35,10 +36,30 @@ _PLAIN_MESSAGES = {
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate one scenario file; raise ScenarioError with every problem found."""
-    file = str(path)
-    document = parse_yaml(read_text(path), file)
-    return validate_document(document)
+    """Read and validate one scenario file (variants included); raise ScenarioError with every
+    problem found."""
+    return load_with_variants(path)[0]
+
+
+def load_with_variants(path: str | Path) -> tuple[Scenario, list[Variant]]:
+    """Read and validate one scenario file and each of its variants."""
+    document = parse_yaml(read_text(path), str(path))
+    scenario = validate_document(document)
+    variants, problems = [], []
+    for variant in variant_documents(document):
+        try:
+            validated = validate_document(variant.document)
+        except ScenarioError as error:
+            problems += prefixed(variant.problems + error.problems, variant.name)
+            continue
+        if variant.problems:
+            problems += prefixed(variant.problems, variant.name)
+            continue
+        variants.append(Variant(variant.name, variant.description, variant.overrides, validated))
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path))
+        raise ScenarioError(problems)
+    return scenario, variants
 
 
 # A scenario has a handful of each; a file with thousands is broken or hostile, and checking

@@ -7,6 +7,7 @@ Validation needs three facts from the whole file, passed as pydantic validation 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -408,6 +409,45 @@ def _event_rules(raw: dict[str, Any]) -> list[Finding]:
     return found
 
 
+DOTTED_PATH = re.compile(r"[A-Za-z][\w-]*(\.[A-Za-z0-9_-]+)+")
+
+
+class VariantSpec(BaseModel):
+    """A what-if: a description and overrides, each a dotted field path and its new value."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        json_schema_extra={
+            "additionalProperties": {"description": "New value of the field (null drops it)."},
+            "examples": [
+                {
+                    "description": "Growth as in 2025",
+                    "countries.kazakhstan.growth.rate": "60% to 150%",
+                    "events.trans_afghan_railway": None,
+                }
+            ],
+        },
+    )
+
+    description: str | None = Field(None, description="What the variant asks.")
+
+    _rules = with_rules(lambda raw, context: _variant_rules(raw))
+
+
+def _variant_rules(raw: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    for key in raw:
+        if key != "description" and not DOTTED_PATH.fullmatch(str(key)):
+            found.append(
+                (
+                    f"{key!r} is not a field path; write one like countries.kazakhstan.growth.rate",
+                    (key,),
+                )
+            )
+    return found
+
+
 class Scenario(_Strict):
     """A scenario file: countries with baselines and targets, routes and events."""
 
@@ -469,6 +509,11 @@ class Scenario(_Strict):
                 }
             }
         ],
+    )
+
+    variants: dict[Name, VariantSpec] = Field(
+        default_factory=dict,
+        description="What-ifs, by name: overrides of this file's fields (see sim compare).",
     )
 
     _rules = with_rules(lambda raw, context: _horizon_rules(raw, context))

@@ -9,7 +9,7 @@ number.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +43,7 @@ class CountryOutcome:
     met_in_year: np.ndarray
     reached_by_year: np.ndarray
     event_paths: dict[str, int] = field(default_factory=dict)
+    yearly: np.ndarray | None = None  # (years, paths) window totals, when asked for
 
 
 @dataclass
@@ -75,27 +76,47 @@ def simulate(
     seed: int,
     block_size: int = DEFAULT_BLOCK,
     workers: int = 1,
+    years: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Outcomes:
     """Simulate ``paths`` paths of ``model`` with streams from ``seed``, in blocks of about
-    ``block_size`` paths, on ``workers`` processes (1: in this process)."""
+    ``block_size`` paths, on ``workers`` processes (1: in this process).
+
+    With ``years``, every path's trade in each yearly window is kept (for charts); ``progress``
+    is told how many paths each finished block held.
+    """
     chunks = math.ceil(paths / CHUNK)
     per_block = max(1, math.ceil(block_size / CHUNK))
     blocks = [range(first, min(first + per_block, chunks)) for first in range(0, chunks, per_block)]
     if workers > 1 and len(blocks) > 1:
         from sim.workers import run_in_workers
 
-        parts = run_in_workers(model, seed, blocks, paths, min(workers, len(blocks)))
+        parts = run_in_workers(model, seed, blocks, paths, min(workers, len(blocks)), years)
     else:
-        parts = (simulate_block(model, seed, block, paths) for block in blocks)
+        parts = (simulate_block(model, seed, block, paths, years) for block in blocks)
+    if progress is not None:
+        parts = _reporting(parts, progress)
     return Outcomes(model, paths, seed, gather(parts, len(model.countries), paths))
 
 
-def simulate_block(model: Model, seed: int, chunks: range, paths: int) -> list[CountryOutcome]:
+def _reporting(
+    parts: Iterable[list[CountryOutcome]], progress: Callable[[int], None]
+) -> Iterator[list[CountryOutcome]]:
+    for part in parts:
+        progress(len(part[0].window_total))
+        yield part
+
+
+def simulate_block(
+    model: Model, seed: int, chunks: range, paths: int, years: bool = False
+) -> list[CountryOutcome]:
     """The outcomes of the paths in ``chunks`` (only the first ``paths`` paths of the run count)."""
     workspace = Workspace()
     # Absurd but valid inputs (growth of 1e300) overflow to inf; the results say so.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return merge([simulate_chunk(model, seed, chunk, paths, workspace) for chunk in chunks])
+        return merge(
+            [simulate_chunk(model, seed, chunk, paths, workspace, years) for chunk in chunks]
+        )
 
 
 def gather(
@@ -143,13 +164,21 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
                 met_in_year=sum(p.met_in_year for p in pieces),
                 reached_by_year=sum(p.reached_by_year for p in pieces),
                 event_paths=events,
+                yearly=None
+                if pieces[0].yearly is None
+                else np.concatenate([p.yearly for p in pieces], axis=1),
             )
         )
     return merged
 
 
 def simulate_chunk(
-    model: Model, seed: int, chunk: int, paths: int, workspace: Workspace | None = None
+    model: Model,
+    seed: int,
+    chunk: int,
+    paths: int,
+    workspace: Workspace | None = None,
+    years: bool = False,
 ) -> list[CountryOutcome]:
     """One chunk's outcomes, keeping only paths numbered below ``paths``."""
     workspace = workspace or Workspace()
@@ -158,7 +187,7 @@ def simulate_chunk(
     outcomes = []
     for index in range(len(model.countries)):
         trade, run_rate = _monthly_trade(model, index, events, seed, chunk, workspace)
-        outcomes.append(_outcome(model, index, trade, run_rate, events, valid))
+        outcomes.append(_outcome(model, index, trade, run_rate, events, valid, years))
     return outcomes
 
 
@@ -254,6 +283,7 @@ def _outcome(
     run_rate: np.ndarray,
     events: ChunkEvents | None,
     valid: int,
+    years: bool,
 ) -> CountryOutcome:
     country = model.countries[index]
     window = _window_totals(country, trade, run_rate, (country.window_end,))[0]
@@ -276,4 +306,5 @@ def _outcome(
         met_in_year=met.sum(axis=1),
         reached_by_year=reached.sum(axis=1),
         event_paths=seen,
+        yearly=yearly.copy() if years else None,
     )

@@ -25,7 +25,7 @@ def available_cores() -> int:
 
 
 def run_in_workers(
-    model: Model, seed: int, blocks: list[range], paths: int, workers: int
+    model: Model, seed: int, blocks: list[range], paths: int, workers: int, years: bool = False
 ) -> Iterator[list]:
     """Simulate ``blocks`` in ``workers`` processes; yield each block's outcomes in order.
 
@@ -37,7 +37,9 @@ def run_in_workers(
     pool = futures.ProcessPoolExecutor(max_workers=workers, initializer=keep_freed_memory)
     finished = False
     try:
-        pending = [pool.submit(engine.simulate_block, model, seed, b, paths) for b in blocks]
+        pending = [
+            pool.submit(engine.simulate_block, model, seed, block, paths, years) for block in blocks
+        ]
         for future in pending:
             yield future.result()
         finished = True

@@ -1,0 +1,90 @@
+"""Comparisons on common random numbers: the same paths with and without a change.
+
+Every model component draws from a stream keyed by its name (``sim.streams``), so two models
+that differ in one component share every other draw, path by path. The difference of two
+probabilities is then the mean of per-path differences, with a standard error far smaller
+than that of two independent runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.simulate import Outcomes
+from sim.summarise import Z_95
+
+
+@dataclass(frozen=True)
+class Difference:
+    """P(other) − P(base) on common random numbers, with its 95% interval."""
+
+    estimate: float
+    se: float  # standard error of the paired difference
+    low: float
+    high: float
+    independent_se: float  # what two independent runs of this size would give
+
+
+def paired_difference(base_met: np.ndarray, other_met: np.ndarray) -> Difference:
+    """The difference in the share of paths meeting the target, paired path by path."""
+    paths = len(base_met)
+    per_path = other_met.astype(np.int8) - base_met.astype(np.int8)
+    estimate = float(per_path.mean())
+    spread = float(np.mean(per_path.astype(float) ** 2)) - estimate**2
+    se = math.sqrt(max(spread, 0.0) / paths)
+    p, q = float(base_met.mean()), float(other_met.mean())
+    independent = math.sqrt((p * (1 - p) + q * (1 - q)) / paths)
+    return Difference(estimate, se, estimate - Z_95 * se, estimate + Z_95 * se, independent)
+
+
+@dataclass(frozen=True)
+class CountryDifference:
+    country: str
+    label: str
+    base: float  # P(target) of the base
+    other: float  # P(target) with the change
+    difference: Difference
+
+
+def met(outcomes: Outcomes) -> dict[str, np.ndarray]:
+    """Per country id, which paths met the target."""
+    return {
+        country.id: outcome.window_total >= country.target
+        for country, outcome in zip(outcomes.model.countries, outcomes.countries, strict=True)
+    }
+
+
+def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...]:
+    """Paired differences for every country the two runs share (by id)."""
+    if base.paths != other.paths or base.seed != other.seed:
+        raise ValueError("paired runs need the same paths and seed")
+    base_met, other_met = met(base), met(other)
+    labels = {c.id: c.label for c in other.model.countries}
+    return tuple(
+        CountryDifference(
+            country,
+            labels[country],
+            float(base_met[country].mean()),
+            float(other_met[country].mean()),
+            paired_difference(base_met[country], other_met[country]),
+        )
+        for country in base_met
+        if country in other_met
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A variant of a scenario against its base."""
+
+    scenario: str
+    file: str
+    variant: str
+    description: str | None
+    overrides: tuple[str, ...]
+    paths: int
+    seed: int
+    results: tuple[CountryDifference, ...]

@@ -1,0 +1,171 @@
+"""What would it take: the value of one input that makes P(target) equal a chosen probability.
+
+For the target itself the answer comes from one run: the window turnover that the chosen share
+of paths reaches. For an uncertain input the whole distribution is shifted on its natural scale
+(``Distribution.shifted``) and the shift found by bracketing and bisection. Every trial uses
+the same random numbers, so P(shift) is a deterministic, monotone step function of the shift
+and the answer is reproducible for a given seed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.compile import Model
+from sim.explain import COUNTRY_FIELDS, EVENT_INPUTS, Input, uncertain_inputs, with_input
+from sim.simulate import Outcomes
+from sim.summarise import wilson_interval
+
+Run = Callable[[Model], Outcomes]
+
+MAX_TRIALS = 40
+
+
+class SolveError(ValueError):
+    """A question ``solve`` cannot answer; the message says why, in the user's words."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    country: str
+    field: str  # as the file names it
+    probability: float  # asked for
+    achieved: float  # P(target) at the answer
+    ci_low: float
+    ci_high: float
+    value: float  # the answer: the target, or the shifted input's median
+    before: float  # the target, or the input's median, as the file has it
+    shift: float  # 0 for the target; else the shift on the input's natural scale
+    trials: int
+
+
+def field_path(model: Model, country: str, field: str) -> str:
+    """The full path of ``field``: ``growth.rate`` is the country's own, else as written."""
+    if field == "target" or field.startswith(("countries.", "events.")):
+        return field
+    return f"countries.{country}.{field}"
+
+
+def solve(model: Model, country: str, probability: float, field: str, run: Run) -> Solution:
+    """The value of ``field`` that makes ``country``'s P(target) equal ``probability``."""
+    ids = [c.id for c in model.countries]
+    if country not in ids:
+        raise SolveError(f"no country {country!r} in the scenario; it has {', '.join(ids)}")
+    if not 0 < probability < 1:
+        raise SolveError("the probability must be between 0 and 1 (exclusive)")
+    index = ids.index(country)
+    path = field_path(model, country, field)
+    if path == "target":
+        return _solve_target(model, index, probability, run)
+    item = _input(model, path)
+    return _solve_shift(model, index, probability, item, run)
+
+
+def _input(model: Model, path: str) -> Input:
+    for item in uncertain_inputs(model) + _fixed_inputs(model):
+        if item.path == path:
+            return item
+    known = sorted({i.path for i in uncertain_inputs(model) + _fixed_inputs(model)})
+    raise SolveError(
+        f"{path!r} is not an input of the scenario; try target or one of: " + ", ".join(known)
+    )
+
+
+def _fixed_inputs(model: Model) -> list[Input]:
+    """Inputs written as fixed numbers: they can be solved for too (as a shifted number)."""
+    found = []
+    for index, country in enumerate(model.countries):
+        for name, written in COUNTRY_FIELDS.items():
+            distribution = getattr(country, name)
+            if distribution.is_fixed:
+                path = f"countries.{country.id}.{written}"
+                found.append(Input(path, "country", index, name, distribution))
+    for index, event in enumerate(model.events):
+        for name in EVENT_INPUTS:
+            distribution = getattr(event, name)
+            if distribution is not None and distribution.is_fixed:
+                found.append(
+                    Input(f"events.{event.name}.{name}", "event", index, name, distribution)
+                )
+    return found
+
+
+def _solve_target(model: Model, index: int, probability: float, run: Run) -> Solution:
+    outcomes = run(model)
+    totals = np.sort(outcomes.countries[index].window_total)[::-1]
+    hits = max(1, math.ceil(probability * len(totals)))
+    value = float(totals[hits - 1])  # the largest target at least that share of paths meets
+    hits = int(np.count_nonzero(totals >= value))
+    low, high = wilson_interval(hits, len(totals))
+    country = model.countries[index]
+    return Solution(
+        country.id,
+        "target",
+        probability,
+        hits / len(totals),
+        low,
+        high,
+        value,
+        country.target,
+        0.0,
+        1,
+    )
+
+
+def _solve_shift(model: Model, index: int, probability: float, item: Input, run: Run) -> Solution:
+    target = model.countries[index].target
+    trials: dict[float, tuple[int, int]] = {}  # shift -> (paths meeting the target, paths)
+
+    def share(shift: float) -> float:
+        if shift not in trials:
+            moved = with_input(model, item, item.distribution.shifted(shift))
+            totals = run(moved).countries[index].window_total
+            trials[shift] = (int(np.count_nonzero(totals >= target)), len(totals))
+        hits, paths = trials[shift]
+        return hits / paths
+
+    low, high = _bracket(share, probability, item.path)
+    rising = share(high) > share(low)
+    answer = high if rising else low
+    for _ in range(MAX_TRIALS):
+        middle = (low + high) / 2
+        achieved = share(middle)
+        hits, paths = trials[middle]
+        close_enough = 0.5 * math.sqrt(probability * (1 - probability) / paths)
+        if abs(achieved - probability) <= close_enough or high - low < 1e-9:
+            answer = middle
+            break
+        if (achieved >= probability) == rising:
+            high = answer = middle
+        else:
+            low = middle
+    hits, paths = trials[answer]
+    ci_low, ci_high = wilson_interval(hits, paths)
+    return Solution(
+        model.countries[index].id,
+        item.path,
+        probability,
+        hits / paths,
+        ci_low,
+        ci_high,
+        item.distribution.shifted(answer).median(),
+        item.distribution.median(),
+        answer,
+        len(trials),
+    )
+
+
+def _bracket(share: Callable[[float], float], probability: float, path: str) -> tuple[float, float]:
+    """Shifts on either side of the one that gives ``probability``."""
+    for width in (0.5, 1.0, 2.0, 4.0, 8.0, 16.0):
+        below, above = share(-width), share(width)
+        if min(below, above) <= probability <= max(below, above):
+            return -width, width
+    raise SolveError(
+        f"no shift of {path} reaches P(target) = {probability:.4g}: over the widest shifts tried "
+        f"it stays between {min(below, above):.4g} and {max(below, above):.4g}"
+    )
