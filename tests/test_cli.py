@@ -121,9 +121,16 @@ def test_csv_and_markdown(small):
     rows = list(csv.DictReader(io.StringIO(invoke("run", str(small), "--format", "csv").output)))
     assert len(rows) == 1 and rows[0]["country"] == "kz" and rows[0]["window"] == "2027-01/2027-12"
     assert 0 <= float(rows[0]["probability"]) <= 1
-    markdown = invoke("run", str(small), "--format", "markdown").output
-    assert markdown.splitlines()[0].startswith("| Country | Baseline/yr (USD million) |")
-    assert markdown.splitlines()[2].startswith("| Kazakhstan |")
+    markdown = invoke("run", str(small), "--format", "markdown").output.splitlines()
+    assert markdown[0] == "# Small"
+    assert markdown[2].startswith("| Country | Baseline/yr (USD million) |")
+    assert markdown[4].startswith("| Kazakhstan |")
+    assert "## Assumptions: Small" in markdown and "### Kazakhstan" in markdown
+    assert "- Growth: trend 10% to 120% a year; volatility 25%; month-to-month noise 15%." in (
+        markdown
+    )
+    assert any(line.startswith("- Baseline: 85 to 140 USD million over 2025-01/2025-07 (a source)")
+               for line in markdown)
 
 
 def test_output_file_is_written_whole(small, tmp_path):

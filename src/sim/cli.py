@@ -1,4 +1,5 @@
-"""The command line: ``sim run`` and ``sim validate``. The only place that prints or exits.
+"""The command line: run, compare, explain, solve, plot, validate, schema. The only place that
+prints or exits.
 
 Heavy modules (numpy, scipy, pydantic, rich) are imported inside the commands so that
 ``sim --help`` starts quickly.
@@ -6,10 +7,12 @@ Heavy modules (numpy, scipy, pydantic, rich) are imported inside the commands so
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,15 +99,10 @@ MAX_SECONDS = 3600.0
 MAX_MEMORY = 8 * 1024**3
 
 
-def _refuse_huge_work(jobs: list) -> None:
+def _refuse_huge_work(seconds: float, memory: int, path_counts: list[int]) -> None:
     """Stop, with the estimate, before a run that would take hours or tens of gigabytes."""
-    from sim.simulate import estimate_work
-
-    works = [estimate_work(model, n) for _, model, n, _ in jobs]
-    seconds = sum(w.seconds for w in works)
-    memory = max(w.memory for w in works)
     if seconds > MAX_SECONDS or memory > MAX_MEMORY:
-        paths = ", ".join(f"{n:,}" for _, _, n, _ in jobs)
+        paths = ", ".join(f"{n:,}" for n in path_counts)
         raise click.UsageError(
             f"{paths} paths would take about {_duration(seconds)} and "
             f"{memory / 1024**3:,.1f} GiB of memory; use fewer paths, or add --force"
@@ -142,75 +140,338 @@ def cli() -> None:
     """Monte Carlo odds that trade reaches a target, from YAML scenarios."""
 
 
-@cli.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--paths", type=click.IntRange(min=1), help="Number of paths [file's, or 100000].")
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0].")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "markdown", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
-@click.option(
-    "--block-size",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Paths per block of work (memory and scheduling only; results do not depend on it).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes to simulate in [the machine's cores]; results do not depend on it.",
-)
-@click.option("--force", is_flag=True, help="Run even when the estimated work is huge.")
-def run(
-    scenarios: tuple[Path, ...],
-    paths: int | None,
-    seed: int | None,
-    fmt: str,
-    output: Path | None,
-    block_size: int | None,
-    workers: int | None,
-    force: bool,
-) -> None:
-    """Estimate each country's odds of reaching its target; one table for all SCENARIOS."""
-    _check_output(output)
+@dataclass(frozen=True)
+class Options:
+    """The options every simulating command shares."""
 
-    def action() -> str:
-        from sim.compile import compile_scenario
-        from sim.load import load_scenarios
+    paths: int | None
+    seed: int | None
+    fmt: str
+    output: Path | None
+    block_size: int | None
+    workers: int | None
+    force: bool
+
+    def paths_for(self, scenario: Any) -> int:
+        return self.paths or scenario.paths or DEFAULT_PATHS
+
+    def seed_for(self, scenario: Any) -> int:
+        if self.seed is not None:
+            return self.seed
+        return scenario.seed if scenario.seed is not None else DEFAULT_SEED
+
+    @property
+    def rich_output(self) -> bool:
+        return self.output is None and sys.stdout.isatty()
+
+    @property
+    def machine_output_to_pipe(self) -> bool:
+        return self.fmt in ("json", "csv") and self.output is None and not sys.stdout.isatty()
+
+
+def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the shared options to ``command``, which receives them as ``options``."""
+    decorators = [
+        click.option(
+            "--paths", type=click.IntRange(min=1), help="Number of paths [file's, or 100000]."
+        ),
+        click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0]."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["table", "markdown", "csv", "json"]),
+            default="table",
+            show_default=True,
+            help="Output format.",
+        ),
+        click.option(
+            "--output", "-o", type=click.Path(path_type=Path), help="Write to FILE, not stdout."
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Processes to simulate in [the machine's cores]; results do not depend on it.",
+        ),
+        click.option(
+            "--block-size",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Paths per block of work (memory and scheduling; results do not depend on it).",
+        ),
+        click.option("--force", is_flag=True, help="Run even when the estimated work is huge."),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        names = ("paths", "seed", "fmt", "output", "block_size", "workers", "force")
+        options = Options(**{name: kwargs.pop(name) for name in names})
+        _check_output(options.output)
+        return command(options=options, **kwargs)
+
+    for decorator in reversed(decorators):
+        wrapper = decorator(wrapper)
+    return wrapper
+
+
+class Simulator:
+    """Runs models with the command's options, behind one progress bar; ``runs`` is the
+    number of simulations the command will make (for the bar and the cost estimate)."""
+
+    def __init__(self, options: Options, jobs: list[tuple[Any, int, int]], runs: int = 1) -> None:
         from sim.memory import keep_freed_memory
-        from sim.render import render
-        from sim.simulate import DEFAULT_BLOCK, simulate
-        from sim.summarise import summarise
+        from sim.progress import ProgressBar, wanted
+        from sim.simulate import estimate_work
         from sim.workers import available_cores
 
         keep_freed_memory()
-        jobs = []
-        for file, scenario in load_scenarios(scenarios):
-            n = paths or scenario.paths or DEFAULT_PATHS
-            s = seed if seed is not None else scenario.seed
-            jobs.append((file, compile_scenario(scenario), n, DEFAULT_SEED if s is None else s))
-        if not force:
-            _refuse_huge_work(jobs)
-        runs = []
-        processes = workers or available_cores()
-        for file, model, n, s in jobs:
-            outcomes = simulate(model, n, s, block_size or DEFAULT_BLOCK, processes)
-            runs.append(summarise(outcomes, str(file)))
-        terminal = output is None and sys.stdout.isatty()
-        return render(runs, fmt, rich_output=terminal)
+        self.options = options
+        self.workers = options.workers or available_cores()
+        works = [estimate_work(model, paths) for model, paths, _ in jobs]
+        seconds = runs * sum(w.seconds for w in works) / self.workers
+        memory = max((w.memory for w in works), default=0)
+        if not options.force:
+            _refuse_huge_work(seconds, memory, [paths for _, paths, _ in jobs])
+        total = runs * sum(paths for _, paths, _ in jobs)
+        self.bar = ProgressBar(total, wanted(seconds, options.machine_output_to_pipe))
 
-    text = _guarded(action)
+    def __call__(self, model: Any, paths: int, seed: int, years: bool = False) -> Any:
+        from sim.simulate import DEFAULT_BLOCK, simulate
+
+        return simulate(
+            model,
+            paths,
+            seed,
+            self.options.block_size or DEFAULT_BLOCK,
+            self.workers,
+            years=years,
+            progress=self.bar.advance,
+        )
+
+
+def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
         _guarded(lambda: write_atomically(output, text))
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@simulation_options
+def run(scenarios: tuple[Path, ...], options: Options) -> None:
+    """Estimate each country's odds of reaching its target; one table for all SCENARIOS."""
+
+    def action() -> str:
+        from sim.compile import compile_scenario
+        from sim.load import load_scenarios
+        from sim.render import render
+        from sim.summarise import summarise
+
+        jobs = [
+            (file, compile_scenario(s), options.paths_for(s), options.seed_for(s))
+            for file, s in load_scenarios(scenarios)
+        ]
+        simulator = Simulator(options, [(m, n, s) for _, m, n, s in jobs])
+        with simulator.bar:
+            runs = [summarise(simulator(m, n, s), str(file)) for file, m, n, s in jobs]
+        return render(runs, options.fmt, rich_output=options.rich_output)
+
+    _emit(_guarded(action), options.output)
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--variant", "chosen", multiple=True, help="Compare only this variant (repeatable).")
+@simulation_options
+def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Options) -> None:
+    """Compare each scenario with its variants, on common random numbers."""
+
+    def action() -> str:
+        from sim.compare import Comparison, differences
+        from sim.compile import compile_scenario
+        from sim.render_analysis import render_comparisons
+
+        plans = []
+        for file in scenarios:
+            base, variants = _load_variants(file, chosen)
+            plans.append((file, base, variants))
+        jobs = [
+            (compile_scenario(base), options.paths_for(base), options.seed_for(base))
+            for _, base, _ in plans
+        ]
+        simulator = Simulator(options, jobs, runs=1 + max(len(v) for _, _, v in plans))
+        comparisons = []
+        with simulator.bar:
+            for (file, base, variants), (model, paths, seed) in zip(plans, jobs, strict=True):
+                base_run = simulator(model, paths, seed)
+                for variant in variants:
+                    other = simulator(compile_scenario(variant.scenario), paths, seed)
+                    comparisons.append(
+                        Comparison(
+                            base.name,
+                            str(file),
+                            variant.name,
+                            variant.description,
+                            variant.overrides,
+                            paths,
+                            seed,
+                            differences(base_run, other),
+                        )
+                    )
+        return render_comparisons(comparisons, options.fmt, options.rich_output)
+
+    _emit(_guarded(action), options.output)
+
+
+def _load_variants(file: Path, chosen: tuple[str, ...]) -> tuple[Any, list[Any]]:
+    from sim.load import load_with_variants
+
+    base, variants = load_with_variants(file)
+    if not variants:
+        raise click.UsageError(f"{file} has no variants; add a variants: section to compare")
+    names = [v.name for v in variants]
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise click.UsageError(f"{file} has no variant {unknown[0]!r}; it has {', '.join(names)}")
+    return base, [v for v in variants if not chosen or v.name in chosen]
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@simulation_options
+def explain(scenarios: tuple[Path, ...], options: Options) -> None:
+    """What each event does to the odds, and which inputs matter most."""
+
+    def action() -> str:
+        from sim.compile import compile_scenario
+        from sim.explain import explain as explain_model
+        from sim.explain import runs_needed
+        from sim.load import load_scenarios
+        from sim.render_analysis import render_explanations
+
+        jobs = [
+            (file, s.name, compile_scenario(s), options.paths_for(s), options.seed_for(s))
+            for file, s in load_scenarios(scenarios)
+        ]
+        runs = max(runs_needed(model) for _, _, model, _, _ in jobs)
+        simulator = Simulator(options, [(m, n, s) for _, _, m, n, s in jobs], runs)
+        with simulator.bar:
+            results = [
+                (name, str(file), explain_model(model, lambda m, n=n, s=s: simulator(m, n, s)))
+                for file, name, model, n, s in jobs
+            ]
+        return render_explanations(results, options.fmt, options.rich_output)
+
+    _emit(_guarded(action), options.output)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--country", required=True, help="The country's id in the file.")
+@click.option(
+    "--probability",
+    required=True,
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="The P(target) wanted, e.g. 0.5.",
+)
+@click.option(
+    "--for",
+    "field",
+    required=True,
+    help="target, or an input: growth.rate, baseline.value, events.NAME.FIELD, ...",
+)
+@simulation_options
+def solve(scenario: Path, country: str, probability: float, field: str, options: Options) -> None:
+    """The value of one input that makes a country's P(target) equal PROBABILITY."""
+
+    def action() -> str:
+        from sim.compile import compile_scenario
+        from sim.load import load_scenario
+        from sim.render_analysis import render_solutions
+        from sim.solve import MAX_TRIALS, SolveError
+        from sim.solve import solve as solve_model
+
+        loaded = load_scenario(scenario)
+        model = compile_scenario(loaded)
+        paths, seed = options.paths_for(loaded), options.seed_for(loaded)
+        simulator = Simulator(options, [(model, paths, seed)], runs=MAX_TRIALS // 3)
+        try:
+            with simulator.bar:
+                answer = solve_model(
+                    model, country, probability, field, lambda m: simulator(m, paths, seed)
+                )
+        except SolveError as error:
+            raise click.UsageError(str(error)) from None
+        return render_solutions(
+            [(loaded.name, str(scenario), answer)], options.fmt, options.rich_output
+        )
+
+    _emit(_guarded(action), options.output)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option(
+    "--paths",
+    type=click.IntRange(min=1),
+    default=20_000,
+    show_default=True,
+    help="Number of paths (charts need fewer than tables).",
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0].")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="The PNG file [the scenario's name with .png, here].",
+)
+def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> None:
+    """Draw each country's yearly turnover (fan chart) and its odds of having reached the
+    target by each year, into a PNG."""
+    target = output or Path(scenario.stem + ".png")
+    options = Options(paths, seed, "png", target, None, None, False)
+    _check_output(target)
+
+    def action() -> None:
+        from sim.compile import compile_scenario
+        from sim.load import load_scenario
+        from sim.plot import PlotUnavailable, chart_data, draw
+
+        loaded = load_scenario(scenario)
+        model = compile_scenario(loaded)
+        simulator = Simulator(options, [(model, paths, options.seed_for(loaded))])
+        with simulator.bar:
+            outcomes = simulator(model, paths, options.seed_for(loaded), years=True)
+        footer = (
+            f"sim {__version__}: {paths:,} paths, seed {outcomes.seed}; {scenario}. "
+            "Bands: 5–95% and 25–75% of simulated paths; line: median."
+        )
+        try:
+            _write_png(lambda file: draw(chart_data(outcomes), loaded.name, footer, file), target)
+        except PlotUnavailable as error:
+            raise SimulationError(str(error)) from None
+        click.echo(f"wrote {target}")
+
+    from sim.errors import SimulationError
+
+    _guarded(action)
+
+
+def _write_png(draw: Callable[[Path], None], path: Path) -> None:
+    """Draw into a temporary file beside ``path``, then rename it into place."""
+    target = Path(os.path.realpath(path))
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".png"
+    )
+    os.close(handle)
+    try:
+        draw(Path(temporary))
+        os.chmod(temporary, _mode_for(target))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 @cli.command()

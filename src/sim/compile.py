@@ -53,9 +53,14 @@ class RouteModel:
     reroute: float
     open: np.ndarray  # (months,) 1.0 where open, 0.0 in its seasonal closed months
 
+    closed_months: tuple[int, ...] = ()  # calendar months (1–12) of the seasonal closure
+
     @property
     def seasonal(self) -> bool:
-        return bool((self.open == 0.0).any())
+        return bool(self.closed_months)
+
+    def closes_in(self, month: int) -> bool:
+        return month in self.closed_months
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class EventModel:
     ramp: float
     routes: tuple[int, ...]
     countries: tuple[int, ...]
+    description: str | None = None
 
     @property
     def recurring(self) -> bool:
@@ -96,6 +102,7 @@ class Model:
     countries: tuple[CountryModel, ...]
     routes: tuple[RouteModel, ...]
     events: tuple[EventModel, ...]
+    description: str | None = None
 
 
 def _year_ends(window_end: int, first_simulated: int, months: int) -> tuple[int, ...]:
@@ -145,6 +152,7 @@ def compile_scenario(scenario: Scenario) -> Model:
             name=name,
             reroute=route.reroute,
             open=np.where(np.isin(calendar, route.closed_months), 0.0, 1.0),
+            closed_months=tuple(sorted(set(route.closed_months))),
         )
         for name, route in scenario.routes.items()
     )
@@ -167,6 +175,7 @@ def compile_scenario(scenario: Scenario) -> Model:
             routes=tuple(route_index[r] for r in event.routes),
             countries=tuple(country_index[c] for c in event.countries)
             or tuple(range(len(countries))),
+            description=event.description,
         )
         for name, event in scenario.events.items()
     )
@@ -179,4 +188,5 @@ def compile_scenario(scenario: Scenario) -> Model:
         countries=tuple(countries),
         routes=routes,
         events=events,
+        description=scenario.description,
     )

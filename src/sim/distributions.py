@@ -393,5 +393,5 @@ def parse_uncertain(value: object, domain: Domain) -> Distribution:
                 f"{error.message}; {FORMS_HINT}" if generic else error.message
             ) from None
         check_in_domain(number, domain)
-        return fixed(number, domain, str(value))
+        return fixed(number, domain, value if isinstance(value, str) else None)
     raise DistributionError(f"expected an uncertain number: {FORMS_HINT}")

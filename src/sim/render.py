@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -162,13 +163,22 @@ def notes(runs: list[RunSummary]) -> list[str]:
     return lines
 
 
-def render_table(runs: list[RunSummary], rich_output: bool) -> str:
-    """The summary table: boxed and coloured for a terminal, plain columns otherwise."""
+@dataclass(frozen=True)
+class Section:
+    """One table of a report. A header cell may hold a line break (two-line headers in the
+    terminal; markdown puts a space there)."""
+
+    title: str | None
+    header: list[str]
+    rows: list[list[str]]
+
+
+def text_report(sections: list[Section], notes: list[str], rich_output: bool) -> str:
+    """Tables as text: boxed and coloured for a terminal, plain columns otherwise."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    header, rows = _rows(runs, "\n")
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -178,50 +188,74 @@ def render_table(runs: list[RunSummary], rich_output: bool) -> str:
         highlight=False,
         emoji=False,
     )
-    table = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
-    for i, name in enumerate(header):
-        cells = [row[i] for row in rows]
-        numeric = any(c[:1].isdigit() or c[:1] in "+-" for c in cells)
-        table.add_column(
-            name,
-            justify="right" if numeric else "left",
-            min_width=max(len(c) for c in cells),
-        )
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-
-    event_header, event_rows = _event_rows(runs)
-    if event_rows:
+    for number, section in enumerate(s for s in sections if s.rows):
+        if number:
+            console.print()
+        if section.title:
+            console.print(section.title, soft_wrap=True)
+        table = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
+        for i, name in enumerate(section.header):
+            cells = [row[i] for row in section.rows]
+            numeric = all(c[:1].isdigit() or c[:1] in "+-−<>" or c == "n/a" for c in cells)
+            table.add_column(
+                name, justify="right" if numeric else "left", min_width=max(map(len, cells))
+            )
+        for row in section.rows:
+            table.add_row(*row)
+        console.print(table)
+    if notes:
         console.print()
-        console.print(EVENTS_TITLE)
-        events = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
-        for name in event_header:
-            events.add_column(name, justify="right" if name == "Share of paths" else "left")
-        for row in event_rows:
-            events.add_row(*row)
-        console.print(events)
-    console.print()
-    for line in notes(runs):
+    for line in notes:
         console.print(line, soft_wrap=True)
     return buffer.getvalue()
+
+
+def markdown_report(sections: list[Section], notes: list[str], extra: list[str] = ()) -> str:
+    """Tables as markdown, then ``extra`` markdown lines, then the notes."""
+    lines: list[str] = []
+    for section in (s for s in sections if s.rows):
+        if lines:
+            lines.append("")
+        if section.title:
+            lines += [section.title, ""]
+        header = [cell.replace("\n", " ") for cell in section.header]
+        lines += [_markdown_row(header), "|" + "---|" * len(header)]
+        lines += [_markdown_row(row) for row in section.rows]
+    if extra:
+        lines += ["", *extra]
+    lines += ["", *notes]
+    return "\n".join(lines) + "\n"
 
 
 def _markdown_row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def render_markdown(runs: list[RunSummary]) -> str:
-    header, rows = _rows(runs, " ")
-    lines = [_markdown_row(header), "|" + "---|" * len(header)]
-    lines += [_markdown_row(row) for row in rows]
+def _run_sections(runs: list[RunSummary]) -> list[Section]:
+    header, rows = _rows(runs, "\n")
     event_header, event_rows = _event_rows(runs)
-    if event_rows:
-        lines += ["", EVENTS_TITLE, "", _markdown_row(event_header)]
-        lines += ["|" + "---|" * len(event_header)]
-        lines += [_markdown_row(row) for row in event_rows]
-    lines += ["", *notes(runs)]
-    return "\n".join(lines) + "\n"
+    return [Section(None, header, rows), Section(EVENTS_TITLE, event_header, event_rows)]
+
+
+def render_table(runs: list[RunSummary], rich_output: bool) -> str:
+    """The summary table (and the events table)."""
+    return text_report(_run_sections(runs), notes(runs), rich_output)
+
+
+def render_markdown(runs: list[RunSummary]) -> str:
+    """A shareable report: the tables, then each scenario's reasoning and each country's
+    assumptions in words."""
+    title = f"# {runs[0].scenario}" if len(runs) == 1 else "# sim results"
+    extra = []
+    for run in runs:
+        extra += [f"## Assumptions: {run.scenario}", ""]
+        if run.description:
+            extra += [" ".join(run.description.split()), ""]
+        for result in run.results:
+            extra += [f"### {result.label}", ""]
+            extra += [f"- {line}" for line in result.assumptions]
+            extra.append("")
+    return f"{title}\n\n" + markdown_report(_run_sections(runs), notes(runs), extra[:-1])
 
 
 CSV_COLUMNS = (

@@ -87,6 +87,8 @@ def _fixed_inputs(model: Model) -> list[Input]:
     for index, event in enumerate(model.events):
         for name in EVENT_INPUTS:
             distribution = getattr(event, name)
+            if name == "probability" and event.recurring:
+                continue  # a recurring event's frequency is its rate
             if distribution is not None and distribution.is_fixed:
                 found.append(
                     Input(f"events.{event.name}.{name}", "event", index, name, distribution)

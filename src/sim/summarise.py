@@ -42,6 +42,7 @@ class CountrySummary:
     events: dict[str, float]  # share of paths with each event active before the deadline
     baseline_source: str | None
     target_source: str | None
+    assumptions: tuple[str, ...] = ()  # the country's inputs in words, for reports
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class RunSummary:
     unit: str
     fiscal_year_start: int
     results: tuple[CountrySummary, ...]
+    description: str | None = None
 
 
 def wilson_interval(hits: int, paths: int, z: float = Z_95) -> tuple[float, float]:
@@ -154,6 +156,7 @@ def summarise_country(
         events={name: count / paths for name, count in outcome.event_paths.items()},
         baseline_source=country.baseline_source,
         target_source=country.target_source,
+        assumptions=assumptions(model, model.countries.index(country)),
     )
 
 
@@ -171,4 +174,62 @@ def summarise(outcomes: Outcomes, file: str) -> RunSummary:
             summarise_country(model, country, outcome, outcomes.paths)
             for country, outcome in zip(model.countries, outcomes.countries, strict=True)
         ),
+        description=model.description,
     )
+
+
+def _period_text(model: Model, first: int, last: int) -> str:
+    return str(Period(model.grid_start + first, model.grid_start + last))
+
+
+def assumptions(model: Model, index: int) -> tuple[str, ...]:
+    """A country's inputs in words: baseline, target, growth, routes and the events on it."""
+    country = model.countries[index]
+    unit = model.unit
+    period = _period_text(
+        model, country.first_simulated - country.baseline_months, country.first_simulated - 1
+    )
+    baseline_source = f" ({country.baseline_source})" if country.baseline_source else ""
+    target_source = f" ({country.target_source})" if country.target_source else ""
+    lines = [
+        f"Baseline: {country.baseline.text} {unit} over {period}{baseline_source}.",
+        f"Target: {country.target:,.10g} {unit} over {country.window}{target_source}.",
+        f"Growth: trend {country.rate.text} a year; volatility {country.volatility.text}; "
+        f"month-to-month noise {country.noise.text}.",
+    ]
+    if country.route_shares:
+        routes = []
+        for route, share in country.route_shares:
+            closed = [month for month in range(1, 13) if model.routes[route].closes_in(month)]
+            note = f", closed in months {', '.join(map(str, closed))}" if closed else ""
+            rerouting = model.routes[route].reroute
+            routes.append(
+                f"{model.routes[route].name} {share:.0%} (rerouting {rerouting:.0%}{note})"
+            )
+        lines.append("Routes: " + "; ".join(routes) + ".")
+    for event in model.events:
+        if event.affects(index, model):
+            lines.append(_event_text(model, event))
+    return tuple(lines)
+
+
+def _event_text(model: Model, event) -> str:  # type: ignore[no-untyped-def]
+    if event.rate is not None:
+        when = f"recurring, {event.rate.text} onsets a year"
+    else:
+        first, last = event.start
+        when = (
+            f"one-off, chance {event.probability.text}, starting {_period_text(model, first, last)}"
+        )
+    lasting = f"lasting {event.duration.text} months" if event.duration else "permanent"
+    effects = []
+    if event.severity is not None:
+        routes = ", ".join(model.routes[r].name for r in event.routes)
+        effects.append(f"{event.severity.text} of the trade on {routes} lost")
+    if event.level is not None:
+        ramp = f", phased in over {event.ramp:g} months" if event.ramp else ""
+        effects.append(f"trade changed by {event.level.text}{ramp}")
+    if event.growth is not None:
+        effects.append(f"yearly growth factor changed by {event.growth.text}")
+    about = f" {event.description.strip()}" if event.description else ""
+    return f"Event {event.name}: {when}, {lasting}; {'; '.join(effects)}.{about}"
