@@ -129,8 +129,10 @@ def test_csv_and_markdown(small):
     assert "- Growth: trend 10% to 120% a year; volatility 25%; month-to-month noise 15%." in (
         markdown
     )
-    assert any(line.startswith("- Baseline: 85 to 140 USD million over 2025-01/2025-07 (a source)")
-               for line in markdown)
+    assert any(
+        line.startswith("- Baseline: 85 to 140 USD million over 2025-01/2025-07 (a source)")
+        for line in markdown
+    )
 
 
 def test_output_file_is_written_whole(small, tmp_path):

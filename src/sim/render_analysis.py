@@ -12,6 +12,7 @@ from sim.compare import Comparison, CountryDifference, Difference
 from sim.explain import Explanation
 from sim.render import Section, _finite, markdown_report, money, percent, text_report
 from sim.solve import Solution
+from sim.summarise import Z_95
 
 
 def points(value: float) -> str:
@@ -111,7 +112,7 @@ def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: boo
             percent(r.other),
             points(r.difference.estimate),
             point_interval(r.difference),
-            f"{1.959964 * r.difference.independent_se * 100:.2f}",
+            f"±{Z_95 * r.difference.independent_se * 100:.2f}",
         ]
         for c in comparisons
         for r in c.results
