@@ -196,7 +196,7 @@ def text_report(sections: list[Section], notes: list[str], rich_output: bool) ->
         table = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
         for i, name in enumerate(section.header):
             cells = [row[i] for row in section.rows]
-            numeric = all(c[:1].isdigit() or c[:1] in "+-−<>" or c == "n/a" for c in cells)
+            numeric = all(c[:1].isdigit() or c[:1] in "+-−<>±" or c == "n/a" for c in cells)
             table.add_column(
                 name, justify="right" if numeric else "left", min_width=max(map(len, cells))
             )
