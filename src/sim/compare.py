@@ -52,7 +52,7 @@ class CountryDifference:
 def met(outcomes: Outcomes) -> dict[str, np.ndarray]:
     """Per country id, which paths met the target."""
     return {
-        country.id: outcome.window_total >= country.target
+        country.id: outcome.met
         for country, outcome in zip(outcomes.model.countries, outcomes.countries, strict=True)
     }
 

@@ -170,7 +170,7 @@ def render_explanations(
         model = explanation.base.model
         for index, country in enumerate(model.countries):
             base = explanation.base.countries[index]
-            probability = float((base.window_total >= country.target).mean())
+            probability = float(base.met.mean())
             rows = []
             for attribution in explanation.attributions:
                 result = attribution.results[index]
@@ -276,7 +276,7 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
             {
                 "country": country.id,
                 "label": country.label,
-                "probability": float((base.window_total >= country.target).mean()),
+                "probability": float(base.met.mean()),
                 "events": [e for e in events if e["event"] is not None],
                 "all_events": next((e for e in events if e["event"] is None), None),
                 "sensitivity": sensitivity,

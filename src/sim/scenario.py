@@ -186,7 +186,8 @@ def _reference(kind: str, singular: str) -> Any:
         known = sorted((info.context or {}).get(kind, ()))
         if value not in known:
             hint = did_you_mean(value, known)
-            listing = ", ".join(known) if known else "none are defined"
+            shown = [n if re.fullmatch(r"[\w-]+", n) else repr(n) for n in known]
+            listing = ", ".join(shown) if shown else "none are defined"
             raise problem(f"unknown {singular} {value!r}{hint}; the file's {kind}: {listing}")
         return value
 

@@ -32,7 +32,9 @@ PATH_MONTHS_PER_SECOND = 20e6
 class CountryOutcome:
     """What the paths did for one country.
 
-    ``window_total`` is each path's trade over the target window; ``met_in_year[k]`` counts the
+    ``window_total`` is each path's trade over the target window (single precision: enough for
+    quantiles and means, and half the memory of a long run); ``met`` says whether it reached the
+    target, decided in double precision; ``met_in_year[k]`` counts the
     paths whose 12-month window ending at ``year_ends[k]`` reached the target, and
     ``reached_by_year[k]`` those that had reached it in that window or an earlier one;
     ``event_paths`` counts, per event that can affect the country, the paths where the event
@@ -40,6 +42,7 @@ class CountryOutcome:
     """
 
     window_total: np.ndarray
+    met: np.ndarray
     met_in_year: np.ndarray
     reached_by_year: np.ndarray
     event_paths: dict[str, int] = field(default_factory=dict)
@@ -124,18 +127,20 @@ def gather(
 ) -> list[CountryOutcome]:
     """The outcomes of consecutive blocks as one: window totals are copied into one array per
     country as blocks arrive (so a run holds them once, not twice), counts are added up."""
-    totals = [np.empty(paths) for _ in range(countries)]
+    totals = [np.empty(paths, dtype=np.float32) for _ in range(countries)]
+    met = [np.empty(paths, dtype=bool) for _ in range(countries)]
     counted: list[CountryOutcome] = []
     done = 0
     for part in parts:
         size = len(part[0].window_total)
-        for total, piece in zip(totals, part, strict=True):
+        for total, hits, piece in zip(totals, met, part, strict=True):
             total[done : done + size] = piece.window_total
-            piece.window_total = piece.window_total[:0]  # its values are in ``total`` now
+            hits[done : done + size] = piece.met
+            piece.window_total, piece.met = piece.window_total[:0], piece.met[:0]  # copied now
         counted = merge([counted, part]) if counted else part
         done += size
-    for outcome, total in zip(counted, totals, strict=True):
-        outcome.window_total = total
+    for outcome, total, hits in zip(counted, totals, met, strict=True):
+        outcome.window_total, outcome.met = total, hits
     return counted
 
 
@@ -161,6 +166,7 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
         merged.append(
             CountryOutcome(
                 window_total=np.concatenate([p.window_total for p in pieces]),
+                met=np.concatenate([p.met for p in pieces]),
                 met_in_year=sum(p.met_in_year for p in pieces),
                 reached_by_year=sum(p.reached_by_year for p in pieces),
                 event_paths=events,
@@ -302,7 +308,8 @@ def _outcome(
         hit[path[before]] = True
         seen[event.name] = int(hit[:valid].sum())
     return CountryOutcome(
-        window_total=window[:valid].copy(),
+        window_total=window[:valid].astype(np.float32),
+        met=window[:valid] >= country.target,
         met_in_year=met.sum(axis=1),
         reached_by_year=reached.sum(axis=1),
         event_paths=seen,

@@ -119,14 +119,13 @@ def _solve_target(model: Model, index: int, probability: float, run: Run) -> Sol
 
 
 def _solve_shift(model: Model, index: int, probability: float, item: Input, run: Run) -> Solution:
-    target = model.countries[index].target
     trials: dict[float, tuple[int, int]] = {}  # shift -> (paths meeting the target, paths)
 
     def share(shift: float) -> float:
         if shift not in trials:
             moved = with_input(model, item, item.distribution.shifted(shift))
-            totals = run(moved).countries[index].window_total
-            trials[shift] = (int(np.count_nonzero(totals >= target)), len(totals))
+            met = run(moved).countries[index].met
+            trials[shift] = (int(np.count_nonzero(met)), len(met))
         hits, paths = trials[shift]
         return hits / paths
 

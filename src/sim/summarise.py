@@ -112,15 +112,20 @@ def _solve_window(years: np.ndarray, log_needed: float) -> float:
     return g
 
 
+def _single(value: float) -> float:
+    """A statistic of single-precision totals, without the digits single precision lacks."""
+    return float(str(np.float32(value))) if np.isfinite(value) else float(value)
+
+
 def summarise_country(
     model: Model, country: CountryModel, outcome: CountryOutcome, paths: int
 ) -> CountrySummary:
     totals = outcome.window_total
-    hits = int(np.count_nonzero(totals >= country.target))
+    hits = int(np.count_nonzero(outcome.met))
     low, high = wilson_interval(hits, paths)
     with np.errstate(invalid="ignore", over="ignore"):  # absurd inputs give inf: shown as n/a
-        p5, p50, p95 = np.quantile(totals, [0.05, 0.5, 0.95])
-        mean = float(np.mean(totals))
+        p5, p50, p95 = (_single(q) for q in np.quantile(totals, [0.05, 0.5, 0.95]))
+        mean = _single(np.mean(totals, dtype=np.float64))
     baseline = country.baseline.quantile(np.array([0.05, 0.5, 0.95]))
     annual = baseline * 12.0 / country.baseline_months
     by_year = tuple(
