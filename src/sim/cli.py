@@ -8,6 +8,7 @@ Heavy modules (numpy, scipy, pydantic, rich) are imported inside the commands so
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 import tempfile
@@ -248,6 +249,21 @@ class Simulator:
             progress=self.bar.advance,
         )
 
+    def until(self, model: Any, seed: int, precision: float, max_paths: int) -> Any:
+        """Simulate until every country's 95% interval is within ±``precision``."""
+        from sim.simulate import DEFAULT_BLOCK, simulate_until
+        from sim.summarise import half_widths
+
+        return simulate_until(
+            model,
+            seed,
+            lambda outcomes: max(half_widths(outcomes)) <= precision,
+            max_paths,
+            self.options.block_size or DEFAULT_BLOCK,
+            self.workers,
+            progress=self.bar.advance,
+        )
+
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
@@ -258,9 +274,25 @@ def _emit(text: str, output: Path | None) -> None:
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--precision",
+    type=click.FloatRange(0, 0.5, min_open=True),
+    help="Simulate until every 95% interval is within ±H (e.g. 0.005); instead of --paths.",
+)
+@click.option(
+    "--max-paths",
+    type=click.IntRange(min=1),
+    default=100_000_000,
+    show_default=True,
+    help="With --precision: stop here even if the precision is not reached.",
+)
 @simulation_options
-def run(scenarios: tuple[Path, ...], options: Options) -> None:
+def run(
+    scenarios: tuple[Path, ...], precision: float | None, max_paths: int, options: Options
+) -> None:
     """Estimate each country's odds of reaching its target; one table for all SCENARIOS."""
+    if precision is not None and options.paths is not None:
+        raise click.UsageError("give --paths or --precision, not both")
 
     def action() -> str:
         from sim.compile import compile_scenario
@@ -272,9 +304,23 @@ def run(scenarios: tuple[Path, ...], options: Options) -> None:
             (file, compile_scenario(s), options.paths_for(s), options.seed_for(s))
             for file, s in load_scenarios(scenarios)
         ]
+        if precision is not None:  # about what the precision needs at worst (P = 1/2)
+            expected = min(max_paths, math.ceil((1.96 / precision) ** 2 / 4))
+            jobs = [(file, m, expected, s) for file, m, _, s in jobs]
         simulator = Simulator(options, [(m, n, s) for _, m, n, s in jobs])
         with simulator.bar:
-            runs = [summarise(simulator(m, n, s), str(file)) for file, m, n, s in jobs]
+            if precision is None:
+                runs = [summarise(simulator(m, n, s), str(file)) for file, m, n, s in jobs]
+            else:
+                runs = [
+                    summarise(
+                        simulator.until(m, s, precision, max_paths),
+                        str(file),
+                        precision=precision,
+                        max_paths=max_paths,
+                    )
+                    for file, m, _, s in jobs
+                ]
         return render(runs, options.fmt, rich_output=options.rich_output)
 
     _emit(_guarded(action), options.output)

@@ -152,6 +152,17 @@ def notes(runs: list[RunSummary]) -> list[str]:
                     f"{result.label}: {result.observed_in_window} of the window's 12 months are "
                     "observed, not simulated; they count at the baseline run-rate."
                 )
+    for run in runs:
+        if run.precision is not None and run.capped:
+            lines.append(
+                f"{scenario_label(run)}: stopped at the cap of {run.paths:,} paths before every "
+                f"95% interval was within ±{run.precision * 100:.2g} points (--max-paths)."
+            )
+        elif run.precision is not None:
+            lines.append(
+                f"{scenario_label(run)}: {run.paths:,} paths, enough for every 95% interval to be "
+                f"within ±{run.precision * 100:.2g} points."
+            )
     paths = sorted({run.paths for run in runs})
     seeds = sorted({run.seed for run in runs})
     lines.append(
@@ -341,6 +352,8 @@ def run_json(run: RunSummary) -> dict[str, Any]:
         "paths": run.paths,
         "seed": run.seed,
         "unit": run.unit,
+        "precision": run.precision,
+        "capped": run.capped,
         "results": [result_json(r) for r in run.results],
     }
 

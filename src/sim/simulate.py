@@ -88,9 +88,57 @@ def simulate(
     With ``years``, every path's trade in each yearly window is kept (for charts); ``progress``
     is told how many paths each finished block held.
     """
+    return Outcomes(
+        model, paths, seed, _paths(model, seed, 0, paths, block_size, workers, years, progress)
+    )
+
+
+def simulate_until(
+    model: Model,
+    seed: int,
+    enough: Callable[[Outcomes], bool],
+    max_paths: int,
+    block_size: int = DEFAULT_BLOCK,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Outcomes:
+    """Simulate more and more paths until ``enough(outcomes)`` or ``max_paths``.
+
+    The rule is checked at fixed path counts (CHUNK, then doubling), whatever the block size
+    or number of workers, so the same seed stops at the same count with the same numbers; each
+    stage adds the next paths of the same streams to those already simulated.
+    """
+    done, target = 0, CHUNK
+    stages: list[list[CountryOutcome]] = []
+    while True:
+        target = min(target, max_paths)
+        first = done // CHUNK
+        stages.append(_paths(model, seed, first, target, block_size, workers, False, progress))
+        done = target
+        outcomes = Outcomes(model, done, seed, merge(stages) if len(stages) > 1 else stages[0])
+        if enough(outcomes) or done >= max_paths:
+            return outcomes
+        stages = [outcomes.countries]
+        target *= 2
+
+
+def _paths(
+    model: Model,
+    seed: int,
+    first_chunk: int,
+    paths: int,
+    block_size: int,
+    workers: int,
+    years: bool,
+    progress: Callable[[int], None] | None,
+) -> list[CountryOutcome]:
+    """The outcomes of the run's paths from chunk ``first_chunk`` on, up to ``paths``."""
     chunks = math.ceil(paths / CHUNK)
     per_block = max(1, math.ceil(block_size / CHUNK))
-    blocks = [range(first, min(first + per_block, chunks)) for first in range(0, chunks, per_block)]
+    blocks = [
+        range(first, min(first + per_block, chunks))
+        for first in range(first_chunk, chunks, per_block)
+    ]
     if workers > 1 and len(blocks) > 1:
         from sim.workers import run_in_workers
 
@@ -99,7 +147,7 @@ def simulate(
         parts = (simulate_block(model, seed, block, paths, years) for block in blocks)
     if progress is not None:
         parts = _reporting(parts, progress)
-    return Outcomes(model, paths, seed, gather(parts, len(model.countries), paths))
+    return gather(parts, len(model.countries), paths - first_chunk * CHUNK)
 
 
 def _reporting(

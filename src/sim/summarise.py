@@ -55,6 +55,8 @@ class RunSummary:
     fiscal_year_start: int
     results: tuple[CountrySummary, ...]
     description: str | None = None
+    precision: float | None = None  # the ±half-width asked for with --precision
+    capped: bool = False  # --max-paths stopped the run before the precision was reached
 
 
 def wilson_interval(hits: int, paths: int, z: float = Z_95) -> tuple[float, float]:
@@ -165,8 +167,22 @@ def summarise_country(
     )
 
 
-def summarise(outcomes: Outcomes, file: str) -> RunSummary:
-    """The summary of one run of one scenario file."""
+def half_widths(outcomes: Outcomes) -> list[float]:
+    """Each country's 95% (Wilson) interval half-width."""
+    widths = []
+    for outcome in outcomes.countries:
+        low, high = wilson_interval(int(np.count_nonzero(outcome.met)), outcomes.paths)
+        widths.append((high - low) / 2)
+    return widths
+
+
+def summarise(
+    outcomes: Outcomes,
+    file: str,
+    precision: float | None = None,
+    max_paths: int | None = None,
+) -> RunSummary:
+    """The summary of one run of one scenario file (stopped at ``precision``, if given)."""
     model = outcomes.model
     return RunSummary(
         scenario=model.name,
@@ -180,6 +196,10 @@ def summarise(outcomes: Outcomes, file: str) -> RunSummary:
             for country, outcome in zip(model.countries, outcomes.countries, strict=True)
         ),
         description=model.description,
+        precision=precision,
+        capped=precision is not None
+        and outcomes.paths == max_paths
+        and max(half_widths(outcomes)) > precision,
     )
 
 

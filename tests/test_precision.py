@@ -1,0 +1,90 @@
+"""--precision: stopping when every interval is narrow enough, without biasing it."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+from click.testing import CliRunner
+from scipy import optimize, stats
+
+from conftest import model_of, write
+from sim.cli import cli
+from sim.simulate import simulate, simulate_until
+from sim.streams import CHUNK
+from sim.summarise import half_widths, wilson_interval
+
+# A one-month baseline of 10 and a window of the next 12 months: with growth "0% to 60%" and no
+# volatility, P(target) = P(ln(1 + r) >= g*) in closed form.
+SCENARIO = """\
+name: coverage
+countries:
+  c:
+    baseline: {value: 10, period: 2025-12}
+    target: {value: 140, by: 2026-12}
+    growth: {rate: 0% to 60%}
+"""
+
+
+def true_probability() -> float:
+    months = np.arange(1, 13)
+    g = optimize.brentq(lambda g: 10 * np.exp(g * months / 12).sum() - 140, -3, 3)
+    mu, s = math.log(1.6) / 2, math.log(1.6) / (2 * stats.norm.ppf(0.95))
+    return float(stats.norm.sf(g, mu, s))
+
+
+def test_stopping_rule_keeps_the_interval_coverage(tmp_path):
+    # The precision asked for is what 16,384 paths give at the true P, so about half the runs
+    # stop there (those whose estimate happens to give a narrow interval) and half go on to
+    # 32,768: the stopping depends on the estimate, the case where a naive rule could bias it.
+    model = model_of(tmp_path, SCENARIO)
+    p = true_probability()
+    precision = 1.959964 * math.sqrt(p * (1 - p) / 16_384)
+    repeats, covered, stops = 2000, 0, set()
+    for seed in range(repeats):
+        outcomes = simulate_until(model, seed, lambda o: max(half_widths(o)) <= precision, 10**6)
+        low, high = wilson_interval(int(outcomes.countries[0].met.sum()), outcomes.paths)
+        covered += low <= p <= high
+        stops.add(outcomes.paths)
+    assert stops == {16_384, 32_768}
+    assert abs(covered / repeats - 0.95) <= 0.02
+
+
+def test_stages_extend_the_same_paths(tmp_path):
+    model = model_of(tmp_path, SCENARIO)
+    staged = simulate_until(model, 7, lambda o: o.paths >= 4 * CHUNK, 10**6)
+    whole = simulate(model, 4 * CHUNK, 7)
+    assert staged.paths == 4 * CHUNK
+    assert np.array_equal(staged.countries[0].window_total, whole.countries[0].window_total)
+    assert np.array_equal(staged.countries[0].met_in_year, whole.countries[0].met_in_year)
+
+
+def test_precision_on_the_command_line(tmp_path):
+    path = write(tmp_path, SCENARIO)
+
+    def run(*extra: str) -> dict:
+        result = CliRunner().invoke(cli, ["run", str(path), "--format", "json", *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["runs"][0]
+
+    run_ = run("--precision", "0.01")
+    assert run_["precision"] == 0.01 and run_["capped"] is False
+    assert run_["paths"] == 16_384  # 8,192 paths give ±0.0105 here, 16,384 ±0.0074
+    row = run_["results"][0]
+    assert (row["ci_high"] - row["ci_low"]) / 2 <= 0.01
+    same = {
+        json.dumps(run("--precision", "0.01", *extra))
+        for extra in ([], ["--workers", "2", "--block-size", "8192"], ["--block-size", "20000"])
+    }
+    assert len(same) == 1
+    capped = run("--precision", "0.001", "--max-paths", "20000")
+    assert capped["paths"] == 20_000 and capped["capped"] is True
+    table = (
+        CliRunner()
+        .invoke(cli, ["run", str(path), "--precision", "0.001", "--max-paths", "20000"])
+        .output
+    )
+    assert "stopped at the cap of 20,000 paths" in table
+    both = CliRunner().invoke(cli, ["run", str(path), "--precision", "0.01", "--paths", "5"])
+    assert both.exit_code == 2 and "give --paths or --precision, not both" in both.output
