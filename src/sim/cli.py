@@ -152,6 +152,7 @@ class Options:
     block_size: int | None
     workers: int | None
     force: bool
+    scheduler: str | None = None
 
     def paths_for(self, scenario: Any) -> int:
         return self.paths or scenario.paths or DEFAULT_PATHS
@@ -200,12 +201,17 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Paths per block of work (memory and scheduling; results do not depend on it).",
         ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            help="Run the blocks on this Dask cluster (pip install 'sim[dist]').",
+        ),
         click.option("--force", is_flag=True, help="Run even when the estimated work is huge."),
     ]
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
-        names = ("paths", "seed", "fmt", "output", "block_size", "workers", "force")
+        names = ("paths", "seed", "fmt", "output", "block_size", "workers", "force", "scheduler")
         options = Options(**{name: kwargs.pop(name) for name in names})
         _check_output(options.output)
         return command(options=options, **kwargs)
@@ -247,6 +253,7 @@ class Simulator:
             self.workers,
             years=years,
             progress=self.bar.advance,
+            scheduler=self.options.scheduler,
         )
 
     def until(self, model: Any, seed: int, precision: float, max_paths: int) -> Any:
@@ -262,6 +269,7 @@ class Simulator:
             self.options.block_size or DEFAULT_BLOCK,
             self.workers,
             progress=self.bar.advance,
+            scheduler=self.options.scheduler,
         )
 
 

@@ -81,16 +81,17 @@ def simulate(
     workers: int = 1,
     years: bool = False,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Outcomes:
     """Simulate ``paths`` paths of ``model`` with streams from ``seed``, in blocks of about
-    ``block_size`` paths, on ``workers`` processes (1: in this process).
+    ``block_size`` paths, on ``workers`` processes (1: in this process), or on the Dask
+    cluster whose scheduler is at ``scheduler``.
 
     With ``years``, every path's trade in each yearly window is kept (for charts); ``progress``
     is told how many paths each finished block held.
     """
-    return Outcomes(
-        model, paths, seed, _paths(model, seed, 0, paths, block_size, workers, years, progress)
-    )
+    parts = _paths(model, seed, 0, paths, block_size, workers, years, progress, scheduler)
+    return Outcomes(model, paths, seed, parts)
 
 
 def simulate_until(
@@ -101,6 +102,7 @@ def simulate_until(
     block_size: int = DEFAULT_BLOCK,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Outcomes:
     """Simulate more and more paths until ``enough(outcomes)`` or ``max_paths``.
 
@@ -113,7 +115,9 @@ def simulate_until(
     while True:
         target = min(target, max_paths)
         first = done // CHUNK
-        stages.append(_paths(model, seed, first, target, block_size, workers, False, progress))
+        stages.append(
+            _paths(model, seed, first, target, block_size, workers, False, progress, scheduler)
+        )
         done = target
         outcomes = Outcomes(model, done, seed, merge(stages) if len(stages) > 1 else stages[0])
         if enough(outcomes) or done >= max_paths:
@@ -131,6 +135,7 @@ def _paths(
     workers: int,
     years: bool,
     progress: Callable[[int], None] | None,
+    scheduler: str | None = None,
 ) -> list[CountryOutcome]:
     """The outcomes of the run's paths from chunk ``first_chunk`` on, up to ``paths``."""
     chunks = math.ceil(paths / CHUNK)
@@ -139,7 +144,11 @@ def _paths(
         range(first, min(first + per_block, chunks))
         for first in range(first_chunk, chunks, per_block)
     ]
-    if workers > 1 and len(blocks) > 1:
+    if scheduler is not None:
+        from sim.workers import run_on_dask
+
+        parts = run_on_dask(model, seed, blocks, paths, scheduler, years)
+    elif workers > 1 and len(blocks) > 1:
         from sim.workers import run_in_workers
 
         parts = run_in_workers(model, seed, blocks, paths, min(workers, len(blocks)), years)

@@ -63,3 +63,42 @@ def _stop_workers(pool: futures.ProcessPoolExecutor) -> None:
         return
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.terminate()
+
+
+CONNECT_SECONDS = 10
+
+
+def run_on_dask(
+    model: Model, seed: int, blocks: list[range], paths: int, address: str, years: bool = False
+) -> Iterator[list]:
+    """Simulate ``blocks`` on the Dask cluster whose scheduler is at ``address``; yield each
+    block's outcomes in order. Dask retries a block whose worker dies; a block that keeps
+    failing stops the run with a SimulationError."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise SimulationError(
+            "--scheduler needs dask.distributed; install it with: pip install 'sim[dist]'"
+        ) from None
+    from sim import simulate as engine
+
+    try:
+        client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+    except OSError as error:
+        raise SimulationError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+    with client:
+        shared = client.scatter(model, broadcast=True)
+        pending = [
+            client.submit(engine.simulate_block, shared, seed, block, paths, years, pure=False)
+            for block in blocks
+        ]
+        try:
+            for future in pending:
+                yield future.result()
+        except Exception as error:  # KilledWorker, a lost scheduler, ...
+            raise SimulationError(
+                f"the Dask cluster could not finish a block ({type(error).__name__}: {error}); "
+                "nothing was written"
+            ) from None
+        finally:
+            client.cancel(pending)
