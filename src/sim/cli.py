@@ -467,6 +467,91 @@ def solve(scenario: Path, country: str, probability: float, field: str, options:
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    metavar="FIELD=V1,V2,...",
+    help="A field and the values to try (repeatable: the grid is every combination).",
+)
+@simulation_options
+def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
+    """Run a grid of what-ifs, every combination of the --set values, on common random numbers.
+
+    With --format csv and --output FILE the sweep is resumable: each finished point is saved,
+    and running the same command again skips the points FILE already holds.
+    """
+    from sim.sweep import SettingError, parse_setting
+
+    try:
+        settings = [parse_setting(text) for text in sets]
+    except SettingError as error:
+        raise click.UsageError(str(error)) from None
+    fields = [s.field for s in settings]
+    resumable = options.output is not None and options.fmt == "csv"
+
+    def action() -> str:
+        from sim.compile import compile_scenario
+        from sim.load import load_document, load_scenario
+        from sim.render_analysis import render_sweep
+        from sim.sweep import Result, finished, header, points, rows
+
+        base = load_scenario(scenario)
+        paths, seed = options.paths_for(base), options.seed_for(base)
+        grid = points(load_document(scenario), settings)
+        done = {}
+        if resumable:
+            try:
+                done = finished(_saved_rows(options.output, header(fields)), settings, paths, seed)
+            except SettingError as error:
+                raise click.UsageError(f"--output {options.output}: {error}") from None
+        todo = [compile_scenario(p.scenario) for p in grid if p.texts not in done]
+        simulator = Simulator(options, [(model, paths, seed) for model in todo])
+        with simulator.bar:
+            for point in grid:
+                if point.texts in done:
+                    continue
+                model = compile_scenario(point.scenario)
+                outcomes = simulator(model, paths, seed)
+                results = [
+                    Result(c.id, c.label, int(o.met.sum()), paths)
+                    for c, o in zip(model.countries, outcomes.countries, strict=True)
+                ]
+                done[point.texts] = rows(point.texts, results, seed)
+                if resumable:  # save every finished point, in grid order
+                    saved = [r for p in grid if p.texts in done for r in done[p.texts]]
+                    text = render_sweep(base.name, str(scenario), fields, saved, "csv")
+                    write_atomically(options.output, text)
+        table = [row for point in grid for row in done[point.texts]]
+        return render_sweep(
+            base.name, str(scenario), fields, table, options.fmt, options.rich_output
+        )
+
+    _emit(_guarded(action), options.output)
+
+
+def _saved_rows(output: Path | None, expected: list[str]) -> list[list[str]]:
+    """The rows an earlier run of this sweep saved in ``output`` (none if it does not exist)."""
+    import csv
+
+    from sim.sweep import SettingError
+
+    if output is None or not output.exists():
+        return []
+    with output.open(newline="", encoding="utf-8") as stream:
+        lines = list(csv.reader(stream))
+    if not lines:
+        return []
+    if lines[0] != expected:
+        raise SettingError(
+            f"holds another sweep (columns {', '.join(lines[0])}); write to another file"
+        )
+    return lines[1:]
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option(
     "--paths",
     type=click.IntRange(min=1),
     default=20_000,

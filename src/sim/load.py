@@ -41,9 +41,14 @@ def load_scenario(path: str | Path) -> Scenario:
     return load_with_variants(path)[0]
 
 
+def load_document(path: str | Path) -> Document:
+    """A scenario file as a YAML document with positions (not yet validated)."""
+    return parse_yaml(read_text(path), str(path))
+
+
 def load_with_variants(path: str | Path) -> tuple[Scenario, list[Variant]]:
     """Read and validate one scenario file and each of its variants."""
-    document = parse_yaml(read_text(path), str(path))
+    document = load_document(path)
     scenario = validate_document(document)
     variants, problems = [], []
     for variant in variant_documents(document):

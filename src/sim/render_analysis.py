@@ -404,3 +404,68 @@ def _solution_json(scenario: str, file: str, solution: Solution) -> dict[str, An
         "ci_high": solution.ci_high,
         "trials": solution.trials,
     }
+
+
+# --- sweep ---------------------------------------------------------------------------------
+
+
+def render_sweep(
+    scenario: str,
+    file: str,
+    fields: list[str],
+    table: list[list[str]],
+    fmt: str,
+    rich_output: bool = False,
+) -> str:
+    """``table``: the sweep's CSV rows (see ``sim.sweep.rows``), in grid order."""
+    from sim.sweep import header
+
+    width = len(fields)
+    if fmt == "csv":
+        return _csv(header(fields), table)
+    if fmt == "json":
+        points: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in table:
+            points.setdefault(tuple(row[:width]), []).append(
+                {
+                    "country": row[width],
+                    "label": row[width + 1],
+                    "probability": float(row[width + 2]),
+                    "ci_low": float(row[width + 3]),
+                    "ci_high": float(row[width + 4]),
+                }
+            )
+        paths, seed = (int(table[0][width + 6]), int(table[0][width + 7])) if table else (0, 0)
+        document = {
+            "scenario": scenario,
+            "file": file,
+            "paths": paths,
+            "seed": seed,
+            "fields": fields,
+            "points": [
+                {"values": dict(zip(fields, key, strict=True)), "results": results}
+                for key, results in points.items()
+            ],
+        }
+        return _json("sweep", [document])
+    rows = [
+        [
+            *row[:width],
+            row[width + 1],
+            percent(float(row[width + 2])),
+            f"{percent(float(row[width + 3]))[:-1]}–{percent(float(row[width + 4]))}",
+        ]
+        for row in table
+    ]
+    names = [field.replace(".", ".\n", 1) if len(field) > 24 else field for field in fields]
+    paths = int(table[0][width + 6]) if table else 0
+    notes = [
+        f"{scenario} ({file}): every point uses the same {paths:,} paths and seed, so "
+        "differences between points are paired (common random numbers)."
+    ]
+    return _emit(
+        [Section(None, [*names, "Country", "P(target)", "95% interval"], rows)],
+        notes,
+        fmt,
+        rich_output,
+    )

@@ -55,22 +55,36 @@ def variant_documents(base: Document) -> list[VariantDocument]:
 
 
 def _apply(base: Document, name: str, spec: dict[str, Any]) -> VariantDocument:
+    overrides = {k: v for k, v in spec.items() if k != "description"}
+    document, problems = overridden(base, overrides, ("variants", name))
+    return VariantDocument(
+        name, _text(spec.get("description")), tuple(overrides), document, problems
+    )
+
+
+def overridden(
+    base: Document, overrides: dict[str, Any], written_at: Location | None = None
+) -> tuple[Document, list[Problem]]:
+    """``base`` (without its variants) with ``overrides`` applied: each dotted path set to its
+    value, or dropped for None. With ``written_at``, the overrides are the file's own (under
+    that location) and their positions move with them; without, they have no position."""
     data = copy.deepcopy({k: v for k, v in base.data.items() if k != "variants"})
     keys = {loc: pos for loc, pos in base.keys.items() if loc[:1] != ("variants",)}
     values = {loc: pos for loc, pos in base.values.items() if loc[:1] != ("variants",)}
     document = Document(base.file, data, keys, values)
-    overrides = tuple(k for k in spec if k != "description")
-    result = VariantDocument(name, _text(spec.get("description")), overrides, document)
-    for dotted in overrides:
-        here: Location = ("variants", name, dotted)
+    problems = []
+    for dotted, value in overrides.items():
         path = tuple(dotted.split("."))
-        problem = _override(data, path, spec[dotted])
+        problem = _override(data, path, value)
+        here = (*written_at, dotted) if written_at is not None else None
         if problem:
-            line, column = base.keys[here]
-            result.problems.append(Problem(base.file, problem, dotted, line, column))
-            continue
-        _move_positions(base, document, here, path)
-    return result
+            line, column = base.keys[here] if here is not None else (None, None)
+            problems.append(Problem(base.file, problem, dotted, line, column))
+        elif here is not None:
+            _move_positions(base, document, here, path)
+        else:
+            _forget_positions(document, path)
+    return document, problems
 
 
 def _text(value: Any) -> str | None:
@@ -99,11 +113,16 @@ def _override(data: dict[str, Any], path: tuple[str, ...], value: Any) -> str | 
     return None
 
 
-def _move_positions(base: Document, document: Document, here: Location, path: Location) -> None:
-    """Positions under ``path`` now come from the override at ``here`` in the base file."""
+def _forget_positions(document: Document, path: Location) -> None:
+    """Positions under ``path`` are the base file's, no longer right once it is overridden."""
     for table in (document.keys, document.values):
         for location in [loc for loc in table if loc[: len(path)] == path]:
             del table[location]
+
+
+def _move_positions(base: Document, document: Document, here: Location, path: Location) -> None:
+    """Positions under ``path`` now come from the override at ``here`` in the base file."""
+    _forget_positions(document, path)
     for source, target in ((base.keys, document.keys), (base.values, document.values)):
         for location, position in source.items():
             if location[: len(here)] == here:

@@ -1,0 +1,149 @@
+"""sim sweep: grids of what-ifs on common random numbers, resumable from their CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import write
+from sim.cli import cli
+from sim.sweep import SettingError, parse_setting
+
+SCENARIO = """\
+name: sweep
+countries:
+  c:
+    baseline: {value: 120, period: 2025}
+    target: {value: 300, by: 2027}
+    growth: {rate: 20% to 60%, volatility: 20%}
+"""
+
+RATES = "countries.c.growth.rate=20% to 60%,{normal: {mean: 0.5, sd: 0.1}}"
+YEARS = "countries.c.target.by=2027,2028"
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_settings_are_read_like_the_file():
+    setting = parse_setting(RATES)
+    assert setting.field == "countries.c.growth.rate"
+    assert setting.texts == ("20% to 60%", "{normal: {mean: 0.5, sd: 0.1}}")
+    assert setting.values == ("20% to 60%", {"normal": {"mean": 0.5, "sd": 0.1}})
+    assert parse_setting("countries.c.target.by=2027").values == (2027,)
+    for bad in ("growth", "countries.c.growth.rate", "countries.c.growth.rate=1,,2"):
+        with pytest.raises(SettingError):
+            parse_setting(bad)
+
+
+def test_grid_points_equal_runs_of_the_changed_file(tmp_path):
+    path = write(tmp_path, SCENARIO)
+    document = json.loads(
+        invoke(
+            "sweep",
+            str(path),
+            "--set",
+            RATES,
+            "--set",
+            YEARS,
+            "--paths",
+            "10000",
+            "--format",
+            "json",
+        )
+    )
+    (sweep,) = document["sweep"]
+    assert sweep["fields"] == ["countries.c.growth.rate", "countries.c.target.by"]
+    assert [p["values"] for p in sweep["points"]] == [
+        {"countries.c.growth.rate": "20% to 60%", "countries.c.target.by": "2027"},
+        {"countries.c.growth.rate": "20% to 60%", "countries.c.target.by": "2028"},
+        {
+            "countries.c.growth.rate": "{normal: {mean: 0.5, sd: 0.1}}",
+            "countries.c.target.by": "2027",
+        },
+        {
+            "countries.c.growth.rate": "{normal: {mean: 0.5, sd: 0.1}}",
+            "countries.c.target.by": "2028",
+        },
+    ]
+    changed = write(
+        tmp_path,
+        SCENARIO.replace("by: 2027", "by: 2028").replace(
+            "20% to 60%", "{normal: {mean: 0.5, sd: 0.1}}"
+        ),
+        "changed.yaml",
+    )
+    run = json.loads(invoke("run", str(changed), "--paths", "10000", "--format", "json"))
+    assert (
+        sweep["points"][3]["results"][0]["probability"]
+        == (run["runs"][0]["results"][0]["probability"])
+    )
+
+
+def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
+    import sim.simulate
+
+    path = write(tmp_path, SCENARIO)
+    output = tmp_path / "results.csv"
+    invoke(
+        "sweep",
+        str(path),
+        "--set",
+        YEARS.split(",")[0],
+        "--paths",
+        "5000",
+        "--format",
+        "csv",
+        "-o",
+        str(output),
+    )
+    first = output.read_text()
+    runs = []
+    real = sim.simulate.simulate
+    monkeypatch.setattr(sim.simulate, "simulate", lambda *a, **k: runs.append(1) or real(*a, **k))
+    invoke(
+        "sweep", str(path), "--set", YEARS, "--paths", "5000", "--format", "csv", "-o", str(output)
+    )
+    assert len(runs) == 1  # only the new point was simulated
+    rows = list(csv.reader(io.StringIO(output.read_text())))
+    assert rows[0][:2] == ["countries.c.target.by", "country"]
+    assert [r[0] for r in rows[1:]] == ["2027", "2028"]
+    assert output.read_text().startswith(first)
+    other = CliRunner().invoke(
+        cli,
+        [
+            "sweep",
+            str(path),
+            "--set",
+            YEARS,
+            "--paths",
+            "6000",
+            "--format",
+            "csv",
+            "-o",
+            str(output),
+        ],
+    )
+    assert other.exit_code == 2
+    assert "holds results for --paths 5000 --seed 0" in other.output
+
+
+def test_bad_sweeps_are_one_line_errors(tmp_path):
+    path = write(tmp_path, SCENARIO)
+    result = CliRunner().invoke(cli, ["sweep", str(path), "--set", "growth=1,2"])
+    assert result.exit_code == 2 and "write FIELD=V1,V2,..." in result.output
+    result = CliRunner().invoke(
+        cli, ["sweep", str(path), "--set", "countries.c.growth.rate=10%,-150%"]
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"{path}: --set countries.c.growth.rate=-150%: countries.c.growth.rate: must be above "
+        "-100% (a growth rate)"
+    )
