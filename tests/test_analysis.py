@@ -113,7 +113,9 @@ def test_variant_problems_point_at_the_override(tmp_path):
 
 def test_compare_pairs_paths(tmp_path):
     path = write(tmp_path, text())
-    document = json.loads(invoke("compare", str(path), "--paths", "20000", "--format", "json"))
+    document = json.loads(
+        invoke("compare", str(path), "--paths", "20000", "--format", "json", "--method", "plain")
+    )
     rows = {c["variant"]: c["results"][0] for c in document["comparisons"]}
     assert rows["same"]["difference"] == 0.0 and rows["same"]["se"] == 0.0
     assert rows["same"]["ci_low"] == 0.0 and rows["same"]["ci_high"] == 0.0
@@ -121,9 +123,12 @@ def test_compare_pairs_paths(tmp_path):
     for name in ("later", "no_closures"):
         assert rows[name]["difference"] > 0 and rows[name]["ci_low"] > 0
         assert rows[name]["variant"] == pytest.approx(rows[name]["base"] + rows[name]["difference"])
-    # pairing narrows the interval
+    # with independent paths, pairing a monotone change narrows the interval
     for name in ("later", "no_closures"):
         assert rows[name]["se"] < rows[name]["independent_se"]
+    antithetic = json.loads(invoke("compare", str(path), "--paths", "20000", "--format", "json"))
+    same = antithetic["comparisons"][0]["results"][0]
+    assert (same["difference"], same["se"]) == (0.0, 0.0)
     assert set(document["comparisons"][0]) == {
         "scenario",
         "file",

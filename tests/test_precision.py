@@ -6,14 +6,16 @@ import json
 import math
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from scipy import optimize, stats
 
 from conftest import model_of, write
 from sim.cli import cli
+from sim.estimate import proportion_interval
 from sim.simulate import simulate, simulate_until
 from sim.streams import CHUNK
-from sim.summarise import half_widths, wilson_interval
+from sim.summarise import half_widths
 
 # A one-month baseline of 10 and a window of the next 12 months: with growth "0% to 60%" and no
 # volatility, P(target) = P(ln(1 + r) >= g*) in closed form.
@@ -34,20 +36,24 @@ def true_probability() -> float:
     return float(stats.norm.sf(g, mu, s))
 
 
-def test_stopping_rule_keeps_the_interval_coverage(tmp_path):
-    # The precision asked for is what 16,384 paths give at the true P, so about half the runs
-    # stop there (those whose estimate happens to give a narrow interval) and half go on to
-    # 32,768: the stopping depends on the estimate, the case where a naive rule could bias it.
+@pytest.mark.parametrize("method", ["plain", "antithetic"])
+def test_stopping_rule_keeps_the_interval_coverage(tmp_path, method):
+    # The precision asked for is the median half-width at 16,384 paths, so about half the runs
+    # stop there (those whose interval happens to be narrow) and the rest go on: the stopping
+    # depends on the estimate, the case where a naive rule could bias the interval.
     model = model_of(tmp_path, SCENARIO)
     p = true_probability()
-    precision = 1.959964 * math.sqrt(p * (1 - p) / 16_384)
+    pilot = [max(half_widths(simulate(model, 16_384, 10**6 + s, method=method))) for s in range(21)]
+    precision = float(np.median(pilot))
     repeats, covered, stops = 2000, 0, set()
     for seed in range(repeats):
-        outcomes = simulate_until(model, seed, lambda o: max(half_widths(o)) <= precision, 10**6)
-        low, high = wilson_interval(int(outcomes.countries[0].met.sum()), outcomes.paths)
+        outcomes = simulate_until(
+            model, seed, lambda o: max(half_widths(o)) <= precision, 10**6, method=method
+        )
+        low, high = proportion_interval(outcomes.countries[0].met, method == "antithetic")
         covered += low <= p <= high
         stops.add(outcomes.paths)
-    assert stops == {16_384, 32_768}
+    assert len(stops) >= 2
     assert abs(covered / repeats - 0.95) <= 0.02
 
 
@@ -68,9 +74,11 @@ def test_precision_on_the_command_line(tmp_path):
         assert result.exit_code == 0, result.output
         return json.loads(result.output)["runs"][0]
 
-    run_ = run("--precision", "0.01")
-    assert run_["precision"] == 0.01 and run_["capped"] is False
+    run_ = run("--precision", "0.01", "--method", "plain")
+    assert run_["precision"] == 0.01 and run_["capped"] is False and run_["method"] == "plain"
     assert run_["paths"] == 16_384  # 8,192 paths give ±0.0105 here, 16,384 ±0.0074
+    # antithetic pairs make the interval narrower for the same paths: it stops sooner
+    assert run("--precision", "0.01")["paths"] == 8192
     row = run_["results"][0]
     assert (row["ci_high"] - row["ci_low"]) / 2 <= 0.01
     same = {

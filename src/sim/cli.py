@@ -153,6 +153,7 @@ class Options:
     workers: int | None
     force: bool
     scheduler: str | None = None
+    method: str = "antithetic"
 
     def paths_for(self, scenario: Any) -> int:
         return self.paths or scenario.paths or DEFAULT_PATHS
@@ -206,12 +207,29 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
             metavar="tcp://HOST:PORT",
             help="Run the blocks on this Dask cluster (pip install 'sim[dist]').",
         ),
+        click.option(
+            "--method",
+            type=click.Choice(["antithetic", "plain"]),
+            default="antithetic",
+            show_default=True,
+            help="antithetic: paths in mirrored pairs (less variance, half the random draws).",
+        ),
         click.option("--force", is_flag=True, help="Run even when the estimated work is huge."),
     ]
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
-        names = ("paths", "seed", "fmt", "output", "block_size", "workers", "force", "scheduler")
+        names = (
+            "paths",
+            "seed",
+            "fmt",
+            "output",
+            "block_size",
+            "workers",
+            "force",
+            "scheduler",
+            "method",
+        )
         options = Options(**{name: kwargs.pop(name) for name in names})
         _check_output(options.output)
         return command(options=options, **kwargs)
@@ -254,6 +272,7 @@ class Simulator:
             years=years,
             progress=self.bar.advance,
             scheduler=self.options.scheduler,
+            method=self.options.method,
         )
 
     def until(self, model: Any, seed: int, precision: float, max_paths: int) -> Any:
@@ -270,6 +289,7 @@ class Simulator:
             self.workers,
             progress=self.bar.advance,
             scheduler=self.options.scheduler,
+            method=self.options.method,
         )
 
 
@@ -492,6 +512,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
 
     def action() -> str:
         from sim.compile import compile_scenario
+        from sim.estimate import proportion_interval
         from sim.load import load_document, load_scenario
         from sim.render_analysis import render_sweep
         from sim.sweep import Result, finished, header, points, rows
@@ -513,8 +534,15 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
                     continue
                 model = compile_scenario(point.scenario)
                 outcomes = simulator(model, paths, seed)
+                antithetic = outcomes.method == "antithetic"
                 results = [
-                    Result(c.id, c.label, int(o.met.sum()), paths)
+                    Result(
+                        c.id,
+                        c.label,
+                        int(o.met.sum()),
+                        paths,
+                        proportion_interval(o.met, antithetic),
+                    )
                     for c, o in zip(model.countries, outcomes.countries, strict=True)
                 ]
                 done[point.texts] = rows(point.texts, results, seed)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.estimate import standard_error
 from sim.simulate import Outcomes
 from sim.summarise import Z_95
 
@@ -28,15 +29,17 @@ class Difference:
     independent_se: float  # what two independent runs of this size would give
 
 
-def paired_difference(base_met: np.ndarray, other_met: np.ndarray) -> Difference:
-    """The difference in the share of paths meeting the target, paired path by path."""
-    paths = len(base_met)
+def paired_difference(
+    base_met: np.ndarray, other_met: np.ndarray, antithetic: bool = False
+) -> Difference:
+    """The difference in the share of paths meeting the target, paired path by path (and,
+    with antithetic paths, with its variance estimated from the antithetic pairs)."""
     per_path = other_met.astype(np.int8) - base_met.astype(np.int8)
     estimate = float(per_path.mean())
-    spread = float(np.mean(per_path.astype(float) ** 2)) - estimate**2
-    se = math.sqrt(max(spread, 0.0) / paths)
-    p, q = float(base_met.mean()), float(other_met.mean())
-    independent = math.sqrt((p * (1 - p) + q * (1 - q)) / paths)
+    se = standard_error(per_path, antithetic)
+    independent = math.hypot(
+        standard_error(base_met, antithetic), standard_error(other_met, antithetic)
+    )
     return Difference(estimate, se, estimate - Z_95 * se, estimate + Z_95 * se, independent)
 
 
@@ -62,6 +65,7 @@ def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...
     if base.paths != other.paths or base.seed != other.seed:
         raise ValueError("paired runs need the same paths and seed")
     base_met, other_met = met(base), met(other)
+    antithetic = base.method == "antithetic"
     labels = {c.id: c.label for c in other.model.countries}
     return tuple(
         CountryDifference(
@@ -69,7 +73,7 @@ def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...
             labels[country],
             float(base_met[country].mean()),
             float(other_met[country].mean()),
-            paired_difference(base_met[country], other_met[country]),
+            paired_difference(base_met[country], other_met[country], antithetic),
         )
         for country in base_met
         if country in other_met

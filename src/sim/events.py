@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.arrays import cumulate
 from sim.compile import EventModel, Model
-from sim.streams import generator, uniforms
+from sim.streams import generator, path_uniforms, uniforms
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,9 @@ class ChunkEvents:
     # (first covered month, last covered month, path)
 
 
-def draw_onsets(event: EventModel, seed: int, chunk: int, paths: int, months: int) -> Onsets:
+def draw_onsets(
+    event: EventModel, seed: int, chunk: int, paths: int, months: int, antithetic: bool = False
+) -> Onsets:
     """Draw an event's onsets and per-onset effects for one chunk of ``paths`` paths.
 
     The onsets (rate or probability, onset months and times) come from the event's stream;
@@ -75,13 +77,15 @@ def draw_onsets(event: EventModel, seed: int, chunk: int, paths: int, months: in
     """
     rng = generator(seed, chunk, f"event:{event.name}")
     if event.rate is not None:
-        month, path = recurring_onsets(event.rate.quantile(uniforms(rng, paths)), rng, months)
+        rate = event.rate.quantile(path_uniforms(rng, paths, antithetic))
+        month, path = recurring_onsets(rate, rng, months, antithetic)
     else:
         assert event.start is not None
-        probability = event.probability.quantile(uniforms(rng, paths))
-        happens = uniforms(rng, paths) < probability
+        probability = event.probability.quantile(path_uniforms(rng, paths, antithetic))
+        happens = path_uniforms(rng, paths, antithetic) < probability
         first, last = event.start
-        onset_month = first + np.floor(uniforms(rng, paths) * (last - first + 1)).astype(np.int64)
+        where = path_uniforms(rng, paths, antithetic)
+        onset_month = first + np.floor(where * (last - first + 1)).astype(np.int64)
         path = np.flatnonzero(happens)
         month = onset_month[path]
     count = len(path)
@@ -99,7 +103,7 @@ def draw_onsets(event: EventModel, seed: int, chunk: int, paths: int, months: in
 
 
 def recurring_onsets(
-    rate: np.ndarray, rng: np.random.Generator, months: int
+    rate: np.ndarray, rng: np.random.Generator, months: int, antithetic: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Months (and paths) with an onset, each month having one with chance 1 − exp(−rate/12).
 
@@ -109,7 +113,8 @@ def recurring_onsets(
     # Single-precision uniforms draw twice as fast; they round each month's chance by at most
     # 6e-8, far below what any number of paths could detect.
     chance = (-np.expm1(-rate / 12.0)).astype(np.float32)
-    cells = np.flatnonzero(rng.random((months, len(rate)), dtype=np.float32) < chance)
+    draws = path_uniforms(rng, (months, len(rate)), antithetic, np.float32)
+    cells = np.flatnonzero(draws < chance)
     month = cells // len(rate)
     return month, cells - month * len(rate)
 
@@ -206,7 +211,9 @@ def _on_grid(
     return grid
 
 
-def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents:
+def chunk_events(
+    model: Model, seed: int, chunk: int, paths: int, antithetic: bool = False
+) -> ChunkEvents:
     """Draw every event of ``model`` for one chunk and combine its effects on the grid.
 
     Products over overlapping onsets are taken as sums of logarithms; a month closed whole
@@ -222,7 +229,7 @@ def chunk_events(model: Model, seed: int, chunk: int, paths: int) -> ChunkEvents
     growth: dict[int, np.ndarray] = {}
     active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for index, event in enumerate(model.events):
-        onsets = draw_onsets(event, seed, chunk, paths, months)
+        onsets = draw_onsets(event, seed, chunk, paths, months, antithetic)
         ramp_months = math.ceil(event.ramp) if event.level is not None else 0
         covered = coverage(onsets, months, paths, HEAD_MONTHS + ramp_months)
         active[index] = (covered.first, covered.last, onsets.path)

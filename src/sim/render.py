@@ -352,6 +352,7 @@ def run_json(run: RunSummary) -> dict[str, Any]:
         "paths": run.paths,
         "seed": run.seed,
         "unit": run.unit,
+        "method": run.method,
         "precision": run.precision,
         "capped": run.capped,
         "results": [result_json(r) for r in run.results],

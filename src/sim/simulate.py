@@ -19,9 +19,11 @@ from sim.compile import CountryModel, Model
 from sim.distributions import Distribution
 from sim.events import ChunkEvents, chunk_events
 from sim.routes import route_factor
-from sim.streams import CHUNK, generator, uniforms
+from sim.streams import CHUNK, generator, path_normals, path_uniforms
 
 DEFAULT_BLOCK = 16 * CHUNK
+METHODS = ("antithetic", "plain")
+DEFAULT_METHOD = "antithetic"
 
 # Throughput of one core, from benchmarks/bench_core.py (about 25 million path-months a second
 # without events); only used to warn before a run that would take hours.
@@ -55,6 +57,7 @@ class Outcomes:
     paths: int
     seed: int
     countries: list[CountryOutcome]
+    method: str = DEFAULT_METHOD
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def simulate(
     years: bool = False,
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
+    method: str = DEFAULT_METHOD,
 ) -> Outcomes:
     """Simulate ``paths`` paths of ``model`` with streams from ``seed``, in blocks of about
     ``block_size`` paths, on ``workers`` processes (1: in this process), or on the Dask
@@ -90,8 +94,8 @@ def simulate(
     With ``years``, every path's trade in each yearly window is kept (for charts); ``progress``
     is told how many paths each finished block held.
     """
-    parts = _paths(model, seed, 0, paths, block_size, workers, years, progress, scheduler)
-    return Outcomes(model, paths, seed, parts)
+    plan = Plan(seed, paths, block_size, workers, years, scheduler, method)
+    return Outcomes(model, paths, seed, _paths(model, plan, 0, progress), method)
 
 
 def simulate_until(
@@ -103,6 +107,7 @@ def simulate_until(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
+    method: str = DEFAULT_METHOD,
 ) -> Outcomes:
     """Simulate more and more paths until ``enough(outcomes)`` or ``max_paths``.
 
@@ -115,48 +120,58 @@ def simulate_until(
     while True:
         target = min(target, max_paths)
         first = done // CHUNK
-        stages.append(
-            _paths(model, seed, first, target, block_size, workers, False, progress, scheduler)
-        )
+        plan = Plan(seed, target, block_size, workers, False, scheduler, method)
+        stages.append(_paths(model, plan, first, progress))
         done = target
-        outcomes = Outcomes(model, done, seed, merge(stages) if len(stages) > 1 else stages[0])
+        parts = merge(stages) if len(stages) > 1 else stages[0]
+        outcomes = Outcomes(model, done, seed, parts, method)
         if enough(outcomes) or done >= max_paths:
             return outcomes
         stages = [outcomes.countries]
         target *= 2
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How a run is carried out: everything but the model that decides its numbers (seed,
+    paths, method) and what does not (block size, workers, scheduler)."""
+
+    seed: int
+    paths: int
+    block_size: int = DEFAULT_BLOCK
+    workers: int = 1
+    years: bool = False
+    scheduler: str | None = None
+    method: str = DEFAULT_METHOD
+
+    @property
+    def antithetic(self) -> bool:
+        return self.method == "antithetic"
+
+
 def _paths(
-    model: Model,
-    seed: int,
-    first_chunk: int,
-    paths: int,
-    block_size: int,
-    workers: int,
-    years: bool,
-    progress: Callable[[int], None] | None,
-    scheduler: str | None = None,
+    model: Model, plan: Plan, first_chunk: int, progress: Callable[[int], None] | None
 ) -> list[CountryOutcome]:
-    """The outcomes of the run's paths from chunk ``first_chunk`` on, up to ``paths``."""
-    chunks = math.ceil(paths / CHUNK)
-    per_block = max(1, math.ceil(block_size / CHUNK))
+    """The outcomes of the run's paths from chunk ``first_chunk`` on, up to ``plan.paths``."""
+    chunks = math.ceil(plan.paths / CHUNK)
+    per_block = max(1, math.ceil(plan.block_size / CHUNK))
     blocks = [
         range(first, min(first + per_block, chunks))
         for first in range(first_chunk, chunks, per_block)
     ]
-    if scheduler is not None:
+    if plan.scheduler is not None:
         from sim.workers import run_on_dask
 
-        parts = run_on_dask(model, seed, blocks, paths, scheduler, years)
-    elif workers > 1 and len(blocks) > 1:
+        parts = run_on_dask(model, plan, blocks)
+    elif plan.workers > 1 and len(blocks) > 1:
         from sim.workers import run_in_workers
 
-        parts = run_in_workers(model, seed, blocks, paths, min(workers, len(blocks)), years)
+        parts = run_in_workers(model, plan, blocks)
     else:
-        parts = (simulate_block(model, seed, block, paths, years) for block in blocks)
+        parts = (simulate_block(model, plan, block) for block in blocks)
     if progress is not None:
         parts = _reporting(parts, progress)
-    return gather(parts, len(model.countries), paths - first_chunk * CHUNK)
+    return gather(parts, len(model.countries), plan.paths - first_chunk * CHUNK)
 
 
 def _reporting(
@@ -167,16 +182,12 @@ def _reporting(
         yield part
 
 
-def simulate_block(
-    model: Model, seed: int, chunks: range, paths: int, years: bool = False
-) -> list[CountryOutcome]:
-    """The outcomes of the paths in ``chunks`` (only the first ``paths`` paths of the run count)."""
+def simulate_block(model: Model, plan: Plan, chunks: range) -> list[CountryOutcome]:
+    """The outcomes of the paths in ``chunks`` (only the first ``plan.paths`` of the run count)."""
     workspace = Workspace()
     # Absurd but valid inputs (growth of 1e300) overflow to inf; the results say so.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return merge(
-            [simulate_chunk(model, seed, chunk, paths, workspace, years) for chunk in chunks]
-        )
+        return merge([simulate_chunk(model, plan, chunk, workspace) for chunk in chunks])
 
 
 def gather(
@@ -236,40 +247,46 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
 
 
 def simulate_chunk(
-    model: Model,
-    seed: int,
-    chunk: int,
-    paths: int,
-    workspace: Workspace | None = None,
-    years: bool = False,
+    model: Model, plan: Plan, chunk: int, workspace: Workspace | None = None
 ) -> list[CountryOutcome]:
-    """One chunk's outcomes, keeping only paths numbered below ``paths``."""
+    """One chunk's outcomes, keeping only paths numbered below ``plan.paths``."""
     workspace = workspace or Workspace()
-    valid = min(CHUNK, paths - chunk * CHUNK)
-    events = chunk_events(model, seed, chunk, CHUNK) if model.events or model.routes else None
+    valid = min(CHUNK, plan.paths - chunk * CHUNK)
+    draws = Draws(plan.seed, chunk, plan.antithetic)
+    events = None
+    if model.events or model.routes:
+        events = chunk_events(model, plan.seed, chunk, CHUNK, plan.antithetic)
     outcomes = []
     for index in range(len(model.countries)):
-        trade, run_rate = _monthly_trade(model, index, events, seed, chunk, workspace)
-        outcomes.append(_outcome(model, index, trade, run_rate, events, valid, years))
+        trade, run_rate = _monthly_trade(model, index, events, draws, workspace)
+        outcomes.append(_outcome(model, index, trade, run_rate, events, valid, plan.years))
     return outcomes
 
 
-def _draw(country: CountryModel, name: str, seed: int, chunk: int) -> np.ndarray:
-    """One draw per path of the country's uncertain input ``name``, by its quantile function."""
-    rng = generator(seed, chunk, f"country:{country.id}:{name}")
-    return getattr(country, name).quantile(uniforms(rng, CHUNK))
+@dataclass(frozen=True)
+class Draws:
+    """A chunk's per-path random numbers of each country, from the country's streams."""
 
+    seed: int
+    chunk: int
+    antithetic: bool
 
-def _normals(country: CountryModel, name: str, seed: int, chunk: int, out: np.ndarray) -> None:
-    generator(seed, chunk, f"country:{country.id}:{name}").standard_normal(out=out)
+    def values(self, country: CountryModel, name: str) -> np.ndarray:
+        """One draw per path of the country's uncertain input ``name``, by its quantile
+        function."""
+        rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
+        return getattr(country, name).quantile(path_uniforms(rng, CHUNK, self.antithetic))
+
+    def normals(self, country: CountryModel, name: str, out: np.ndarray) -> None:
+        rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
+        path_normals(rng, out, self.antithetic)
 
 
 def _monthly_trade(
     model: Model,
     index: int,
     events: ChunkEvents | None,
-    seed: int,
-    chunk: int,
+    draws: Draws,
     workspace: Workspace,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulated trade of each of the country's simulated months (SPEC 1–7), and the run-rate."""
@@ -278,8 +295,8 @@ def _monthly_trade(
     months = model.months - start
     shape = (months, CHUNK)
 
-    run_rate = _draw(country, "baseline", seed, chunk) / country.baseline_months
-    growth = np.log1p(_draw(country, "rate", seed, chunk))
+    run_rate = draws.values(country, "baseline") / country.baseline_months
+    growth = np.log1p(draws.values(country, "rate"))
     years_from_mid = (np.arange(start, model.months) - country.midpoint) / 12.0
     log_level = np.multiply.outer(years_from_mid, growth, out=workspace.array("level", shape))
     log_level += np.log(run_rate)
@@ -289,8 +306,8 @@ def _monthly_trade(
     increments = None
     if not _is_zero(country.volatility):
         increments = workspace.array("increments", shape)
-        _normals(country, "shocks", seed, chunk, increments)
-        increments *= _draw(country, "volatility", seed, chunk) / math.sqrt(12.0)
+        draws.normals(country, "shocks", increments)
+        increments *= draws.values(country, "volatility") / math.sqrt(12.0)
     # level and growth effects act on the event's countries only (severity acts on routes)
     scoped = (
         [] if events is None else [e for e, ev in enumerate(model.events) if index in ev.countries]
@@ -308,8 +325,8 @@ def _monthly_trade(
         log_level += increments
     if not _is_zero(country.noise):
         noise = workspace.array("normals", shape)
-        _normals(country, "noise-path", seed, chunk, noise)
-        noise *= _draw(country, "noise", seed, chunk)
+        draws.normals(country, "noise-path", noise)
+        noise *= draws.values(country, "noise")
         log_level += noise
 
     trade = np.exp(log_level, out=log_level)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.compile import Model
+from sim.estimate import proportion_interval
 from sim.explain import COUNTRY_FIELDS, EVENT_INPUTS, Input, uncertain_inputs, with_input
 from sim.simulate import Outcomes
-from sim.summarise import wilson_interval
 
 Run = Callable[[Model], Outcomes]
 
@@ -101,8 +101,9 @@ def _solve_target(model: Model, index: int, probability: float, run: Run) -> Sol
     totals = np.sort(outcomes.countries[index].window_total)[::-1]
     hits = max(1, math.ceil(probability * len(totals)))
     value = float(totals[hits - 1])  # the largest target at least that share of paths meets
-    hits = int(np.count_nonzero(totals >= value))
-    low, high = wilson_interval(hits, len(totals))
+    met = outcomes.countries[index].window_total >= value
+    hits = int(np.count_nonzero(met))
+    low, high = proportion_interval(met, outcomes.method == "antithetic")
     country = model.countries[index]
     return Solution(
         country.id,
@@ -119,14 +120,16 @@ def _solve_target(model: Model, index: int, probability: float, run: Run) -> Sol
 
 
 def _solve_shift(model: Model, index: int, probability: float, item: Input, run: Run) -> Solution:
-    trials: dict[float, tuple[int, int]] = {}  # shift -> (paths meeting the target, paths)
+    trials: dict[float, tuple[int, int, tuple[float, float]]] = {}  # shift -> hits, paths, CI
 
     def share(shift: float) -> float:
         if shift not in trials:
             moved = with_input(model, item, item.distribution.shifted(shift))
-            met = run(moved).countries[index].met
-            trials[shift] = (int(np.count_nonzero(met)), len(met))
-        hits, paths = trials[shift]
+            outcomes = run(moved)
+            met = outcomes.countries[index].met
+            interval = proportion_interval(met, outcomes.method == "antithetic")
+            trials[shift] = (int(np.count_nonzero(met)), len(met), interval)
+        hits, paths, _ = trials[shift]
         return hits / paths
 
     low, high = _bracket(share, probability, item.path)
@@ -135,7 +138,7 @@ def _solve_shift(model: Model, index: int, probability: float, item: Input, run:
     for _ in range(MAX_TRIALS):
         middle = (low + high) / 2
         achieved = share(middle)
-        hits, paths = trials[middle]
+        hits, paths, _ = trials[middle]
         close_enough = 0.5 * math.sqrt(probability * (1 - probability) / paths)
         if abs(achieved - probability) <= close_enough or high - low < 1e-9:
             answer = middle
@@ -144,8 +147,7 @@ def _solve_shift(model: Model, index: int, probability: float, item: Input, run:
             high = answer = middle
         else:
             low = middle
-    hits, paths = trials[answer]
-    ci_low, ci_high = wilson_interval(hits, paths)
+    hits, paths, (ci_low, ci_high) = trials[answer]
     return Solution(
         model.countries[index].id,
         item.path,

@@ -15,8 +15,10 @@ import numpy as np
 
 CHUNK = 8192
 
-# ndtri(0) is -inf: uniforms are kept inside (0, 1) by flooring them at this value.
+# ndtri(0) is -inf: uniforms are kept inside (0, 1) by flooring them at this value (and, when
+# mirrored, capping them just below 1).
 _SMALLEST_UNIFORM = 2.0**-54
+_LARGEST_UNIFORM = 1.0 - 2.0**-53
 
 
 def chunk_sequence(seed: int, chunk: int) -> np.random.SeedSequence:
@@ -48,3 +50,34 @@ def uniforms(rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarra
     u = rng.random(size)
     np.maximum(u, _SMALLEST_UNIFORM, out=u)
     return u
+
+
+def path_uniforms(
+    rng: np.random.Generator, shape: int | tuple[int, ...], antithetic: bool, dtype: type = float
+) -> np.ndarray:
+    """Uniform numbers in (0, 1) for a chunk's paths (the last axis of ``shape``).
+
+    With ``antithetic`` the second half of the paths mirrors the first (u and 1 − u), so each
+    path in the first half has a partner whose every input is on the other side.
+    """
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if not antithetic:
+        u = rng.random(shape, dtype=dtype)
+    else:
+        half = rng.random((*shape[:-1], shape[-1] // 2), dtype=dtype)
+        u = np.concatenate([half, 1 - half], axis=-1)
+        np.minimum(u, _LARGEST_UNIFORM, out=u)
+    np.maximum(u, _SMALLEST_UNIFORM, out=u)
+    return u
+
+
+def path_normals(rng: np.random.Generator, out: np.ndarray, antithetic: bool) -> None:
+    """Standard normals into ``out`` (months, paths); mirrored (z, −z) with ``antithetic``."""
+    if not antithetic:
+        rng.standard_normal(out=out)
+        return
+    half = out.shape[-1] // 2
+    first = np.empty((*out.shape[:-1], half))
+    rng.standard_normal(out=first)
+    out[..., :half] = first
+    np.negative(first, out=out[..., half:])

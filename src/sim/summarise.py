@@ -55,6 +55,7 @@ class RunSummary:
     fiscal_year_start: int
     results: tuple[CountrySummary, ...]
     description: str | None = None
+    method: str = "antithetic"  # how the paths were drawn (sim.simulate.METHODS)
     precision: float | None = None  # the ±half-width asked for with --precision
     capped: bool = False  # --max-paths stopped the run before the precision was reached
 
@@ -120,11 +121,17 @@ def _single(value: float) -> float:
 
 
 def summarise_country(
-    model: Model, country: CountryModel, outcome: CountryOutcome, paths: int
+    model: Model,
+    country: CountryModel,
+    outcome: CountryOutcome,
+    paths: int,
+    antithetic: bool = False,
 ) -> CountrySummary:
+    from sim.estimate import proportion_interval
+
     totals = outcome.window_total
     hits = int(np.count_nonzero(outcome.met))
-    low, high = wilson_interval(hits, paths)
+    low, high = proportion_interval(outcome.met, antithetic)
     with np.errstate(invalid="ignore", over="ignore"):  # absurd inputs give inf: shown as n/a
         p5, p50, p95 = (_single(q) for q in np.quantile(totals, [0.05, 0.5, 0.95]))
         mean = _single(np.mean(totals, dtype=np.float64))
@@ -168,10 +175,12 @@ def summarise_country(
 
 
 def half_widths(outcomes: Outcomes) -> list[float]:
-    """Each country's 95% (Wilson) interval half-width."""
+    """Each country's 95% interval half-width."""
+    from sim.estimate import proportion_interval
+
     widths = []
     for outcome in outcomes.countries:
-        low, high = wilson_interval(int(np.count_nonzero(outcome.met)), outcomes.paths)
+        low, high = proportion_interval(outcome.met, outcomes.method == "antithetic")
         widths.append((high - low) / 2)
     return widths
 
@@ -192,10 +201,13 @@ def summarise(
         unit=model.unit,
         fiscal_year_start=model.fiscal_year_start,
         results=tuple(
-            summarise_country(model, country, outcome, outcomes.paths)
+            summarise_country(
+                model, country, outcome, outcomes.paths, outcomes.method == "antithetic"
+            )
             for country, outcome in zip(model.countries, outcomes.countries, strict=True)
         ),
         description=model.description,
+        method=outcomes.method,
         precision=precision,
         capped=precision is not None
         and outcomes.paths == max_paths

@@ -15,7 +15,6 @@ from sim.errors import Problem, ScenarioError
 from sim.load import validate_document
 from sim.scenario import DOTTED_PATH, Scenario
 from sim.source import Document, parse_yaml
-from sim.summarise import wilson_interval
 from sim.variants import overridden
 
 
@@ -100,14 +99,11 @@ class Result:
     label: str
     hits: int
     paths: int
+    interval: tuple[float, float]
 
     @property
     def probability(self) -> float:
         return self.hits / self.paths
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        return wilson_interval(self.hits, self.paths)
 
 
 def header(fields: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from sim.compile import Model
 from sim.errors import SimulationError
 from sim.memory import keep_freed_memory
+from sim.simulate import Plan
 
 
 def available_cores() -> int:
@@ -24,22 +25,19 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def run_in_workers(
-    model: Model, seed: int, blocks: list[range], paths: int, workers: int, years: bool = False
-) -> Iterator[list]:
-    """Simulate ``blocks`` in ``workers`` processes; yield each block's outcomes in order.
+def run_in_workers(model: Model, plan: Plan, blocks: list[range]) -> Iterator[list]:
+    """Simulate ``blocks`` in ``plan.workers`` processes; yield each block's outcomes in order.
 
     A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
     a run never returns numbers with a block missing.
     """
     from sim import simulate as engine  # looked up here, so that tests can stand in for it
 
+    workers = min(plan.workers, len(blocks))
     pool = futures.ProcessPoolExecutor(max_workers=workers, initializer=keep_freed_memory)
     finished = False
     try:
-        pending = [
-            pool.submit(engine.simulate_block, model, seed, block, paths, years) for block in blocks
-        ]
+        pending = [pool.submit(engine.simulate_block, model, plan, block) for block in blocks]
         for future in pending:
             yield future.result()
         finished = True
@@ -68,10 +66,8 @@ def _stop_workers(pool: futures.ProcessPoolExecutor) -> None:
 CONNECT_SECONDS = 10
 
 
-def run_on_dask(
-    model: Model, seed: int, blocks: list[range], paths: int, address: str, years: bool = False
-) -> Iterator[list]:
-    """Simulate ``blocks`` on the Dask cluster whose scheduler is at ``address``; yield each
+def run_on_dask(model: Model, plan: Plan, blocks: list[range]) -> Iterator[list]:
+    """Simulate ``blocks`` on the Dask cluster whose scheduler is at ``plan.scheduler``; yield each
     block's outcomes in order. Dask retries a block whose worker dies; a block that keeps
     failing stops the run with a SimulationError."""
     try:
@@ -83,13 +79,15 @@ def run_on_dask(
     from sim import simulate as engine
 
     try:
-        client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        client = Client(plan.scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
     except OSError as error:
-        raise SimulationError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        raise SimulationError(
+            f"cannot reach the Dask scheduler at {plan.scheduler}: {error}"
+        ) from None
     with client:
         shared = client.scatter(model, broadcast=True)
         pending = [
-            client.submit(engine.simulate_block, shared, seed, block, paths, years, pure=False)
+            client.submit(engine.simulate_block, shared, plan, block, pure=False)
             for block in blocks
         ]
         try:
