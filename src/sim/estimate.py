@@ -22,28 +22,37 @@ MAX_GAIN = 100.0  # never claim more than this factor of paths from pairing
 
 
 def unit_sums(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sums of ``values`` over each independent unit (an antithetic pair, or a lone path),
-    and each unit's size."""
-    values = np.asarray(values, dtype=float)
+    """The sums of small-integer ``values`` (flags, or differences of flags) over each
+    independent unit: the antithetic pairs, then the paths whose partner was cut off."""
+    values = np.asarray(values).astype(np.int8, copy=False)
     paths = len(values)
     full = paths // CHUNK
-    pairs = values[: full * CHUNK].reshape(full, 2, HALF).sum(axis=1).ravel()
+    pairs = values[: full * CHUNK].reshape(full, 2, HALF).sum(axis=1, dtype=np.int8).ravel()
     rest = values[full * CHUNK :]
     paired = max(0, len(rest) - HALF)  # in the last chunk, paths j and j + HALF, j < paired
-    sums = np.concatenate([pairs, rest[:paired] + rest[HALF : HALF + paired], rest[paired:HALF]])
-    sizes = np.concatenate([np.full(full * HALF + paired, 2.0), np.ones(len(rest[paired:HALF]))])
-    return sums, sizes
+    tail_pairs = rest[:paired] + rest[HALF : HALF + paired]
+    return np.concatenate([pairs, tail_pairs]), rest[paired:HALF]
+
+
+def _sum_of_squares(sums: np.ndarray, centre: float) -> float:
+    """Σ (s − centre)² over small-integer ``sums``, from their counts (no float copies)."""
+    if len(sums) == 0:
+        return 0.0
+    low = int(sums.min())
+    counts = np.bincount((sums.astype(np.int64) - low))
+    values = np.arange(low, low + len(counts), dtype=float)
+    return float(np.sum(counts * (values - centre) ** 2))
 
 
 def variance_of_mean(values: np.ndarray, antithetic: bool) -> float:
-    """The estimated variance of the mean of ``values`` (paths in run order)."""
-    values = np.asarray(values, dtype=float)
+    """The estimated variance of the mean of small-integer ``values`` (paths in run order)."""
+    values = np.asarray(values).astype(np.int8, copy=False)
     paths = len(values)
-    mean = float(values.mean())
+    mean = float(np.sum(values, dtype=np.int64)) / paths
     if not antithetic:
-        return float(np.mean((values - mean) ** 2)) / paths
-    sums, sizes = unit_sums(values)
-    return float(np.sum((sums - sizes * mean) ** 2)) / paths**2
+        return _sum_of_squares(values, mean) / paths**2
+    pairs, singles = unit_sums(values)
+    return (_sum_of_squares(pairs, 2 * mean) + _sum_of_squares(singles, mean)) / paths**2
 
 
 def effective_paths(met: np.ndarray, antithetic: bool) -> float:
