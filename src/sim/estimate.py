@@ -39,7 +39,7 @@ def _sum_of_squares(sums: np.ndarray, centre: float) -> float:
     if len(sums) == 0:
         return 0.0
     low = int(sums.min())
-    counts = np.bincount((sums.astype(np.int64) - low))
+    counts = np.bincount(sums.astype(np.int64) - low)
     values = np.arange(low, low + len(counts), dtype=float)
     return float(np.sum(counts * (values - centre) ** 2))
 
