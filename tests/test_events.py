@@ -302,3 +302,25 @@ def test_two_route_factor_matches_spec_formula(shares, reroutes, seed):
         b + (1 - b) * reroutes[1] * a
     )
     assert factor == pytest.approx(expected, abs=1e-12)
+
+
+def test_onsets_keep_their_values_when_other_onsets_come_or_go(tmp_path):
+    # A higher rate adds onsets but leaves the existing ones (same month, same path) with the
+    # same time and duration; a longer horizon leaves the earlier months as they were.
+    def onsets(rate, horizon):
+        text = scenario(
+            country_routes="    routes: {only: 1}",
+            sections=f"horizon: {horizon}\nroutes:\n  only: {{}}\nevents:\n  e:\n"
+            f"    routes: [only]\n    rate: {rate}\n    duration: 0.5 to 3\n    severity: 1\n",
+        )
+        model = compile_scenario(load_scenario(write(tmp_path, text)))
+        drawn = draw_onsets(model.events[0], 5, 0, 4096, model.months, grid_start=model.grid_start)
+        return {
+            (int(t), int(p)): (t, e)
+            for t, e, p in zip(drawn.time, drawn.end, drawn.path, strict=True)
+        }
+
+    base, more, longer = onsets(2, 2026), onsets(2.5, 2026), onsets(2, 2028)
+    assert set(base) < set(more)
+    assert all(more[cell] == values for cell, values in base.items())
+    assert all(longer[cell] == values for cell, values in base.items())

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.streams import CHUNK, chunk_sequence, component_key, generator, uniforms
+from sim.streams import (
+    CHUNK,
+    cell_key,
+    cell_uniforms,
+    chunk_sequence,
+    component_key,
+    generator,
+    path_normals,
+    path_uniforms,
+)
 
 
 def test_chunk_sequence_is_the_spawned_child():
@@ -20,6 +29,27 @@ def test_component_streams_are_reproducible_and_distinct():
     assert component_key("kz:rate") == component_key("kz:rate")
 
 
-def test_uniforms_stay_inside_the_open_interval():
-    u = uniforms(np.random.default_rng(0), CHUNK)
+def test_uniforms_stay_inside_the_open_interval_and_mirror():
+    for antithetic in (False, True):
+        u = path_uniforms(np.random.default_rng(0), (3, CHUNK), antithetic)
+        assert u.shape == (3, CHUNK) and u.min() > 0 and u.max() < 1
+    u = path_uniforms(np.random.default_rng(0), (3, CHUNK), True)
+    assert np.allclose(u[:, : CHUNK // 2] + u[:, CHUNK // 2 :], 1.0)
+    z = np.empty((4, CHUNK))
+    path_normals(np.random.default_rng(1), z, True)
+    assert np.array_equal(z[:, : CHUNK // 2], -z[:, CHUNK // 2 :])
+
+
+def test_cell_uniforms_depend_on_their_cell_alone():
+    key = cell_key(3, 0, "event:x:duration")
+    cells = np.arange(200_000, dtype=np.int64) * 5 + 11
+    u = cell_uniforms(key, cells)
+    assert np.array_equal(u[1000:2000], cell_uniforms(key, cells[1000:2000]))
     assert u.min() > 0 and u.max() < 1
+    # uniform: mean 1/2, variance 1/12, no correlation between neighbouring cells
+    se = 1 / np.sqrt(12 * len(u))
+    assert abs(u.mean() - 0.5) < 4.5 * se
+    assert abs(u.var() * 12 - 1) < 0.02
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 4.5 / np.sqrt(len(u))
+    assert not np.array_equal(u, cell_uniforms(cell_key(3, 0, "event:x:severity"), cells))
+    assert not np.array_equal(u, cell_uniforms(cell_key(3, 1, "event:x:duration"), cells))

@@ -3,8 +3,7 @@
 Per-path inputs are drawn by the quantile function applied to uniform numbers, so that a draw
 is a pure function of one uniform per value. That keeps random streams aligned when a
 distribution changes (common random numbers) and makes "hold this input at its 10th percentile"
-a matter of passing 0.1. Per-onset effects of events, drawn in bulk, use ``sample``, which
-draws normal-based families from normal numbers directly (faster, the same distribution).
+a matter of passing 0.1.
 """
 
 from __future__ import annotations
@@ -111,22 +110,6 @@ class Distribution:
             return expit(logit(np.clip(values, 0.0, 1.0)) + self.shift)
         return values * math.exp(self.shift)
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` independent draws, by the fastest exact method for the family.
-
-        For quantities that need no coupling through the quantile function (an event's
-        per-onset effects): normal-based families use numpy's normal generator directly.
-        """
-        if self.family == "fixed":
-            return self.quantile(np.full(size, 0.5))
-        if self.family in _FROM_NORMAL:
-            values = _FROM_NORMAL[self.family](self.params, rng.standard_normal(size))
-            values = self._shifted(values)
-            return self._clipped(values) if self.clip else values
-        u = rng.random(size)
-        np.maximum(u, 2.0**-54, out=u)
-        return self.quantile(u)
-
     def median(self) -> float:
         return float(self.quantile(0.5))
 
@@ -196,12 +179,6 @@ def _q_choice(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
     index = np.searchsorted(cumulative, u, side="right")
     return values[np.minimum(index, n - 1)]
 
-
-_FROM_NORMAL = {
-    "normal": lambda p, z: p[0] + p[1] * z,
-    "lognormal": lambda p, z: p[0] * np.exp(p[1] * z),
-    "log_growth": lambda p, z: np.expm1(p[0] + p[1] * z),
-}
 
 _QUANTILES = {
     "fixed": _q_fixed,

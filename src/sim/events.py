@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.arrays import cumulate
 from sim.compile import EventModel, Model
-from sim.streams import generator, path_uniforms, uniforms
+from sim.streams import CELL_SPAN, cell_key, cell_uniforms, generator, path_uniforms
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,21 @@ class ChunkEvents:
 
 
 def draw_onsets(
-    event: EventModel, seed: int, chunk: int, paths: int, months: int, antithetic: bool = False
+    event: EventModel,
+    seed: int,
+    chunk: int,
+    paths: int,
+    months: int,
+    antithetic: bool = False,
+    grid_start: int = 0,
 ) -> Onsets:
     """Draw an event's onsets and per-onset effects for one chunk of ``paths`` paths.
 
-    The onsets (rate or probability, onset months and times) come from the event's stream;
-    each per-onset effect (duration, severity, level, growth) from a stream of its own, so that
-    changing or fixing one effect leaves the others' numbers as they were.
+    The onsets (rate or probability, onset months) come from the event's stream. Everything
+    drawn per onset — its time within the month and each effect (duration, severity, level,
+    growth) — is a function of the onset's calendar month and path alone (``cell_uniforms``),
+    so an onset keeps its values when other onsets come or go (a higher rate, a longer
+    horizon) and when another effect is changed or fixed.
     """
     rng = generator(seed, chunk, f"event:{event.name}")
     if event.rate is not None:
@@ -88,17 +96,18 @@ def draw_onsets(
         onset_month = first + np.floor(where * (last - first + 1)).astype(np.int64)
         path = np.flatnonzero(happens)
         month = onset_month[path]
-    count = len(path)
-    time = month + uniforms(rng, count)
+    cells = (grid_start + month) * CELL_SPAN + path
+
+    def draw(name: str) -> np.ndarray:
+        return cell_uniforms(cell_key(seed, chunk, f"event:{event.name}:{name}"), cells)
 
     def effect(name: str) -> np.ndarray | None:
         distribution = getattr(event, name)
-        if distribution is None:
-            return None
-        return distribution.sample(generator(seed, chunk, f"event:{event.name}:{name}"), count)
+        return None if distribution is None else distribution.quantile(draw(name))
 
+    time = month + draw("time")
     duration = effect("duration")
-    end = time + duration if duration is not None else np.full(count, np.inf)
+    end = time + duration if duration is not None else np.full(len(path), np.inf)
     return Onsets(path, time, end, effect("severity"), effect("level"), effect("growth"))
 
 
@@ -229,7 +238,7 @@ def chunk_events(
     growth: dict[int, np.ndarray] = {}
     active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for index, event in enumerate(model.events):
-        onsets = draw_onsets(event, seed, chunk, paths, months, antithetic)
+        onsets = draw_onsets(event, seed, chunk, paths, months, antithetic, model.grid_start)
         ramp_months = math.ceil(event.ramp) if event.level is not None else 0
         covered = coverage(onsets, months, paths, HEAD_MONTHS + ramp_months)
         active[index] = (covered.first, covered.last, onsets.path)

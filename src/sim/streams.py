@@ -14,6 +14,7 @@ import hashlib
 import numpy as np
 
 CHUNK = 8192
+CELL_SPAN = 8192  # cells of (month, path) are numbered month * CELL_SPAN + path (< CHUNK)
 
 # ndtri(0) is -inf: uniforms are kept inside (0, 1) by flooring them at this value (and, when
 # mirrored, capping them just below 1).
@@ -45,20 +46,13 @@ def generator(seed: int, chunk: int, component: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(child))
 
 
-def uniforms(rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
-    """Uniform numbers in (0, 1), safe for quantile functions."""
-    u = rng.random(size)
-    np.maximum(u, _SMALLEST_UNIFORM, out=u)
-    return u
-
-
 def path_uniforms(
     rng: np.random.Generator, shape: int | tuple[int, ...], antithetic: bool, dtype: type = float
 ) -> np.ndarray:
     """Uniform numbers in (0, 1) for a chunk's paths (the last axis of ``shape``).
 
-    With ``antithetic`` the second half of the paths mirrors the first (u and 1 − u), so each
-    path in the first half has a partner whose every input is on the other side.
+    With ``antithetic`` the second half of the paths mirrors the first (u and 1 − u): path j
+    and path j + n/2 get opposite draws of this input.
     """
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if not antithetic:
@@ -81,3 +75,33 @@ def path_normals(rng: np.random.Generator, out: np.ndarray, antithetic: bool) ->
     rng.standard_normal(out=first)
     out[..., :half] = first
     np.negative(first, out=out[..., half:])
+
+
+def cell_key(seed: int, chunk: int, component: str) -> np.uint64:
+    """A 64-bit key for ``component`` in ``chunk``, from the same spawn tree as the streams."""
+    parent = chunk_sequence(seed, chunk)
+    child = np.random.SeedSequence(
+        parent.entropy, spawn_key=(*parent.spawn_key, component_key(component))
+    )
+    return child.generate_state(1, np.uint64)[0]
+
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def cell_uniforms(key: np.uint64, cells: np.ndarray) -> np.ndarray:
+    """Uniform numbers in (0, 1), each a function of ``key`` and its cell alone.
+
+    SplitMix64's output function applied to key + cell · γ: the number drawn for a cell does
+    not depend on which other cells are drawn, so a value tied to (month, path) stays the same
+    when other months or paths change.
+    """
+    z = cells.astype(np.uint64) * _GAMMA + key  # wraps around, as intended
+    z ^= z >> np.uint64(30)
+    z *= _MIX1
+    z ^= z >> np.uint64(27)
+    z *= _MIX2
+    z ^= z >> np.uint64(31)
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
