@@ -137,6 +137,7 @@ def test_compare_pairs_paths(tmp_path):
         "overrides",
         "paths",
         "seed",
+        "method",
         "results",
     }
 
@@ -220,7 +221,7 @@ def test_explain_json_keys(tmp_path):
     path = write(tmp_path, text())
     document = json.loads(invoke("explain", str(path), "--paths", "3000", "--format", "json"))
     (explanation,) = document["explanations"]
-    assert set(explanation) == {"scenario", "file", "paths", "seed", "results"}
+    assert set(explanation) == {"scenario", "file", "paths", "seed", "method", "results"}
     (result,) = explanation["results"]
     assert set(result) == {"country", "label", "probability", "events", "all_events", "sensitivity"}
     assert set(result["events"][0]) == {
@@ -325,6 +326,8 @@ def test_solve_json_keys(tmp_path):
         "ci_low",
         "ci_high",
         "trials",
+        "jump",
+        "method",
     }
 
 
@@ -383,3 +386,13 @@ def test_progress_bar_only_for_a_watched_terminal(monkeypatch):
     assert not progress.wanted(5.0, machine_output_to_pipe=True)
     monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: False, raising=False)
     assert not progress.wanted(5.0, machine_output_to_pipe=False)
+
+
+def test_solve_reports_a_jump_and_keeps_the_side_that_reaches(tmp_path):
+    # A fixed growth rate and no volatility: every path is the same, so P(target) is 0 or 1
+    # and jumps at r*; the answer must be the side where it is 1, with the jump reported.
+    fixed = NO_EVENTS.replace("TARGET", "300").replace("20% to 60%", "50%")
+    model = compile_scenario(load_scenario(write(tmp_path, fixed)))
+    answer = solve(model, "c", 0.5, "growth.rate", run_with(2000))
+    assert answer.achieved == 1.0 and answer.jump == (0.0, 1.0)
+    assert math.log1p(answer.value) == pytest.approx(g_star(300.0), abs=1e-8)

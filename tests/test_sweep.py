@@ -38,7 +38,7 @@ def test_settings_are_read_like_the_file():
     assert setting.texts == ("20% to 60%", "{normal: {mean: 0.5, sd: 0.1}}")
     assert setting.values == ("20% to 60%", {"normal": {"mean": 0.5, "sd": 0.1}})
     assert parse_setting("countries.c.target.by=2027").values == (2027,)
-    for bad in ("growth", "countries.c.growth.rate", "countries.c.growth.rate=1,,2"):
+    for bad in ("growth", "countries.c.growth.rate", "countries.c.growth.rate=1,,2", "=1"):
         with pytest.raises(SettingError):
             parse_setting(bad)
 
@@ -113,7 +113,19 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
     )
     assert len(runs) == 1  # only the new point was simulated
     rows = list(csv.reader(io.StringIO(output.read_text())))
-    assert rows[0][:2] == ["countries.c.target.by", "country"]
+    assert rows[0] == [
+        "countries.c.target.by",
+        "country",
+        "label",
+        "probability",
+        "ci_low",
+        "ci_high",
+        "hits",
+        "paths",
+        "seed",
+        "method",
+        "scenario_sha256",
+    ]
     assert [r[0] for r in rows[1:]] == ["2027", "2028"]
     assert output.read_text().startswith(first)
     other = CliRunner().invoke(
@@ -132,13 +144,51 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
         ],
     )
     assert other.exit_code == 2
-    assert "holds results for --paths 5000 --seed 0" in other.output
+    assert "holds results of another run (paths 5000, seed 0, method antithetic" in other.output
+    plain = CliRunner().invoke(
+        cli,
+        [
+            "sweep",
+            str(path),
+            "--set",
+            YEARS,
+            "--paths",
+            "5000",
+            "--method",
+            "plain",
+            "--format",
+            "csv",
+            "-o",
+            str(output),
+        ],
+    )
+    assert plain.exit_code == 2 and "holds results of another run" in plain.output
+    path.write_text(SCENARIO.replace("volatility: 20%", "volatility: 30%"))  # an edited file
+    edited = CliRunner().invoke(
+        cli,
+        [
+            "sweep",
+            str(path),
+            "--set",
+            YEARS,
+            "--paths",
+            "5000",
+            "--format",
+            "csv",
+            "-o",
+            str(output),
+        ],
+    )
+    assert edited.exit_code == 2 and "another version of the scenario" in edited.output
 
 
 def test_bad_sweeps_are_one_line_errors(tmp_path):
     path = write(tmp_path, SCENARIO)
-    result = CliRunner().invoke(cli, ["sweep", str(path), "--set", "growth=1,2"])
+    result = CliRunner().invoke(cli, ["sweep", str(path), "--set", "growth"])
     assert result.exit_code == 2 and "write FIELD=V1,V2,..." in result.output
+    result = CliRunner().invoke(cli, ["sweep", str(path), "--set", "growht=1"])
+    assert result.exit_code == 2
+    assert "--set growht=1: growht: unknown field 'growht'" in result.output
     result = CliRunner().invoke(
         cli, ["sweep", str(path), "--set", "countries.c.growth.rate=10%,-150%"]
     )
@@ -147,3 +197,16 @@ def test_bad_sweeps_are_one_line_errors(tmp_path):
         f"{path}: --set countries.c.growth.rate=-150%: countries.c.growth.rate: must be above "
         "-100% (a growth rate)"
     )
+
+
+def test_top_level_fields_can_be_swept_and_overridden(tmp_path):
+    path = write(tmp_path, SCENARIO + "variants:\n  longer: {horizon: 2031}\n")
+    output = invoke(
+        "sweep", str(path), "--set", "horizon=2029,2031", "--paths", "2000", "--format", "json"
+    )
+    points = json.loads(output)["sweep"][0]["points"]
+    assert [p["values"] for p in points] == [{"horizon": "2029"}, {"horizon": "2031"}]
+    # the horizon does not change the 2027 window: the same paths, the same answer
+    assert points[0]["results"] == points[1]["results"]
+    compared = json.loads(invoke("compare", str(path), "--paths", "2000", "--format", "json"))
+    assert compared["comparisons"][0]["results"][0]["difference"] == 0.0

@@ -391,6 +391,7 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
                             paths,
                             seed,
                             differences(base_run, other),
+                            base_run.method,
                         )
                     )
         return render_comparisons(comparisons, options.fmt, options.rich_output)
@@ -511,48 +512,64 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
     resumable = options.output is not None and options.fmt == "csv"
 
     def action() -> str:
+        import hashlib
+
         from sim.compile import compile_scenario
         from sim.estimate import proportion_interval
         from sim.load import load_document, load_scenario
         from sim.render_analysis import render_sweep
-        from sim.sweep import Result, finished, header, points, rows
+        from sim.source import read_text
+        from sim.sweep import Result, Signature, finished, header, points
 
         base = load_scenario(scenario)
-        paths, seed = options.paths_for(base), options.seed_for(base)
+        text = read_text(scenario)
+        signature = Signature(
+            options.paths_for(base),
+            options.seed_for(base),
+            options.method,
+            hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        )
         grid = points(load_document(scenario), settings)
-        done = {}
+        done: dict[tuple[str, ...], list[Result]] = {}
         if resumable:
             try:
-                done = finished(_saved_rows(options.output, header(fields)), settings, paths, seed)
+                done = finished(_saved_rows(options.output, header(fields)), fields, signature)
             except SettingError as error:
                 raise click.UsageError(f"--output {options.output}: {error}") from None
-        todo = [compile_scenario(p.scenario) for p in grid if p.texts not in done]
-        simulator = Simulator(options, [(model, paths, seed) for model in todo])
+        todo = [(p, compile_scenario(p.scenario)) for p in grid if p.texts not in done]
+        simulator = Simulator(
+            options, [(model, signature.paths, signature.seed) for _, model in todo]
+        )
+
+        def finished_points() -> list[tuple[tuple[str, ...], list[Result]]]:
+            return [(p.texts, done[p.texts]) for p in grid if p.texts in done]
+
         with simulator.bar:
-            for point in grid:
-                if point.texts in done:
-                    continue
-                model = compile_scenario(point.scenario)
-                outcomes = simulator(model, paths, seed)
-                antithetic = outcomes.method == "antithetic"
-                results = [
+            for point, model in todo:
+                outcomes = simulator(model, signature.paths, signature.seed)
+                done[point.texts] = [
                     Result(
                         c.id,
                         c.label,
                         int(o.met.sum()),
-                        paths,
-                        proportion_interval(o.met, antithetic),
+                        signature.paths,
+                        proportion_interval(o.met, outcomes.antithetic),
                     )
                     for c, o in zip(model.countries, outcomes.countries, strict=True)
                 ]
-                done[point.texts] = rows(point.texts, results, seed)
                 if resumable:  # save every finished point, in grid order
-                    saved = [r for p in grid if p.texts in done for r in done[p.texts]]
-                    text = render_sweep(base.name, str(scenario), fields, saved, "csv")
-                    write_atomically(options.output, text)
-        table = [row for point in grid for row in done[point.texts]]
+                    saved = render_sweep(
+                        base.name, str(scenario), fields, finished_points(), signature, "csv"
+                    )
+                    write_atomically(options.output, saved)
         return render_sweep(
-            base.name, str(scenario), fields, table, options.fmt, options.rich_output
+            base.name,
+            str(scenario),
+            fields,
+            finished_points(),
+            signature,
+            options.fmt,
+            options.rich_output,
         )
 
     _emit(_guarded(action), options.output)

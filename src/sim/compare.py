@@ -65,7 +65,7 @@ def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...
     if base.paths != other.paths or base.seed != other.seed:
         raise ValueError("paired runs need the same paths and seed")
     base_met, other_met = met(base), met(other)
-    antithetic = base.method == "antithetic"
+    antithetic = base.antithetic
     labels = {c.id: c.label for c in other.model.countries}
     return tuple(
         CountryDifference(
@@ -92,3 +92,4 @@ class Comparison:
     paths: int
     seed: int
     results: tuple[CountryDifference, ...]
+    method: str = "antithetic"

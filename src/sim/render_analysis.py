@@ -140,6 +140,7 @@ def _comparison_json(comparison: Comparison) -> dict[str, Any]:
         "overrides": list(comparison.overrides),
         "paths": comparison.paths,
         "seed": comparison.seed,
+        "method": comparison.method,
         "results": [_country_json(r, "variant") for r in comparison.results],
     }
 
@@ -287,6 +288,7 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
         "file": file,
         "paths": explanation.base.paths,
         "seed": explanation.base.seed,
+        "method": explanation.base.method,
         "results": results,
     }
 
@@ -386,6 +388,13 @@ def render_solutions(
         "quantities, on the logit for fractions) until P(target) is as asked; 'Now' and "
         "'Needed' are its medians. Every trial uses the same random numbers."
     ]
+    for _, _, s in solutions:
+        if s.jump:
+            notes.append(
+                f"{s.country}, {s.field}: P(target) jumps from {percent(s.jump[0])} to "
+                f"{percent(s.jump[1])} at this value; no value gives {percent(s.probability)} "
+                "exactly."
+            )
     return _emit([Section(None, header, rows)], notes, fmt, rich_output)
 
 
@@ -403,6 +412,8 @@ def _solution_json(scenario: str, file: str, solution: Solution) -> dict[str, An
         "ci_low": solution.ci_low,
         "ci_high": solution.ci_high,
         "trials": solution.trials,
+        "jump": list(solution.jump) if solution.jump else None,
+        "method": solution.method,
     }
 
 
@@ -413,58 +424,63 @@ def render_sweep(
     scenario: str,
     file: str,
     fields: list[str],
-    table: list[list[str]],
+    done: list[tuple[tuple[str, ...], list[Any]]],
+    signature: Any,
     fmt: str,
     rich_output: bool = False,
 ) -> str:
-    """``table``: the sweep's CSV rows (see ``sim.sweep.rows``), in grid order."""
-    from sim.sweep import header
+    """``done``: (the point's values as written, its results) pairs, in grid order."""
+    from sim.sweep import header, rows
 
-    width = len(fields)
     if fmt == "csv":
-        return _csv(header(fields), table)
+        return _csv(
+            header(fields),
+            [row for texts, results in done for row in rows(texts, results, signature)],
+        )
     if fmt == "json":
-        points: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in table:
-            points.setdefault(tuple(row[:width]), []).append(
-                {
-                    "country": row[width],
-                    "label": row[width + 1],
-                    "probability": float(row[width + 2]),
-                    "ci_low": float(row[width + 3]),
-                    "ci_high": float(row[width + 4]),
-                }
-            )
-        paths, seed = (int(table[0][width + 6]), int(table[0][width + 7])) if table else (0, 0)
         document = {
             "scenario": scenario,
             "file": file,
-            "paths": paths,
-            "seed": seed,
+            "paths": signature.paths,
+            "seed": signature.seed,
+            "method": signature.method,
             "fields": fields,
             "points": [
-                {"values": dict(zip(fields, key, strict=True)), "results": results}
-                for key, results in points.items()
+                {
+                    "values": dict(zip(fields, texts, strict=True)),
+                    "results": [
+                        {
+                            "country": r.country,
+                            "label": r.label,
+                            "probability": r.probability,
+                            "ci_low": r.interval[0],
+                            "ci_high": r.interval[1],
+                        }
+                        for r in results
+                    ],
+                }
+                for texts, results in done
             ],
         }
         return _json("sweep", [document])
-    rows = [
+    table = [
         [
-            *row[:width],
-            row[width + 1],
-            percent(float(row[width + 2])),
-            f"{percent(float(row[width + 3]))[:-1]}–{percent(float(row[width + 4]))}",
+            *texts,
+            r.label,
+            percent(r.probability),
+            f"{percent(r.interval[0])[:-1]}–{percent(r.interval[1])}",
         ]
-        for row in table
+        for texts, results in done
+        for r in results
     ]
     names = [field.replace(".", ".\n", 1) if len(field) > 24 else field for field in fields]
-    paths = int(table[0][width + 6]) if table else 0
     notes = [
-        f"{scenario} ({file}): every point uses the same {paths:,} paths and seed, so "
-        "differences between points are paired (common random numbers)."
+        f"{scenario} ({file}): every point uses the same {signature.paths:,} paths and seed "
+        f"{signature.seed} ({signature.method}), so differences between points are paired "
+        "(common random numbers)."
     ]
     return _emit(
-        [Section(None, [*names, "Country", "P(target)", "95% interval"], rows)],
+        [Section(None, [*names, "Country", "P(target)", "95% interval"], table)],
         notes,
         fmt,
         rich_output,

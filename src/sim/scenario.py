@@ -410,7 +410,7 @@ def _event_rules(raw: dict[str, Any]) -> list[Finding]:
     return found
 
 
-DOTTED_PATH = re.compile(r"[A-Za-z][\w-]*(\.[A-Za-z0-9_-]+)+")
+DOTTED_PATH = re.compile(r"[A-Za-z][\w-]*(\.[A-Za-z0-9_-]+)*")  # horizon, countries.kz.label
 
 
 class VariantSpec(BaseModel):

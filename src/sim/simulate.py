@@ -59,6 +59,11 @@ class Outcomes:
     countries: list[CountryOutcome]
     method: str = DEFAULT_METHOD
 
+    @property
+    def antithetic(self) -> bool:
+        """Whether paths come in antithetic pairs (their statistics use the pairs)."""
+        return self.method == "antithetic"
+
 
 @dataclass(frozen=True)
 class Work:
@@ -143,6 +148,10 @@ class Plan:
     years: bool = False
     scheduler: str | None = None
     method: str = DEFAULT_METHOD
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method {self.method!r} is not one of {', '.join(METHODS)}")
 
     @property
     def antithetic(self) -> bool:

@@ -3,8 +3,11 @@
 For the target itself the answer comes from one run: the window turnover that the chosen share
 of paths reaches. For an uncertain input the whole distribution is shifted on its natural scale
 (``Distribution.shifted``) and the shift found by bracketing and bisection. Every trial uses
-the same random numbers, so P(shift) is a deterministic, monotone step function of the shift
-and the answer is reproducible for a given seed.
+the same random numbers, so P(shift) is a deterministic step function of the shift — monotone
+for the inputs that push trade one way (a growth rate, a baseline, an event's duration or
+severity), though an input like volatility can move it either way — and the answer is the
+same for a given seed. Where P jumps past the probability asked for (fixed inputs, no
+volatility), the answer is the value at which it first reaches it, and the jump is reported.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class Solution:
     before: float  # the target, or the input's median, as the file has it
     shift: float  # 0 for the target; else the shift on the input's natural scale
     trials: int
+    jump: tuple[float, float] | None = None  # P(target) jumps from a to b at the answer
+    method: str = "antithetic"
 
 
 def field_path(model: Model, country: str, field: str) -> str:
@@ -103,7 +108,7 @@ def _solve_target(model: Model, index: int, probability: float, run: Run) -> Sol
     value = float(totals[hits - 1])  # the largest target at least that share of paths meets
     met = outcomes.countries[index].window_total >= value
     hits = int(np.count_nonzero(met))
-    low, high = proportion_interval(met, outcomes.method == "antithetic")
+    low, high = proportion_interval(met, outcomes.antithetic)
     country = model.countries[index]
     return Solution(
         country.id,
@@ -116,38 +121,46 @@ def _solve_target(model: Model, index: int, probability: float, run: Run) -> Sol
         country.target,
         0.0,
         1,
+        method=outcomes.method,
     )
 
 
 def _solve_shift(model: Model, index: int, probability: float, item: Input, run: Run) -> Solution:
     trials: dict[float, tuple[int, int, tuple[float, float]]] = {}  # shift -> hits, paths, CI
+    methods = set()
 
     def share(shift: float) -> float:
         if shift not in trials:
             moved = with_input(model, item, item.distribution.shifted(shift))
             outcomes = run(moved)
+            methods.add(outcomes.method)
             met = outcomes.countries[index].met
-            interval = proportion_interval(met, outcomes.method == "antithetic")
+            interval = proportion_interval(met, outcomes.antithetic)
             trials[shift] = (int(np.count_nonzero(met)), len(met), interval)
         hits, paths, _ = trials[shift]
         return hits / paths
 
     low, high = _bracket(share, probability, item.path)
-    rising = share(high) > share(low)
-    answer = high if rising else low
+    # Keep one end that reaches the probability and one that does not, and close in.
+    meets, misses = (high, low) if share(high) >= probability else (low, high)
+    answer, jump = meets, None
     for _ in range(MAX_TRIALS):
-        middle = (low + high) / 2
+        middle = (meets + misses) / 2
         achieved = share(middle)
-        hits, paths, _ = trials[middle]
-        close_enough = 0.5 * math.sqrt(probability * (1 - probability) / paths)
-        if abs(achieved - probability) <= close_enough or high - low < 1e-9:
+        paths = trials[middle][1]
+        if abs(achieved - probability) <= 0.5 * math.sqrt(probability * (1 - probability) / paths):
             answer = middle
             break
-        if (achieved >= probability) == rising:
-            high = answer = middle
+        if achieved >= probability:
+            meets = middle
         else:
-            low = middle
+            misses = middle
+        answer = meets
+        if abs(meets - misses) < 1e-9:  # P(target) jumps here: no value gives it exactly
+            jump = (share(misses), share(meets))
+            break
     hits, paths, (ci_low, ci_high) = trials[answer]
+    (method,) = methods
     return Solution(
         model.countries[index].id,
         item.path,
@@ -159,6 +172,8 @@ def _solve_shift(model: Model, index: int, probability: float, item: Input, run:
         item.distribution.median(),
         answer,
         len(trials),
+        jump,
+        method,
     )
 
 

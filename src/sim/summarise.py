@@ -180,7 +180,7 @@ def half_widths(outcomes: Outcomes) -> list[float]:
 
     widths = []
     for outcome in outcomes.countries:
-        low, high = proportion_interval(outcome.met, outcomes.method == "antithetic")
+        low, high = proportion_interval(outcome.met, outcomes.antithetic)
         widths.append((high - low) / 2)
     return widths
 
@@ -201,9 +201,7 @@ def summarise(
         unit=model.unit,
         fiscal_year_start=model.fiscal_year_start,
         results=tuple(
-            summarise_country(
-                model, country, outcome, outcomes.paths, outcomes.method == "antithetic"
-            )
+            summarise_country(model, country, outcome, outcomes.paths, outcomes.antithetic)
             for country, outcome in zip(model.countries, outcomes.countries, strict=True)
         ),
         description=model.description,

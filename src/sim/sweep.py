@@ -95,6 +95,8 @@ def points(document: Document, settings: list[Setting]) -> list[Point]:
 
 @dataclass(frozen=True)
 class Result:
+    """One country's P(target) at one point."""
+
     country: str
     label: str
     hits: int
@@ -106,22 +108,30 @@ class Result:
         return self.hits / self.paths
 
 
+@dataclass(frozen=True)
+class Signature:
+    """What must match for saved points to be reused: the run's paths, seed and method, and
+    the scenario file's contents."""
+
+    paths: int
+    seed: int
+    method: str
+    scenario: str  # a hash of the scenario file's text
+
+    def cells(self) -> list[str]:
+        return [str(self.paths), str(self.seed), self.method, self.scenario]
+
+
+SIGNATURE_COLUMNS = ["paths", "seed", "method", "scenario_sha256"]
+RESULT_COLUMNS = ["country", "label", "probability", "ci_low", "ci_high", "hits"]
+
+
 def header(fields: list[str]) -> list[str]:
     """The CSV header of a sweep over ``fields``."""
-    return [
-        *fields,
-        "country",
-        "label",
-        "probability",
-        "ci_low",
-        "ci_high",
-        "hits",
-        "paths",
-        "seed",
-    ]
+    return [*fields, *RESULT_COLUMNS, *SIGNATURE_COLUMNS]
 
 
-def rows(texts: tuple[str, ...], results: list[Result], seed: int) -> list[list[str]]:
+def rows(texts: tuple[str, ...], results: list[Result], signature: Signature) -> list[list[str]]:
     """CSV rows of one point (one per country)."""
     return [
         [
@@ -132,26 +142,30 @@ def rows(texts: tuple[str, ...], results: list[Result], seed: int) -> list[list[
             repr(r.interval[0]),
             repr(r.interval[1]),
             str(r.hits),
-            str(r.paths),
-            str(seed),
+            *signature.cells(),
         ]
         for r in results
     ]
 
 
 def finished(
-    existing: list[list[str]], settings: list[Setting], paths: int, seed: int
-) -> dict[tuple[str, ...], list[list[str]]]:
-    """The points an earlier run of the same sweep (same paths and seed) already wrote."""
-    width = len(settings)
-    done: dict[tuple[str, ...], list[list[str]]] = {}
+    existing: list[list[str]], fields: list[str], signature: Signature
+) -> dict[tuple[str, ...], list[Result]]:
+    """The points an earlier run of the same sweep already saved, as results."""
+    width = len(fields)
+    done: dict[tuple[str, ...], list[Result]] = {}
     for row in existing:
-        if len(row) != width + 8:
-            raise SettingError("the output file has rows of another shape")
-        if (int(row[width + 6]), int(row[width + 7])) != (paths, seed):
+        if len(row) != len(header(fields)):
+            raise SettingError("holds rows of another shape; write to another file")
+        saved = row[width + len(RESULT_COLUMNS) :]
+        if saved != signature.cells():
+            named = dict(zip(SIGNATURE_COLUMNS, saved, strict=True))
             raise SettingError(
-                f"the output file holds results for --paths {row[width + 6]} --seed "
-                f"{row[width + 7]}; resume with those, or write to another file"
+                f"holds results of another run (paths {named['paths']}, seed {named['seed']}, "
+                f"method {named['method']}, or another version of the scenario); resume with "
+                "the same ones, or write to another file"
             )
-        done.setdefault(tuple(row[:width]), []).append(row)
+        country, label, _, low, high, hits = row[width : width + len(RESULT_COLUMNS)]
+        result = Result(country, label, int(hits), signature.paths, (float(low), float(high)))
+        done.setdefault(tuple(row[:width]), []).append(result)
     return done
