@@ -67,3 +67,14 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.output.startswith("sim: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
     assert len(result.output.splitlines()) == 1
+
+
+def test_a_malformed_scheduler_address_is_a_usage_error(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO)
+    result = CliRunner().invoke(cli, ["run", str(path), "--scheduler", "garbage"])
+    assert result.exit_code == 2
+    assert result.output == (
+        "sim: Invalid value for '--scheduler': 'garbage': write tcp://HOST:PORT, e.g. "
+        "tcp://10.0.0.5:8786 (see sim run --help)\n"
+    )

@@ -172,6 +172,16 @@ class Options:
         return self.fmt in ("json", "csv") and self.output is None and not sys.stdout.isatty()
 
 
+def _scheduler_address(context: Any, parameter: Any, value: str | None) -> str | None:
+    """A Dask scheduler address must be PROTOCOL://HOST:PORT."""
+    import re
+
+    forms = r"(tcp|tls|ucx|ws|wss)://[^/\s:]+:\d{1,5}|inproc://\S+"
+    if value is not None and not re.fullmatch(forms, value):
+        raise click.BadParameter(f"{value!r}: write tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    return value
+
+
 def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the shared options to ``command``, which receives them as ``options``."""
     decorators = [
@@ -205,6 +215,7 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--scheduler",
             metavar="tcp://HOST:PORT",
+            callback=_scheduler_address,
             help="Run the blocks on this Dask cluster (pip install 'sim[dist]').",
         ),
         click.option(
@@ -247,7 +258,7 @@ class Simulator:
         from sim.memory import keep_freed_memory
         from sim.progress import ProgressBar, wanted
         from sim.simulate import estimate_work
-        from sim.workers import available_cores
+        from sim.workers import WorkerPool, available_cores
 
         keep_freed_memory()
         self.options = options
@@ -259,6 +270,16 @@ class Simulator:
             _refuse_huge_work(seconds, memory, [paths for _, paths, _ in jobs])
         total = runs * sum(paths for _, paths, _ in jobs)
         self.bar = ProgressBar(total, wanted(seconds, options.machine_output_to_pipe))
+        self.pool = WorkerPool(self.workers)
+
+    def __enter__(self) -> Simulator:
+        self.pool.__enter__()
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        self.bar.__exit__(kind, error, trace)
+        self.pool.__exit__(kind, error, trace)
 
     def __call__(self, model: Any, paths: int, seed: int, years: bool = False) -> Any:
         from sim.simulate import DEFAULT_BLOCK, simulate
@@ -273,6 +294,7 @@ class Simulator:
             progress=self.bar.advance,
             scheduler=self.options.scheduler,
             method=self.options.method,
+            pool=self.pool,
         )
 
     def until(self, model: Any, seed: int, precision: float, max_paths: int) -> Any:
@@ -290,6 +312,7 @@ class Simulator:
             progress=self.bar.advance,
             scheduler=self.options.scheduler,
             method=self.options.method,
+            pool=self.pool,
         )
 
 
@@ -336,7 +359,7 @@ def run(
             expected = min(max_paths, math.ceil((1.96 / precision) ** 2 / 4))
             jobs = [(file, m, expected, s) for file, m, _, s in jobs]
         simulator = Simulator(options, [(m, n, s) for _, m, n, s in jobs])
-        with simulator.bar:
+        with simulator:
             if precision is None:
                 runs = [summarise(simulator(m, n, s), str(file)) for file, m, n, s in jobs]
             else:
@@ -376,7 +399,7 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
         ]
         simulator = Simulator(options, jobs, runs=1 + max(len(v) for _, _, v in plans))
         comparisons = []
-        with simulator.bar:
+        with simulator:
             for (file, base, variants), (model, paths, seed) in zip(plans, jobs, strict=True):
                 base_run = simulator(model, paths, seed)
                 for variant in variants:
@@ -431,7 +454,7 @@ def explain(scenarios: tuple[Path, ...], options: Options) -> None:
         ]
         runs = max(runs_needed(model) for _, _, model, _, _ in jobs)
         simulator = Simulator(options, [(m, n, s) for _, _, m, n, s in jobs], runs)
-        with simulator.bar:
+        with simulator:
             results = [
                 (name, str(file), explain_model(model, lambda m, n=n, s=s: simulator(m, n, s)))
                 for file, name, model, n, s in jobs
@@ -472,7 +495,7 @@ def solve(scenario: Path, country: str, probability: float, field: str, options:
         paths, seed = options.paths_for(loaded), options.seed_for(loaded)
         simulator = Simulator(options, [(model, paths, seed)], runs=MAX_TRIALS // 3)
         try:
-            with simulator.bar:
+            with simulator:
                 answer = solve_model(
                     model, country, probability, field, lambda m: simulator(m, paths, seed)
                 )
@@ -544,7 +567,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
         def finished_points() -> list[tuple[tuple[str, ...], list[Result]]]:
             return [(p.texts, done[p.texts]) for p in grid if p.texts in done]
 
-        with simulator.bar:
+        with simulator:
             for point, model in todo:
                 outcomes = simulator(model, signature.paths, signature.seed)
                 done[point.texts] = [
@@ -625,7 +648,7 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
         loaded = load_scenario(scenario)
         model = compile_scenario(loaded)
         simulator = Simulator(options, [(model, paths, options.seed_for(loaded))])
-        with simulator.bar:
+        with simulator:
             outcomes = simulator(model, paths, options.seed_for(loaded), years=True)
         footer = (
             f"sim {__version__}: {paths:,} paths, seed {outcomes.seed}; {scenario}. "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,7 +22,10 @@ from sim.events import ChunkEvents, chunk_events
 from sim.routes import route_factor
 from sim.streams import CHUNK, generator, path_normals, path_uniforms
 
-DEFAULT_BLOCK = 16 * CHUNK
+if TYPE_CHECKING:
+    from sim.workers import WorkerPool
+
+DEFAULT_BLOCK = 4 * CHUNK  # 32,768 paths: small enough to share a default run among workers
 METHODS = ("antithetic", "plain")
 DEFAULT_METHOD = "antithetic"
 
@@ -91,6 +95,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
     method: str = DEFAULT_METHOD,
+    pool: WorkerPool | None = None,
 ) -> Outcomes:
     """Simulate ``paths`` paths of ``model`` with streams from ``seed``, in blocks of about
     ``block_size`` paths, on ``workers`` processes (1: in this process), or on the Dask
@@ -100,7 +105,7 @@ def simulate(
     is told how many paths each finished block held.
     """
     plan = Plan(seed, paths, block_size, workers, years, scheduler, method)
-    return Outcomes(model, paths, seed, _paths(model, plan, 0, progress), method)
+    return Outcomes(model, paths, seed, _paths(model, plan, 0, progress, pool), method)
 
 
 def simulate_until(
@@ -113,6 +118,7 @@ def simulate_until(
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
     method: str = DEFAULT_METHOD,
+    pool: WorkerPool | None = None,
 ) -> Outcomes:
     """Simulate more and more paths until ``enough(outcomes)`` or ``max_paths``.
 
@@ -126,7 +132,7 @@ def simulate_until(
         target = min(target, max_paths)
         first = done // CHUNK
         plan = Plan(seed, target, block_size, workers, False, scheduler, method)
-        stages.append(_paths(model, plan, first, progress))
+        stages.append(_paths(model, plan, first, progress, pool))
         done = target
         parts = merge(stages) if len(stages) > 1 else stages[0]
         outcomes = Outcomes(model, done, seed, parts, method)
@@ -159,7 +165,11 @@ class Plan:
 
 
 def _paths(
-    model: Model, plan: Plan, first_chunk: int, progress: Callable[[int], None] | None
+    model: Model,
+    plan: Plan,
+    first_chunk: int,
+    progress: Callable[[int], None] | None,
+    pool: WorkerPool | None = None,
 ) -> list[CountryOutcome]:
     """The outcomes of the run's paths from chunk ``first_chunk`` on, up to ``plan.paths``."""
     chunks = math.ceil(plan.paths / CHUNK)
@@ -175,7 +185,7 @@ def _paths(
     elif plan.workers > 1 and len(blocks) > 1:
         from sim.workers import run_in_workers
 
-        parts = run_in_workers(model, plan, blocks)
+        parts = run_in_workers(model, plan, blocks, pool)
     else:
         parts = (simulate_block(model, plan, block) for block in blocks)
     if progress is not None:

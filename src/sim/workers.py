@@ -7,6 +7,7 @@ whichever process simulates it and in whatever order blocks finish.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import contextlib
 import os
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -25,31 +26,58 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def run_in_workers(model: Model, plan: Plan, blocks: list[range]) -> Iterator[list]:
-    """Simulate ``blocks`` in ``plan.workers`` processes; yield each block's outcomes in order.
+class WorkerPool:
+    """Worker processes kept for the whole of a command, so that a command of many runs
+    (compare, explain, solve, sweep) starts its processes once. A context manager: leaving it
+    normally waits for the workers; leaving it on an error or Ctrl-C stops them at once."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: futures.ProcessPoolExecutor | None = None
+
+    @property
+    def executor(self) -> futures.ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = futures.ProcessPoolExecutor(
+                max_workers=self.workers, initializer=keep_freed_memory
+            )
+        return self._executor
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if self._executor is not None:
+            if kind is not None:  # interrupted or failed: stop the workers, do not wait
+                _stop_workers(self._executor)
+            self._executor.shutdown(wait=kind is None, cancel_futures=True)
+
+
+def run_in_workers(
+    model: Model, plan: Plan, blocks: list[range], pool: WorkerPool | None = None
+) -> Iterator[list]:
+    """Simulate ``blocks`` in worker processes (``pool``'s, or ``plan.workers`` new ones);
+    yield each block's outcomes in order.
 
     A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
     a run never returns numbers with a block missing.
     """
     from sim import simulate as engine  # looked up here, so that tests can stand in for it
 
-    workers = min(plan.workers, len(blocks))
-    pool = futures.ProcessPoolExecutor(max_workers=workers, initializer=keep_freed_memory)
-    finished = False
-    try:
-        pending = [pool.submit(engine.simulate_block, model, plan, block) for block in blocks]
-        for future in pending:
-            yield future.result()
-        finished = True
-    except BrokenProcessPool:
-        raise SimulationError(
-            "a worker process died (killed, or out of memory?); the run was stopped and "
-            "nothing was written"
-        ) from None
-    finally:
-        if not finished:  # interrupted or failed: stop the workers now, do not wait for them
-            _stop_workers(pool)
-        pool.shutdown(wait=finished, cancel_futures=True)
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(WorkerPool(min(plan.workers, len(blocks))))
+        try:
+            pending = [
+                pool.executor.submit(engine.simulate_block, model, plan, block) for block in blocks
+            ]
+            for future in pending:
+                yield future.result()
+        except BrokenProcessPool:
+            raise SimulationError(
+                "a worker process died (killed, or out of memory?); the run was stopped and "
+                "nothing was written"
+            ) from None
 
 
 def _stop_workers(pool: futures.ProcessPoolExecutor) -> None:
@@ -80,9 +108,10 @@ def run_on_dask(model: Model, plan: Plan, blocks: list[range]) -> Iterator[list]
 
     try:
         client = Client(plan.scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
-    except OSError as error:
+    except (OSError, ValueError, TypeError) as error:
+        message = " ".join(str(error).split())
         raise SimulationError(
-            f"cannot reach the Dask scheduler at {plan.scheduler}: {error}"
+            f"cannot reach the Dask scheduler at {plan.scheduler}: {message}"
         ) from None
     with client:
         shared = client.scatter(model, broadcast=True)
