@@ -7,9 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.estimate import HALF, effective_paths, proportion_interval, variance_of_mean
+from sim.estimate import (
+    HALF,
+    effective_paths,
+    proportion_interval,
+    variance_of_mean,
+    wilson_interval,
+)
 from sim.streams import CHUNK
-from sim.summarise import wilson_interval
 
 
 def direct(values: np.ndarray, antithetic: bool) -> float:

@@ -70,17 +70,23 @@ def _check_output(output: Path | None) -> None:
         raise click.UsageError(f"--output {output}: not writable")
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+def write_atomically(path: Path, content: str | Callable[[Path], None]) -> None:
+    """Write ``content`` (text, or a function that writes a file) to a temporary file beside
+    ``path``, then rename it into place.
 
     A symbolic link is written through (its target is replaced); the file gets the mode a new
     file would get (or keeps the mode of the file it replaces).
     """
     target = Path(os.path.realpath(path))
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            if isinstance(content, str):
+                stream.write(content)
+        if not isinstance(content, str):
+            content(Path(temporary))
         os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
     except BaseException:
@@ -655,7 +661,9 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
             "Bands: 5–95% and 25–75% of simulated paths; line: median."
         )
         try:
-            _write_png(lambda file: draw(chart_data(outcomes), loaded.name, footer, file), target)
+            write_atomically(
+                target, lambda file: draw(chart_data(outcomes), loaded.name, footer, file)
+            )
         except PlotUnavailable as error:
             raise SimulationError(str(error)) from None
         click.echo(f"wrote {target}")
@@ -663,22 +671,6 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
     from sim.errors import SimulationError
 
     _guarded(action)
-
-
-def _write_png(draw: Callable[[Path], None], path: Path) -> None:
-    """Draw into a temporary file beside ``path``, then rename it into place."""
-    target = Path(os.path.realpath(path))
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".png"
-    )
-    os.close(handle)
-    try:
-        draw(Path(temporary))
-        os.chmod(temporary, _mode_for(target))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @cli.command()

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.estimate import standard_error
+from sim.estimate import Z_95, standard_error
 from sim.simulate import Outcomes
-from sim.summarise import Z_95
 
 
 @dataclass(frozen=True)

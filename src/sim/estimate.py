@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.streams import CHUNK
 
+Z_95 = 1.959963984540054  # two-sided 95% standard normal quantile
 HALF = CHUNK // 2
 MIN_COUNT = 10  # below this many hits or misses, pair variances are too rough to use
 MAX_GAIN = 100.0  # never claim more than this factor of paths from pairing
@@ -55,6 +56,16 @@ def variance_of_mean(values: np.ndarray, antithetic: bool) -> float:
     return (_sum_of_squares(pairs, 2 * mean) + _sum_of_squares(singles, mean)) / paths**2
 
 
+def wilson_interval(hits: int, paths: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion."""
+    p = hits / paths
+    z2n = z * z / paths
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / paths + z2n / (4 * paths))
+    # Rounding must not push the interval past the estimate (0 hits: the interval starts at 0).
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
+
+
 def effective_paths(met: np.ndarray, antithetic: bool) -> float:
     """How many independent paths the estimate of P(target) is worth."""
     paths = len(met)
@@ -70,8 +81,6 @@ def effective_paths(met: np.ndarray, antithetic: bool) -> float:
 
 def proportion_interval(met: np.ndarray, antithetic: bool) -> tuple[float, float]:
     """The 95% interval of the share of paths in ``met``: Wilson's, at the effective paths."""
-    from sim.summarise import wilson_interval
-
     paths = len(met)
     hits = int(np.count_nonzero(met))
     n = effective_paths(met, antithetic)

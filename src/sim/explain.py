@@ -40,22 +40,26 @@ class Input:
     distribution: Distribution
 
 
-def uncertain_inputs(model: Model) -> list[Input]:
-    """Every input of ``model`` that is not a fixed number."""
+def model_inputs(model: Model) -> list[Input]:
+    """Every input of ``model`` that an analysis can hold or shift, fixed ones included (a
+    recurring event's probability is not one: its frequency is its rate)."""
     inputs = []
     for index, country in enumerate(model.countries):
         for name in COUNTRY_INPUTS:
-            distribution = getattr(country, name)
-            if not distribution.is_fixed:
-                path = f"countries.{country.id}.{COUNTRY_FIELDS[name]}"
-                inputs.append(Input(path, "country", index, name, distribution))
+            path = f"countries.{country.id}.{COUNTRY_FIELDS[name]}"
+            inputs.append(Input(path, "country", index, name, getattr(country, name)))
     for index, event in enumerate(model.events):
         for name in EVENT_INPUTS:
             distribution = getattr(event, name)
-            if distribution is not None and not distribution.is_fixed:
-                path = f"events.{event.name}.{name}"
-                inputs.append(Input(path, "event", index, name, distribution))
+            if distribution is None or (name == "probability" and event.recurring):
+                continue
+            inputs.append(Input(f"events.{event.name}.{name}", "event", index, name, distribution))
     return inputs
+
+
+def uncertain_inputs(model: Model) -> list[Input]:
+    """Every input of ``model`` that is not a fixed number."""
+    return [item for item in model_inputs(model) if not item.distribution.is_fixed]
 
 
 def with_input(model: Model, item: Input, distribution: Distribution) -> Model:

@@ -359,20 +359,20 @@ def run_json(run: RunSummary) -> dict[str, Any]:
     }
 
 
-def _finite(value: Any) -> Any:
+def finite_values(value: Any) -> Any:
     """``value`` with every non-finite float made None: JSON has no NaN or Infinity."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: finite_values(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_finite(item) for item in value]
+        return [finite_values(item) for item in value]
     return value
 
 
 def render_json(runs: list[RunSummary]) -> str:
     document = {"sim_version": __version__, "runs": [run_json(run) for run in runs]}
-    return json.dumps(_finite(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(finite_values(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render(runs: list[RunSummary], fmt: str, rich_output: bool = False) -> str:

@@ -9,10 +9,10 @@ from typing import Any
 
 from sim import __version__
 from sim.compare import Comparison, CountryDifference, Difference
+from sim.estimate import Z_95
 from sim.explain import Explanation
-from sim.render import Section, _finite, markdown_report, money, percent, text_report
+from sim.render import Section, finite_values, markdown_report, money, percent, text_report
 from sim.solve import Solution
-from sim.summarise import Z_95
 
 
 def points(value: float) -> str:
@@ -30,6 +30,13 @@ def _emit(sections: list[Section], notes: list[str], fmt: str, rich_output: bool
     return text_report(sections, notes, rich_output)
 
 
+def _runs_text(runs: Any) -> str:
+    """'100,000 paths, seed 0 (antithetic)', or each file's when they differ."""
+    distinct = list(dict.fromkeys(runs))
+    text = "; ".join(f"{paths:,} paths, seed {seed} ({method})" for paths, seed, method in distinct)
+    return text if len(distinct) == 1 else f"per file: {text}"
+
+
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -40,7 +47,7 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 def _json(key: str, items: list[dict[str, Any]]) -> str:
     document = {"sim_version": __version__, key: items}
-    return json.dumps(_finite(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(finite_values(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _difference_json(difference: Difference) -> dict[str, float]:
@@ -122,11 +129,10 @@ def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: boo
         about = f": {c.description}" if c.description else ""
         changes = ", ".join(c.overrides) or "nothing"
         notes.append(f"{c.variant}{about} (changes {changes}; {c.file})")
-    first = comparisons[0]
     notes.append(
-        f"{first.paths:,} paths, seed {first.seed}, the same for base and variants: differences "
-        "are paired path by path (common random numbers). The last column is the half-width "
-        "the interval would have with two independent runs."
+        f"{_runs_text((c.paths, c.seed, c.method) for c in comparisons)}, the same for base and "
+        "variants: differences are paired path by path (common random numbers). The last "
+        "column is the half-width the interval would have with two independent runs."
     )
     return _emit([Section(None, header, rows)], notes, fmt, rich_output)
 
@@ -225,11 +231,11 @@ def render_explanations(
                     rows,
                 )
             )
-    first = explanations[0][2].base
+    runs = _runs_text((e.base.paths, e.base.seed, e.base.method) for _, _, e in explanations)
     notes = [
-        f"{first.paths:,} paths, seed {first.seed}; every row uses the same random numbers, so "
-        "effects and swings are paired path by path. An effect is P(target) with the event "
-        "minus P(target) without it (negative: the event costs that many points)."
+        f"{runs}; every row uses the same random numbers, so effects and swings are paired "
+        "path by path. An effect is P(target) with the event minus P(target) without it "
+        "(negative: the event costs that many points)."
     ]
     return _emit(sections, notes, fmt, rich_output)
 

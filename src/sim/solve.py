@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.compile import Model
 from sim.estimate import proportion_interval
-from sim.explain import COUNTRY_FIELDS, EVENT_INPUTS, Input, uncertain_inputs, with_input
+from sim.explain import Input, model_inputs, with_input
 from sim.simulate import Outcomes
 
 Run = Callable[[Model], Outcomes]
@@ -71,34 +71,12 @@ def solve(model: Model, country: str, probability: float, field: str, run: Run) 
 
 
 def _input(model: Model, path: str) -> Input:
-    for item in uncertain_inputs(model) + _fixed_inputs(model):
+    inputs = model_inputs(model)
+    for item in inputs:
         if item.path == path:
             return item
-    known = sorted({i.path for i in uncertain_inputs(model) + _fixed_inputs(model)})
-    raise SolveError(
-        f"{path!r} is not an input of the scenario; try target or one of: " + ", ".join(known)
-    )
-
-
-def _fixed_inputs(model: Model) -> list[Input]:
-    """Inputs written as fixed numbers: they can be solved for too (as a shifted number)."""
-    found = []
-    for index, country in enumerate(model.countries):
-        for name, written in COUNTRY_FIELDS.items():
-            distribution = getattr(country, name)
-            if distribution.is_fixed:
-                path = f"countries.{country.id}.{written}"
-                found.append(Input(path, "country", index, name, distribution))
-    for index, event in enumerate(model.events):
-        for name in EVENT_INPUTS:
-            distribution = getattr(event, name)
-            if name == "probability" and event.recurring:
-                continue  # a recurring event's frequency is its rate
-            if distribution is not None and distribution.is_fixed:
-                found.append(
-                    Input(f"events.{event.name}.{name}", "event", index, name, distribution)
-                )
-    return found
+    known = ", ".join(sorted(item.path for item in inputs))
+    raise SolveError(f"{path!r} is not an input of the scenario; try target or one of: {known}")
 
 
 def _solve_target(model: Model, index: int, probability: float, run: Run) -> Solution:

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.compile import CountryModel, Model
+from sim.estimate import proportion_interval
 from sim.periods import Period
 from sim.simulate import CountryOutcome, Outcomes
-
-Z_95 = 1.959963984540054  # two-sided 95% standard normal quantile
 
 
 @dataclass(frozen=True)
@@ -58,16 +57,6 @@ class RunSummary:
     method: str = "antithetic"  # how the paths were drawn (sim.simulate.METHODS)
     precision: float | None = None  # the ±half-width asked for with --precision
     capped: bool = False  # --max-paths stopped the run before the precision was reached
-
-
-def wilson_interval(hits: int, paths: int, z: float = Z_95) -> tuple[float, float]:
-    """The Wilson score interval for a binomial proportion."""
-    p = hits / paths
-    z2n = z * z / paths
-    centre = (p + z2n / 2) / (1 + z2n)
-    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / paths + z2n / (4 * paths))
-    # Rounding must not push the interval past the estimate (0 hits: the interval starts at 0).
-    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def window_months(country: CountryModel) -> tuple[np.ndarray, int]:
@@ -127,8 +116,6 @@ def summarise_country(
     paths: int,
     antithetic: bool = False,
 ) -> CountrySummary:
-    from sim.estimate import proportion_interval
-
     totals = outcome.window_total
     hits = int(np.count_nonzero(outcome.met))
     low, high = proportion_interval(outcome.met, antithetic)
@@ -176,8 +163,6 @@ def summarise_country(
 
 def half_widths(outcomes: Outcomes) -> list[float]:
     """Each country's 95% interval half-width."""
-    from sim.estimate import proportion_interval
-
     widths = []
     for outcome in outcomes.countries:
         low, high = proportion_interval(outcome.met, outcomes.antithetic)
