@@ -14,7 +14,6 @@ from sim import __version__
 from sim.periods import Period
 from sim.summarise import CountrySummary, RunSummary
 
-FORMATS = ("table", "markdown", "csv", "json")
 EVENTS_TITLE = "Events: share of paths with the event active before the deadline"
 
 
@@ -376,7 +375,7 @@ def render_json(runs: list[RunSummary]) -> str:
 
 
 def render(runs: list[RunSummary], fmt: str, rich_output: bool = False) -> str:
-    """The runs in one of ``FORMATS``."""
+    """The runs as a table, markdown, CSV or JSON (``fmt``)."""
     if fmt == "table":
         return render_table(runs, rich_output)
     if fmt == "markdown":
