@@ -20,7 +20,7 @@ from sim.compile import CountryModel, Model
 from sim.distributions import Distribution
 from sim.events import ChunkEvents, chunk_events
 from sim.routes import route_factor
-from sim.streams import CHUNK, generator, path_normals, path_uniforms
+from sim.streams import CHUNK, generator, path_uniforms, scaled_normals
 
 if TYPE_CHECKING:
     from sim.workers import WorkerPool
@@ -296,9 +296,10 @@ class Draws:
         rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
         return getattr(country, name).quantile(path_uniforms(rng, CHUNK, self.antithetic))
 
-    def normals(self, country: CountryModel, name: str, out: np.ndarray) -> None:
+    def normals(self, country: CountryModel, name: str, scale: np.ndarray, out: np.ndarray) -> None:
+        """Standard normals of the country's stream ``name`` times each path's ``scale``."""
         rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
-        path_normals(rng, out, self.antithetic)
+        scaled_normals(rng, scale, out, self.antithetic)
 
 
 def _monthly_trade(
@@ -315,37 +316,34 @@ def _monthly_trade(
     shape = (months, CHUNK)
 
     run_rate = draws.values(country, "baseline") / country.baseline_months
-    growth = np.log1p(draws.values(country, "rate"))
-    years_from_mid = (np.arange(start, model.months) - country.midpoint) / 12.0
-    log_level = np.multiply.outer(years_from_mid, growth, out=workspace.array("level", shape))
-    log_level += np.log(run_rate)
+    growth = np.log1p(draws.values(country, "rate")) / 12.0  # per month
 
-    # Persistent shocks and growth events are both increments of the log level carried
-    # forward: add them up month by month, then cumulate once.
-    increments = None
+    # The log level is a sum of increments carried forward: the trend's (the first simulated
+    # month's level, then a month's growth each month), persistent shocks and growth events.
+    # Add them up month by month, then cumulate once.
+    log_level = workspace.array("level", shape)
     if not _is_zero(country.volatility):
-        increments = workspace.array("increments", shape)
-        draws.normals(country, "shocks", increments)
-        increments *= draws.values(country, "volatility") / math.sqrt(12.0)
+        volatility = draws.values(country, "volatility") / math.sqrt(12.0)
+        draws.normals(country, "shocks", volatility, log_level)
+    else:
+        log_level[...] = 0.0
+    if months:  # none when the baseline period ends at the horizon
+        log_level[0] += np.log(run_rate) + growth * (start - country.midpoint)
+        log_level[1:] += growth
     # level and growth effects act on the event's countries only (severity acts on routes)
     scoped = (
         [] if events is None else [e for e, ev in enumerate(model.events) if index in ev.countries]
     )
     for e in scoped:
         if e in events.growth:
-            if increments is None:
-                increments = workspace.array("increments", shape)
-                increments[...] = 0.0
-            increments += events.growth[e][start:]
+            log_level += events.growth[e][start:]
+    cumulate(log_level)
+    for e in scoped:
         if e in events.log_level:  # level effects multiply trade: their logs add
             log_level += events.log_level[e][start:]
-    if increments is not None:
-        cumulate(increments)
-        log_level += increments
     if not _is_zero(country.noise):
         noise = workspace.array("normals", shape)
-        draws.normals(country, "noise-path", noise)
-        noise *= draws.values(country, "noise")
+        draws.normals(country, "noise-path", draws.values(country, "noise"), noise)
         log_level += noise
 
     trade = np.exp(log_level, out=log_level)

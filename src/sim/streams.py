@@ -43,7 +43,7 @@ def generator(seed: int, chunk: int, component: str) -> np.random.Generator:
     child = np.random.SeedSequence(
         parent.entropy, spawn_key=(*parent.spawn_key, component_key(component))
     )
-    return np.random.Generator(np.random.PCG64(child))
+    return np.random.Generator(np.random.SFC64(child))
 
 
 def path_uniforms(
@@ -65,16 +65,24 @@ def path_uniforms(
     return u
 
 
-def path_normals(rng: np.random.Generator, out: np.ndarray, antithetic: bool) -> None:
-    """Standard normals into ``out`` (months, paths); mirrored (z, −z) with ``antithetic``."""
+def scaled_normals(
+    rng: np.random.Generator, scale: np.ndarray, out: np.ndarray, antithetic: bool
+) -> None:
+    """``out[t, j] = scale[j] · z[t, j]`` for standard normals z, (months, paths); with
+    ``antithetic`` path j + n/2 gets −z of path j (times its own scale).
+
+    The mirror and the scale are one pass: copying the mirrored half first cost a sixth of
+    a run's time.
+    """
     if not antithetic:
         rng.standard_normal(out=out)
+        out *= scale
         return
     half = out.shape[-1] // 2
-    first = np.empty((*out.shape[:-1], half))
-    rng.standard_normal(out=first)
-    out[..., :half] = first
-    np.negative(first, out=out[..., half:])
+    z = np.empty((*out.shape[:-1], half))
+    rng.standard_normal(out=z)
+    np.multiply(z, scale[:half], out=out[..., :half])
+    np.multiply(z, -scale[half:], out=out[..., half:])
 
 
 def cell_key(seed: int, chunk: int, component: str) -> np.uint64:
