@@ -25,7 +25,7 @@ MAX_GAIN = 100.0  # never claim more than this factor of paths from pairing
 def unit_sums(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sums of small-integer ``values`` (flags, or differences of flags) over each
     independent unit: the antithetic pairs, then the paths whose partner was cut off."""
-    values = np.asarray(values).astype(np.int8, copy=False)
+    values = _small_integers(values)
     paths = len(values)
     full = paths // CHUNK
     pairs = values[: full * CHUNK].reshape(full, 2, HALF).sum(axis=1, dtype=np.int8).ravel()
@@ -35,19 +35,26 @@ def unit_sums(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([pairs, tail_pairs]), rest[paired:HALF]
 
 
+def _small_integers(values: np.ndarray) -> np.ndarray:
+    """``values`` as int8, without a copy when they are flags."""
+    values = np.asarray(values)
+    return values.view(np.int8) if values.dtype == bool else values.astype(np.int8, copy=False)
+
+
 def _sum_of_squares(sums: np.ndarray, centre: float) -> float:
-    """Σ (s − centre)² over small-integer ``sums``, from their counts (no float copies)."""
+    """Σ (s − centre)² over small-integer ``sums``, from the count of each value (no float
+    copies of a run's paths)."""
     if len(sums) == 0:
         return 0.0
-    low = int(sums.min())
-    counts = np.bincount(sums.astype(np.int64) - low)
-    values = np.arange(low, low + len(counts), dtype=float)
-    return float(np.sum(counts * (values - centre) ** 2))
+    low, high = int(sums.min()), int(sums.max())
+    return math.fsum(
+        np.count_nonzero(sums == value) * (value - centre) ** 2 for value in range(low, high + 1)
+    )
 
 
 def variance_of_mean(values: np.ndarray, antithetic: bool) -> float:
     """The estimated variance of the mean of small-integer ``values`` (paths in run order)."""
-    values = np.asarray(values).astype(np.int8, copy=False)
+    values = _small_integers(values)
     paths = len(values)
     mean = float(np.sum(values, dtype=np.int64)) / paths
     if not antithetic:

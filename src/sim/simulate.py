@@ -293,8 +293,11 @@ class Draws:
     def values(self, country: CountryModel, name: str) -> np.ndarray:
         """One draw per path of the country's uncertain input ``name``, by its quantile
         function."""
+        distribution = getattr(country, name)
+        if distribution.is_fixed:  # the same for every path: no stream to draw from
+            return distribution.quantile(np.full(CHUNK, 0.5))
         rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
-        return getattr(country, name).quantile(path_uniforms(rng, CHUNK, self.antithetic))
+        return distribution.quantile(path_uniforms(rng, CHUNK, self.antithetic))
 
     def normals(self, country: CountryModel, name: str, scale: np.ndarray, out: np.ndarray) -> None:
         """Standard normals of the country's stream ``name`` times each path's ``scale``."""
@@ -383,10 +386,16 @@ def _outcome(
     years: bool,
 ) -> CountryOutcome:
     country = model.countries[index]
-    window = _window_totals(country, trade, run_rate, (country.window_end,))[0]
-    yearly = _window_totals(country, trade, run_rate, country.year_ends)[:, :valid]
+    ends = country.year_ends
+    yearly = _window_totals(country, trade, run_rate, ends)[:, :valid]
+    if country.window_end in ends:  # the deadline's window is one of the yearly ones
+        window = yearly[ends.index(country.window_end)]
+    else:
+        window = _window_totals(country, trade, run_rate, (country.window_end,))[0, :valid]
     met = yearly >= country.target
-    reached = np.logical_or.accumulate(met, axis=0) if len(met) else met
+    reached = met.copy()
+    for k in range(1, len(reached)):  # faster than logical_or.accumulate on a few rows
+        reached[k] |= reached[k - 1]
     seen = {}
     for e, event in enumerate(model.events):
         if events is None or not event.affects(index, model):
@@ -399,8 +408,8 @@ def _outcome(
         hit[path[before]] = True
         seen[event.name] = int(hit[:valid].sum())
     return CountryOutcome(
-        window_total=window[:valid].astype(np.float32),
-        met=window[:valid] >= country.target,
+        window_total=window.astype(np.float32),
+        met=window >= country.target,
         met_in_year=met.sum(axis=1),
         reached_by_year=reached.sum(axis=1),
         event_paths=seen,

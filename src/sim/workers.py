@@ -38,6 +38,10 @@ class WorkerPool:
     @property
     def executor(self) -> futures.ProcessPoolExecutor:
         if self._executor is None:
+            # Workers forked from this process inherit its modules: import the quantile
+            # functions' scipy.special (a fifth of a second) once here, not in every worker.
+            import scipy.special  # noqa: F401
+
             self._executor = futures.ProcessPoolExecutor(
                 max_workers=self.workers, initializer=keep_freed_memory
             )
