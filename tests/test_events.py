@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import run, write
 from sim.cli import cli
 from sim.compile import compile_scenario
-from sim.events import coverage, draw_onsets
+from sim.events import coverage, draw_onsets, recurring_onsets
 from sim.load import load_scenario
 from sim.summarise import summarise
 
@@ -171,6 +171,32 @@ events:
     # ... and the share of paths that saw the event before the deadline is 1 − e^{-1.2}
     seen = summarise(outcomes, "f").results[0].events["closures"]
     assert_probability(seen, 1 - math.exp(-1.2), paths)
+
+
+@pytest.mark.parametrize("antithetic", [False, True])
+def test_recurring_onsets_per_path_month_and_their_mirror(antithetic):
+    months, paths, half = 48, 8192, 4096
+    rate = np.full(paths, 3.0)  # chance 1 − e^{−1/4} ≈ 0.22 a month
+    chance = -math.expm1(-0.25)
+
+    def onsets(rates):
+        month, path = recurring_onsets(rates, np.random.default_rng(5), months, antithetic)
+        grid = np.zeros((months, paths), dtype=bool)
+        grid[month, path] = True
+        return grid
+
+    grid = onsets(rate)
+    for part in (grid[:, :half], grid[:, half:]):  # each half keeps the monthly chance
+        se = math.sqrt(chance * (1 - chance) / part.size)
+        assert abs(part.mean() - chance) <= SIGMAS * se
+    mirrored_both = np.count_nonzero(grid[:, :half] & grid[:, half:])
+    if antithetic:  # u < c and 1 − u < c cannot both hold when c < 1/2
+        assert mirrored_both == 0
+    else:  # independent: both with chance c²
+        expected = chance**2 * months * half
+        assert abs(mirrored_both - expected) <= SIGMAS * math.sqrt(expected)
+    # a higher rate keeps every onset of the lower one (common random numbers)
+    assert not np.any(grid & ~onsets(rate * 1.5))
 
 
 def test_a_closure_hits_every_country_on_the_route_in_the_same_months(tmp_path):

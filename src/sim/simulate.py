@@ -29,8 +29,9 @@ DEFAULT_BLOCK = 4 * CHUNK  # 32,768 paths: small enough to share a default run a
 METHODS = ("antithetic", "plain")
 DEFAULT_METHOD = "antithetic"
 
-# Throughput of one core, from benchmarks/bench_core.py (about 25 million path-months a second
-# without events); only used to warn before a run that would take hours.
+# Throughput of one core, cautiously: benchmarks/bench_scale.py measures about 70 million
+# path-months a second without events on long runs. Only used to warn before a run that would
+# take hours.
 PATH_MONTHS_PER_SECOND = 20e6
 
 
