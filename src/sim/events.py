@@ -119,17 +119,15 @@ def recurring_onsets(
     One uniform per path-month; a higher rate gives a superset of the onsets of a lower one,
     which keeps comparisons on common random numbers tight.
     """
-    # Single-precision uniforms draw twice as fast; they round each month's chance by at most
-    # 6e-8, far below what any number of paths could detect.
-    chance = (-np.expm1(-rate / 12.0)).astype(np.float32)
+    chance = -np.expm1(-rate / 12.0)
     if antithetic:  # path j + n/2 has 1 − u: an onset when 1 − u < chance, i.e. u > 1 − chance
         half = len(rate) // 2
-        u = rng.random((months, half), dtype=np.float32)
+        u = rng.random((months, half))
         onset = np.empty((months, len(rate)), dtype=bool)
         np.less(u, chance[:half], out=onset[:, :half])
         np.greater(u, 1 - chance[half:], out=onset[:, half:])
     else:
-        onset = rng.random((months, len(rate)), dtype=np.float32) < chance
+        onset = rng.random((months, len(rate))) < chance
     cells = np.flatnonzero(onset)
     month = cells // len(rate)
     return month, cells - month * len(rate)

@@ -38,8 +38,9 @@ class WorkerPool:
     @property
     def executor(self) -> futures.ProcessPoolExecutor:
         if self._executor is None:
-            # Workers forked from this process inherit its modules: import the quantile
-            # functions' scipy.special (a fifth of a second) once here, not in every worker.
+            # Workers forked from this process (Linux's default start method before Python
+            # 3.14) inherit its modules: import the quantile functions' scipy.special (a fifth
+            # of a second) once here, not in every worker.
             import scipy.special  # noqa: F401
 
             self._executor = futures.ProcessPoolExecutor(
