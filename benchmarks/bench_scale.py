@@ -150,7 +150,9 @@ def main() -> None:
         rows.append((f"monaco, 1 process ({monaco_paths:,} cases)", rate(monaco_paths, mon), True))
         rows.append((f"monaco, 2 Dask workers ({dask_paths:,})", rate(dask_paths, mon_dask), True))
     if squiggle is not None:
-        rows.append((f"squigglepy ({squiggle_paths:,} paths)", rate(squiggle_paths, squiggle), True))
+        rows.append(
+            (f"squigglepy ({squiggle_paths:,} paths)", rate(squiggle_paths, squiggle), True)
+        )
     for name, value, compared in rows:
         ratios = f"{per_core / value:>24,.1f}x{machine / value:>10,.1f}x" if compared else ""
         print(f"{name:40}{value:>15,.0f}{ratios}")

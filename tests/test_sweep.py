@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import write
+from sim import __version__
 from sim.cli import cli
 from sim.sweep import SettingError, parse_setting
 
@@ -125,7 +126,9 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
         "seed",
         "method",
         "scenario_sha256",
+        "sim_version",
     ]
+    assert {r[-1] for r in rows[1:]} == {__version__}
     assert [r[0] for r in rows[1:]] == ["2027", "2028"]
     assert output.read_text().startswith(first)
     other = CliRunner().invoke(
@@ -180,6 +183,24 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
         ],
     )
     assert edited.exit_code == 2 and "another version of the scenario" in edited.output
+    path.write_text(SCENARIO)  # as saved, but by another version of sim
+    output.write_text(output.read_text().replace(f",{__version__}\n", ",0.1.0\n"))
+    older = CliRunner().invoke(
+        cli,
+        [
+            "sweep",
+            str(path),
+            "--set",
+            YEARS,
+            "--paths",
+            "5000",
+            "--format",
+            "csv",
+            "-o",
+            str(output),
+        ],
+    )
+    assert older.exit_code == 2 and "sim 0.1.0" in older.output
 
 
 def test_bad_sweeps_are_one_line_errors(tmp_path):

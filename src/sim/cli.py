@@ -557,6 +557,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
             options.seed_for(base),
             options.method,
             hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            __version__,
         )
         grid = points(load_document(scenario), settings)
         done: dict[tuple[str, ...], list[Result]] = {}

@@ -110,19 +110,20 @@ class Result:
 
 @dataclass(frozen=True)
 class Signature:
-    """What must match for saved points to be reused: the run's paths, seed and method, and
-    the scenario file's contents."""
+    """What must match for saved points to be reused: the run's paths, seed and method, the
+    scenario file's contents and the version of sim (whose random numbers may differ)."""
 
     paths: int
     seed: int
     method: str
     scenario: str  # a hash of the scenario file's text
+    version: str
 
     def cells(self) -> list[str]:
-        return [str(self.paths), str(self.seed), self.method, self.scenario]
+        return [str(self.paths), str(self.seed), self.method, self.scenario, self.version]
 
 
-SIGNATURE_COLUMNS = ["paths", "seed", "method", "scenario_sha256"]
+SIGNATURE_COLUMNS = ["paths", "seed", "method", "scenario_sha256", "sim_version"]
 RESULT_COLUMNS = ["country", "label", "probability", "ci_low", "ci_high", "hits"]
 
 
@@ -156,14 +157,17 @@ def finished(
     done: dict[tuple[str, ...], list[Result]] = {}
     for row in existing:
         if len(row) != len(header(fields)):
-            raise SettingError("holds rows of another shape; write to another file")
+            raise SettingError(
+                "holds rows of another shape (another sweep, or another version of sim); "
+                "write to another file"
+            )
         saved = row[width + len(RESULT_COLUMNS) :]
         if saved != signature.cells():
             named = dict(zip(SIGNATURE_COLUMNS, saved, strict=True))
             raise SettingError(
                 f"holds results of another run (paths {named['paths']}, seed {named['seed']}, "
-                f"method {named['method']}, or another version of the scenario); resume with "
-                "the same ones, or write to another file"
+                f"method {named['method']}, sim {named['sim_version']}, or another version of "
+                "the scenario); resume with the same ones, or write to another file"
             )
         country, label, _, low, high, hits = row[width : width + len(RESULT_COLUMNS)]
         result = Result(country, label, int(hits), signature.paths, (float(low), float(high)))
