@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -93,6 +95,13 @@ def monaco_run(paths: int, seed: int = 0, workers: int = 1) -> float | None:
     return seconds
 
 
+def monaco_startup() -> float:
+    """Seconds for a new Python to import monaco and scipy.stats (what monaco_run leaves out)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import monaco; from scipy import stats"], check=True)
+    return time.perf_counter() - start
+
+
 def squigglepy_run(paths: int, seed: int = 0) -> float | None:
     try:
         import squigglepy as sq
@@ -125,12 +134,14 @@ def main() -> None:
         for paths in (args.paths, big)
         for workers in (1, 2)
     }
+    startup = best(lambda: sim_run(file, 1))  # start, imports, one chunk, output
     file.unlink()
     loop_paths, monaco_paths, dask_paths = 20_000, 10_000, 2_000
     squiggle_paths = min(args.paths, 200_000)
     loop = best(lambda: python_loop(loop_paths))
     mon = best(lambda: monaco_run(monaco_paths))
     mon_dask = monaco_run(dask_paths, workers=2) if mon is not None else None
+    mon_startup = best(monaco_startup) if mon is not None else None
     squiggle = best(lambda: squigglepy_run(squiggle_paths))
 
     def rate(paths: int, seconds: float) -> float:
@@ -164,6 +175,14 @@ def main() -> None:
         f"{args.paths:,} paths, {big_one / big_two:.2f} at {big:,} ({big_one:.1f} s and "
         f"{big_two:.1f} s) (goal >= 1.6); goals: >= 20x the loop, >= 100x monaco"
     )
+    if mon is not None:
+        # monaco is timed in-process, without its start-up; sim end to end, with its own
+        steady = rate(big, sim_times[big, 2] - startup)
+        print(
+            f"start-up: sim {startup:.2f} s (a 1-path run), monaco {mon_startup:.2f} s (imports, "
+            f"not in its time above). Without sim's, 2 workers at {big:,} paths: "
+            f"{steady:,.0f} path-months/s, {steady / rate(monaco_paths, mon):.1f}x monaco"
+        )
 
 
 if __name__ == "__main__":
