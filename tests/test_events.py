@@ -49,6 +49,15 @@ def assert_probability(estimate: float, expected: float, paths: int) -> None:
     assert abs(estimate - expected) <= SIGMAS * se, (estimate, expected, se)
 
 
+# A one-off permanent +100% level step from a uniform time in Jan 2026, with probability 30%.
+RAILWAY = """\
+events:
+  railway:
+    start: 2026-01
+    probability: 30%
+    level: 100%
+"""
+
 SEASONAL = """\
 routes:
   kkh: {closed_months: [12, 1, 2, 3], reroute: 50%}
@@ -97,15 +106,8 @@ def test_one_off_level_step_decides_with_its_probability(tmp_path):
     # A permanent +100% level step from a uniform time in Jan 2026 with probability 30%: the
     # window holds 10·(24 − U) > 230 with the step and 120 without; a target of 200 is met
     # exactly when the step happens.
-    events = """\
-events:
-  railway:
-    start: 2026-01
-    probability: 30%
-    level: 100%
-"""
     paths = 40_000
-    total = totals(tmp_path, scenario(sections=events), paths)
+    total = totals(tmp_path, scenario(sections=RAILWAY), paths)
     assert total[total < 200] == pytest.approx(np.full(np.sum(total < 200), 120.0), rel=1e-7)
     assert total[total >= 200].min() > 230 and total.max() <= 240
     assert_probability(np.mean(total >= 200), 0.30, paths)
@@ -268,14 +270,7 @@ def test_coverage_of_an_onset_spanning_months(tmp_path):
 
 
 def test_json_reports_event_shares(tmp_path):
-    events = """\
-events:
-  railway:
-    start: 2026-01
-    probability: 30%
-    level: 100%
-"""
-    path = write(tmp_path, scenario(sections=events))
+    path = write(tmp_path, scenario(sections=RAILWAY))
     result = CliRunner().invoke(cli, ["run", str(path), "--format", "json", "--paths", "40000"])
     share = json.loads(result.output)["runs"][0]["results"][0]["events"]["railway"]
     assert_probability(share, 0.30, 40_000)

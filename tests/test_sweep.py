@@ -93,25 +93,17 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
 
     path = write(tmp_path, SCENARIO)
     output = tmp_path / "results.csv"
-    invoke(
-        "sweep",
-        str(path),
-        "--set",
-        YEARS.split(",")[0],
-        "--paths",
-        "5000",
-        "--format",
-        "csv",
-        "-o",
-        str(output),
-    )
+
+    def sweep(setting: str = YEARS, paths: str = "5000", *more: str):
+        arguments = ["sweep", str(path), "--set", setting, "--paths", paths, *more]
+        return CliRunner().invoke(cli, [*arguments, "--format", "csv", "-o", str(output)])
+
+    assert sweep(YEARS.split(",")[0]).exit_code == 0
     first = output.read_text()
     runs = []
     real = sim.simulate.simulate
     monkeypatch.setattr(sim.simulate, "simulate", lambda *a, **k: runs.append(1) or real(*a, **k))
-    invoke(
-        "sweep", str(path), "--set", YEARS, "--paths", "5000", "--format", "csv", "-o", str(output)
-    )
+    assert sweep().exit_code == 0
     assert len(runs) == 1  # only the new point was simulated
     rows = list(csv.reader(io.StringIO(output.read_text())))
     assert rows[0] == [
@@ -131,75 +123,17 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
     assert {r[-1] for r in rows[1:]} == {__version__}
     assert [r[0] for r in rows[1:]] == ["2027", "2028"]
     assert output.read_text().startswith(first)
-    other = CliRunner().invoke(
-        cli,
-        [
-            "sweep",
-            str(path),
-            "--set",
-            YEARS,
-            "--paths",
-            "6000",
-            "--format",
-            "csv",
-            "-o",
-            str(output),
-        ],
-    )
+    other = sweep(YEARS, "6000")
     assert other.exit_code == 2
     assert "holds results of another run (paths 5000, seed 0, method antithetic" in other.output
-    plain = CliRunner().invoke(
-        cli,
-        [
-            "sweep",
-            str(path),
-            "--set",
-            YEARS,
-            "--paths",
-            "5000",
-            "--method",
-            "plain",
-            "--format",
-            "csv",
-            "-o",
-            str(output),
-        ],
-    )
+    plain = sweep(YEARS, "5000", "--method", "plain")
     assert plain.exit_code == 2 and "holds results of another run" in plain.output
     path.write_text(SCENARIO.replace("volatility: 20%", "volatility: 30%"))  # an edited file
-    edited = CliRunner().invoke(
-        cli,
-        [
-            "sweep",
-            str(path),
-            "--set",
-            YEARS,
-            "--paths",
-            "5000",
-            "--format",
-            "csv",
-            "-o",
-            str(output),
-        ],
-    )
+    edited = sweep()
     assert edited.exit_code == 2 and "another version of the scenario" in edited.output
     path.write_text(SCENARIO)  # as saved, but by another version of sim
     output.write_text(output.read_text().replace(f",{__version__}\n", ",0.1.0\n"))
-    older = CliRunner().invoke(
-        cli,
-        [
-            "sweep",
-            str(path),
-            "--set",
-            YEARS,
-            "--paths",
-            "5000",
-            "--format",
-            "csv",
-            "-o",
-            str(output),
-        ],
-    )
+    older = sweep()
     assert older.exit_code == 2 and "sim 0.1.0" in older.output
 
 
