@@ -47,7 +47,7 @@ def generator(seed: int, chunk: int, component: str) -> np.random.Generator:
 
 
 def path_uniforms(
-    rng: np.random.Generator, shape: int | tuple[int, ...], antithetic: bool, dtype: type = float
+    rng: np.random.Generator, shape: int | tuple[int, ...], antithetic: bool
 ) -> np.ndarray:
     """Uniform numbers in (0, 1) for a chunk's paths (the last axis of ``shape``).
 
@@ -56,9 +56,9 @@ def path_uniforms(
     """
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if not antithetic:
-        u = rng.random(shape, dtype=dtype)
+        u = rng.random(shape)
     else:
-        half = rng.random((*shape[:-1], shape[-1] // 2), dtype=dtype)
+        half = rng.random((*shape[:-1], shape[-1] // 2))
         u = np.concatenate([half, 1 - half], axis=-1)
         np.minimum(u, _LARGEST_UNIFORM, out=u)
     np.maximum(u, _SMALLEST_UNIFORM, out=u)
@@ -71,8 +71,7 @@ def scaled_normals(
     """``out[t, j] = scale[j] · z[t, j]`` for standard normals z, (months, paths); with
     ``antithetic`` path j + n/2 gets −z of path j (times its own scale).
 
-    The mirror and the scale are one pass: copying the mirrored half first cost a sixth of
-    a run's time.
+    The mirror and the scale are one pass over ``out``, not a copy and then a scaling.
     """
     if not antithetic:
         rng.standard_normal(out=out)
