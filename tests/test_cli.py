@@ -42,7 +42,7 @@ def test_json_keys_are_the_spec_keys(small):
     result = invoke("run", str(small), "--format", "json")
     assert result.exit_code == 0
     document = json.loads(result.output)
-    assert document["sim_version"] == "0.2.0"
+    assert document["sim_version"] == "0.2.1"
     (run,) = document["runs"]
     assert {k: run[k] for k in ("scenario", "file", "paths", "seed", "unit")} == {
         "scenario": "Small",
@@ -117,9 +117,23 @@ def test_several_files_give_one_table(small, scenario_file):
     assert [row.split()[0] for row in rows] == ["small", "other"]
 
 
+def test_every_format_says_when_window_months_are_observed(scenario_file):
+    # SPEC 8: observed months of the window count at the run-rate, "say so in the output"
+    text = SMALL.replace("by: 2027", "by: 2025-12")  # baseline Jan–Jul 2025: 7 months observed
+    file = str(scenario_file(text, "observed.yaml"))
+    note = "Kazakhstan: 7 of the window's 12 months are observed, not simulated"
+    assert note in invoke("run", file).output
+    assert f"\n\n{note}" in invoke("run", file, "--format", "markdown").output
+    (row,) = json.loads(invoke("run", file, "--format", "json").output)["runs"][0]["results"]
+    assert row["observed_months_in_window"] == 7
+    (line,) = csv.DictReader(io.StringIO(invoke("run", file, "--format", "csv").output))
+    assert line["observed_months_in_window"] == "7"
+
+
 def test_csv_and_markdown(small):
     rows = list(csv.DictReader(io.StringIO(invoke("run", str(small), "--format", "csv").output)))
     assert len(rows) == 1 and rows[0]["country"] == "kz" and rows[0]["window"] == "2027-01/2027-12"
+    assert rows[0]["observed_months_in_window"] == "0"
     assert 0 <= float(rows[0]["probability"]) <= 1
     markdown = invoke("run", str(small), "--format", "markdown").output.splitlines()
     assert markdown[0] == "# Small"

@@ -138,6 +138,20 @@ def test_observed_months_in_the_window_count_at_the_run_rate(tmp_path):
     assert total == pytest.approx(np.full(10, expected), rel=1e-7)
 
 
+@pytest.mark.parametrize(
+    ("value", "period", "by"),
+    [(100, 2025, 2026), (90, 2025, 2027), (12345.6, 2025, 2025), (7, "2025-01/2025-07", 2025)],
+)
+def test_a_window_equal_to_the_target_meets_it(tmp_path, value, period, by):
+    # No growth: every month is the run-rate and the window holds 12 of them, the baseline
+    # scaled to a year. SPEC 8 says "at least": a total equal to the target meets it, even
+    # when 12 · (value / 12) or exp(log(run-rate)) rounds a few units of the last place low.
+    annual = value * 12 / (12 if period == 2025 else 7)
+    for target, met in ((annual, True), (annual * 1.000001, False)):
+        text = SCENARIO.format(fy=7, value=value, period=period, target=target, by=by, rate=0)
+        assert run(tmp_path, text, 10).countries[0].met.tolist() == [met] * 10
+
+
 def test_deterministic_path_follows_the_trend_exactly(tmp_path):
     # fixed everything: the window total is the closed-form sum, on every path
     text = SCENARIO.format(fy=7, value=120, period=2024, target=1, by=2026, rate="35%")

@@ -126,6 +126,13 @@ def test_explicit_families_clip_to_their_domain(spec, domain, floor):
         assert values.max() == 1.0
 
 
+def test_fixed_numbers_are_used_as_written():
+    # SPEC clips the draws of explicit families; a number is a fixed value, kept as written
+    # (out-of-domain numbers are errors: see test_errors_say_what_to_write).
+    assert parse_uncertain("-99.5%", GROWTH).quantile(np.full(3, 0.5)).tolist() == [-0.995] * 3
+    assert parse_uncertain({"choice": {"values": ["-99.5%"]}}, GROWTH).median() == -0.99
+
+
 @pytest.mark.parametrize(
     ("value", "domain", "message"),
     [

@@ -15,6 +15,8 @@ from sim.distributions import Distribution, Domain, fixed
 from sim.periods import Period, month_of_year, window_ending
 from sim.scenario import Scenario
 
+TARGET_ROUNDING = 1e-9  # far above double rounding over a horizon, far below a meaningful gap
+
 
 @dataclass(frozen=True)
 class CountryModel:
@@ -45,6 +47,13 @@ class CountryModel:
     @property
     def observed_in_window(self) -> int:
         return self.observed_months(self.window_end)
+
+    @property
+    def threshold(self) -> float:
+        """The least window total that meets the target (SPEC 8: "at least"): the target less
+        a relative ``TARGET_ROUNDING``, so that a total equal to the target but for rounding
+        (12 months of 100/12, a level through exp and log) meets it."""
+        return self.target * (1.0 - TARGET_ROUNDING)
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,9 @@ class Distribution:
 
 
 def fixed(value: float, domain: Domain, text: str | None = None) -> Distribution:
-    return Distribution("fixed", (float(value),), domain, text or _format(value, domain))
+    """A number the user wrote: used as written (SPEC clips only explicit families' draws, so a
+    fixed growth rate of -99.5% stays -99.5%; out-of-domain numbers are errors when read)."""
+    return Distribution("fixed", (float(value),), domain, text or _format(value, domain), False)
 
 
 def _ndtri(u: np.ndarray) -> np.ndarray:

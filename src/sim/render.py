@@ -233,7 +233,8 @@ def markdown_report(sections: list[Section], notes: list[str], extra: list[str] 
         lines += [_markdown_row(row) for row in section.rows]
     if extra:
         lines += ["", *extra]
-    lines += ["", *notes]
+    for note in notes:  # a paragraph each: markdown joins lines that follow one another
+        lines += ["", note]
     return "\n".join(lines) + "\n"
 
 
@@ -286,6 +287,7 @@ CSV_COLUMNS = (
     "required_growth",
     "paths",
     "seed",
+    "observed_months_in_window",
 )
 
 
@@ -311,6 +313,7 @@ def render_csv(runs: list[RunSummary]) -> str:
                     "" if r.required_growth is None else repr(r.required_growth),
                     run.paths,
                     run.seed,
+                    r.observed_in_window,
                 ]
             )
     return buffer.getvalue()

@@ -393,7 +393,7 @@ def _outcome(
         window = yearly[ends.index(country.window_end)]
     else:
         window = _window_totals(country, trade, run_rate, (country.window_end,))[0, :valid]
-    met = yearly >= country.target
+    met = yearly >= country.threshold
     reached = met.copy()
     for k in range(1, len(reached)):  # faster than logical_or.accumulate on a few rows
         reached[k] |= reached[k - 1]
@@ -410,7 +410,7 @@ def _outcome(
         seen[event.name] = int(hit[:valid].sum())
     return CountryOutcome(
         window_total=window.astype(np.float32),
-        met=window >= country.target,
+        met=window >= country.threshold,
         met_in_year=met.sum(axis=1),
         reached_by_year=reached.sum(axis=1),
         event_paths=seen,
