@@ -40,15 +40,17 @@ class CountryOutcome:
     """What the paths did for one country.
 
     ``window_total`` is each path's trade over the target window (single precision: enough for
-    quantiles and means, and half the memory of a long run); ``met`` says whether it reached the
-    target, decided in double precision; ``met_in_year[k]`` counts the
-    paths whose 12-month window ending at ``year_ends[k]`` reached the target, and
-    ``reached_by_year[k]`` those that had reached it in that window or an earlier one;
-    ``event_paths`` counts, per event that can affect the country, the paths where the event
-    was active in at least one simulated month up to the deadline.
+    quantiles, and half the memory of a long run); ``chunk_sums`` adds it up in double
+    precision, one sum per chunk (so the mean does not depend on how chunks were grouped);
+    ``met`` says whether it reached the target, decided in double precision;
+    ``met_in_year[k]`` counts the paths whose 12-month window ending at ``year_ends[k]``
+    reached the target, and ``reached_by_year[k]`` those that had reached it in that window
+    or an earlier one; ``event_paths`` counts, per event that can affect the country, the
+    paths where the event was active in at least one simulated month up to the deadline.
     """
 
     window_total: np.ndarray
+    chunk_sums: np.ndarray
     met: np.ndarray
     met_in_year: np.ndarray
     reached_by_year: np.ndarray
@@ -254,6 +256,7 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
         merged.append(
             CountryOutcome(
                 window_total=np.concatenate([p.window_total for p in pieces]),
+                chunk_sums=np.concatenate([p.chunk_sums for p in pieces]),
                 met=np.concatenate([p.met for p in pieces]),
                 met_in_year=sum(p.met_in_year for p in pieces),
                 reached_by_year=sum(p.reached_by_year for p in pieces),
@@ -410,6 +413,7 @@ def _outcome(
         seen[event.name] = int(hit[:valid].sum())
     return CountryOutcome(
         window_total=window.astype(np.float32),
+        chunk_sums=np.array([window.sum()]),
         met=window >= country.threshold,
         met_in_year=met.sum(axis=1),
         reached_by_year=reached.sum(axis=1),

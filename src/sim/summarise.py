@@ -121,7 +121,7 @@ def summarise_country(
     low, high = proportion_interval(outcome.met, antithetic)
     with np.errstate(invalid="ignore", over="ignore"):  # absurd inputs give inf: shown as n/a
         p5, p50, p95 = (_single(q) for q in np.quantile(totals, [0.05, 0.5, 0.95]))
-        mean = _single(np.mean(totals, dtype=np.float64))
+        mean = float(outcome.chunk_sums.sum() / paths)
     baseline = country.baseline.quantile(np.array([0.05, 0.5, 0.95]))
     annual = baseline * 12.0 / country.baseline_months
     by_year = tuple(
