@@ -11,6 +11,7 @@ from sim.estimate import (
     HALF,
     effective_paths,
     proportion_interval,
+    quantiles,
     variance_of_mean,
     wilson_interval,
 )
@@ -66,3 +67,29 @@ def test_plain_interval_is_wilson_and_pairs_can_narrow_it():
     rare = np.zeros(2 * CHUNK, dtype=bool)
     rare[:5] = True
     assert effective_paths(rare, antithetic=True) == len(rare)
+
+
+def _totals(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    x = rng.lognormal(5, 1, n).astype(np.float32)
+    if kind == "ties":
+        x = rng.integers(0, 5, n).astype(np.float32)
+    elif kind == "constant":
+        x[:] = 145.4184
+    elif kind == "infinite":  # absurd inputs overflow: a tenth at +inf, a tenth at -inf
+        x[: n // 10], x[n // 10 : n // 5] = np.inf, -np.inf
+        rng.shuffle(x)
+    elif kind == "nan":
+        x[rng.integers(0, n, 3)] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("kind", ["lognormal", "ties", "constant", "infinite", "nan"])
+@pytest.mark.parametrize("n", [7, 1000, 400_001, 1_000_000])
+def test_quantiles_are_numpys_exactly(kind, n):
+    # the bracketing shortcut (runs of 320,000 paths or more) must not change a single bit
+    x = _totals(kind, n, np.random.default_rng(n))
+    for probabilities in [(0.05, 0.5, 0.95), (0.0, 1.0), (0.3,), (0.99,)]:
+        with np.errstate(invalid="ignore"):  # inf - inf between infinite neighbours
+            expected = np.quantile(x, list(probabilities))
+            got = quantiles(x, probabilities)
+        assert np.array_equal(np.array(got), expected.astype(float), equal_nan=True)

@@ -1,4 +1,5 @@
-"""Means of per-path values and their standard errors, for independent or antithetic paths.
+"""Statistics of per-path values: means and their standard errors, for independent or
+antithetic paths, and quantiles.
 
 With antithetic sampling the second half of each chunk's paths mirrors the first (path j and
 j + CHUNK/2 are a pair), so paths are not independent: the pairs are. The variance of a mean
@@ -98,3 +99,37 @@ def proportion_interval(met: np.ndarray, antithetic: bool) -> tuple[float, float
 
 def standard_error(values: np.ndarray, antithetic: bool) -> float:
     return math.sqrt(max(variance_of_mean(values, antithetic), 0.0))
+
+
+def quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[float]:
+    """``np.quantile(values, probabilities)`` (linear interpolation), without partitioning or
+    copying the whole of a long run's values.
+
+    Each quantile needs two order statistics. A strided sample brackets them; one pass counts
+    the values below the bracket and another picks out those inside it, so only that small
+    set is partitioned. When a bracket misses (rare), or for short runs or NaN values, numpy's
+    quantile is used on everything. The result is exactly numpy's either way.
+    """
+    n = len(values)
+    stride = max(1, n // _SAMPLE)
+    if stride < 16 or np.isnan(values).any():
+        return [float(q) for q in np.quantile(values, probabilities)]
+    sample = np.sort(values[::stride])
+    margin = 4 * math.isqrt(len(sample)) + 2  # many standard deviations of a sample rank
+    result = []
+    for probability in probabilities:
+        position = probability * (n - 1)
+        k = math.floor(position)
+        rank = round(k / n * len(sample))
+        low = sample[max(0, rank - margin)]
+        high = sample[min(len(sample) - 1, rank + margin)]
+        below = int(np.count_nonzero(values < low))
+        inside = values[(values >= low) & (values <= high)]
+        if not below <= k < k + 1 < below + len(inside):
+            return [float(q) for q in np.quantile(values, probabilities)]
+        pair = np.partition(inside, [k - below, k + 1 - below])[[k - below, k + 1 - below]]
+        result.append(float(np.quantile(pair, [position - k])[0]))
+    return result
+
+
+_SAMPLE = 20_000  # values sampled to bracket a quantile

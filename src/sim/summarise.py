@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.compile import CountryModel, Model
-from sim.estimate import proportion_interval
+from sim.estimate import proportion_interval, quantiles
 from sim.periods import Period
 from sim.simulate import CountryOutcome, Outcomes
 
@@ -120,7 +120,7 @@ def summarise_country(
     hits = int(np.count_nonzero(outcome.met))
     low, high = proportion_interval(outcome.met, antithetic)
     with np.errstate(invalid="ignore", over="ignore"):  # absurd inputs give inf: shown as n/a
-        p5, p50, p95 = (_single(q) for q in np.quantile(totals, [0.05, 0.5, 0.95]))
+        p5, p50, p95 = (_single(q) for q in quantiles(totals, (0.05, 0.5, 0.95)))
         mean = float(outcome.chunk_sums.sum() / paths)
     baseline = country.baseline.quantile(np.array([0.05, 0.5, 0.95]))
     annual = baseline * 12.0 / country.baseline_months
