@@ -226,7 +226,7 @@ def gather(
         for total, hits, piece in zip(totals, met, part, strict=True):
             total[done : done + size] = piece.window_total
             hits[done : done + size] = piece.met
-            piece.window_total, piece.met = piece.window_total[:0], piece.met[:0]  # copied now
+            piece.window_total, piece.met = np.empty(0, np.float32), np.empty(0, bool)  # copied
         counted = merge([counted, part]) if counted else part
         done += size
     for outcome, total, hits in zip(counted, totals, met, strict=True):

@@ -6,6 +6,7 @@ whichever process simulates it and in whatever order blocks finish.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as futures
 import contextlib
 import os
@@ -73,11 +74,11 @@ def run_in_workers(
         if pool is None:
             pool = stack.enter_context(WorkerPool(min(plan.workers, len(blocks))))
         try:
-            pending = [
+            pending = collections.deque(
                 pool.executor.submit(engine.simulate_block, model, plan, block) for block in blocks
-            ]
-            for future in pending:
-                yield future.result()
+            )
+            while pending:  # a block's outcomes are let go once the caller has them
+                yield pending.popleft().result()
         except BrokenProcessPool:
             raise SimulationError(
                 "a worker process died (killed, or out of memory?); the run was stopped and "
@@ -120,17 +121,17 @@ def run_on_dask(model: Model, plan: Plan, blocks: list[range]) -> Iterator[list]
         ) from None
     with client:
         shared = client.scatter(model, broadcast=True)
-        pending = [
+        pending = collections.deque(
             client.submit(engine.simulate_block, shared, plan, block, pure=False)
             for block in blocks
-        ]
+        )
         try:
-            for future in pending:
-                yield future.result()
+            while pending:  # a block's outcomes are let go once the caller has them
+                yield pending.popleft().result()
         except Exception as error:  # KilledWorker, a lost scheduler, ...
             raise SimulationError(
                 f"the Dask cluster could not finish a block ({type(error).__name__}: {error}); "
                 "nothing was written"
             ) from None
         finally:
-            client.cancel(pending)
+            client.cancel(list(pending))
