@@ -378,24 +378,3 @@ def test_shipped_scenarios_match_the_schema_and_typos_do_not():
             else next(iter(document["countries"]))
         ]["growth"]["volatilty"] = "25%"
         assert any("volatilty" in e.message for e in validator.iter_errors(document))
-
-
-def test_workers_let_go_of_each_block_once_it_is_handed_over(tmp_path):
-    # A long run's blocks must not pile up in the parent: only the gathered totals stay.
-    import gc
-    import weakref
-
-    from conftest import model_of
-    from sim.simulate import Plan
-    from sim.streams import CHUNK
-    from sim.workers import run_in_workers
-
-    plan = Plan(seed=1, paths=4 * CHUNK, block_size=CHUNK, workers=2)
-    parts = run_in_workers(model_of(tmp_path, SMALL), plan, [range(i, i + 1) for i in range(4)])
-    first = next(parts)
-    handed = weakref.ref(first[0])
-    del first
-    second = next(parts)  # the run goes on: the first block is no longer held
-    gc.collect()
-    assert handed() is None
-    assert [len(part[0].window_total) for part in [second, *parts]] == [CHUNK] * 3

@@ -63,6 +63,15 @@ def test_required_growth_is_undefined_for_an_observed_window(tmp_path):
     assert required_growth(model.countries[0]) is None
 
 
+def test_required_growth_is_undefined_when_observed_months_alone_reach_the_target(tmp_path):
+    # 7 observed months at 3/5 make 4.2 (4.199999... in floating point): the target is met
+    # with any growth, so no growth rate is "required", as P(target) = 1 says.
+    text = SCENARIO.replace("period: 2024", "period: 2025-08/2025-12")
+    outcomes = run(tmp_path, text.format(value=3, target=4.2, by="2026-05", rate="-50%"), 10)
+    assert required_growth(outcomes.model.countries[0]) is None
+    assert outcomes.countries[0].met.all()
+
+
 def test_yearly_probabilities_follow_the_deterministic_path(tmp_path):
     # Fixed 100/yr in 2024 growing 50% a year: calendar-year totals are
     # 100 · 1.5^(y − 2024) · (Σ_m 1.5^((m − 5.5)/12)) / 12, m = 0..11 from January (the

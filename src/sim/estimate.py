@@ -21,6 +21,7 @@ Z_95 = 1.959963984540054  # two-sided 95% standard normal quantile
 HALF = CHUNK // 2
 MIN_COUNT = 10  # below this many hits or misses, pair variances are too rough to use
 MAX_GAIN = 100.0  # never claim more than this factor of paths from pairing
+_SAMPLE = 20_000  # values sampled to bracket a quantile
 
 
 def unit_sums(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +109,8 @@ def quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[floa
     Each quantile needs two order statistics. A strided sample brackets them; one pass counts
     the values below the bracket and another picks out those inside it, so only that small
     set is partitioned. When a bracket misses (rare), or for short runs or NaN values, numpy's
-    quantile is used on everything. The result is exactly numpy's either way.
+    quantile is used on everything. The result is numpy's to the bit either way (but for the
+    sign of a zero among signed zeros, which window totals never hold).
     """
     n = len(values)
     stride = max(1, n // _SAMPLE)
@@ -124,12 +126,13 @@ def quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[floa
         low = sample[max(0, rank - margin)]
         high = sample[min(len(sample) - 1, rank + margin)]
         below = int(np.count_nonzero(values < low))
-        inside = values[(values >= low) & (values <= high)]
-        if not below <= k < k + 1 < below + len(inside):
+        inside = (values >= low) & (values <= high)
+        if not below <= k < k + 1 < below + int(np.count_nonzero(inside)):
             return [float(q) for q in np.quantile(values, probabilities)]
-        pair = np.partition(inside, [k - below, k + 1 - below])[[k - below, k + 1 - below]]
+        if low == high:  # ties (a fixed input): both order statistics are that value
+            pair = np.full(2, low, dtype=values.dtype)
+        else:
+            ranks = [k - below, k + 1 - below]
+            pair = np.partition(values[inside], ranks)[ranks]
         result.append(float(np.quantile(pair, [position - k])[0]))
     return result
-
-
-_SAMPLE = 20_000  # values sampled to bracket a quantile

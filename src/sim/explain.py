@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sim.compare import CountryDifference, differences
 from sim.compile import Model
@@ -65,12 +66,17 @@ def uncertain_inputs(model: Model) -> list[Input]:
 def with_input(model: Model, item: Input, distribution: Distribution) -> Model:
     """``model`` with one input replaced by ``distribution``."""
     if item.kind == "country":
-        countries = list(model.countries)
-        countries[item.index] = replace(countries[item.index], **{item.name: distribution})
-        return replace(model, countries=tuple(countries))
+        return with_country(model, item.index, **{item.name: distribution})
     events = list(model.events)
     events[item.index] = replace(events[item.index], **{item.name: distribution})
     return replace(model, events=tuple(events))
+
+
+def with_country(model: Model, index: int, **changes: Any) -> Model:
+    """``model`` with fields of its country ``index`` changed."""
+    countries = list(model.countries)
+    countries[index] = replace(countries[index], **changes)
+    return replace(model, countries=tuple(countries))
 
 
 def without_events(model: Model, names: set[str]) -> Model:

@@ -84,8 +84,9 @@ def estimate_work(model: Model, paths: int) -> Work:
     """What simulating ``paths`` paths of ``model`` will roughly cost (events slow it down)."""
     path_months = paths * sum(model.months - c.first_simulated for c in model.countries)
     slowdown = 1.0 + 0.5 * len(model.events) + 0.25 * len(model.routes)
-    # each country keeps one float per path, held twice while blocks are merged
-    return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 16 * len(model.countries))
+    # each country keeps 5 bytes per path (its window total and flag), twice while --precision
+    # stages are merged or a comparison holds two runs
+    return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 10 * len(model.countries))
 
 
 def simulate(

@@ -1,7 +1,8 @@
 """What would it take: the value of one input that makes P(target) equal a chosen probability.
 
 For the target itself the answer comes from one run: the window turnover that the chosen share
-of paths reaches. For an uncertain input the whole distribution is shifted on its natural scale
+of paths reaches (a second run at that target gives its P(target) as `sim run` would). For an
+uncertain input the whole distribution is shifted on its natural scale
 (``Distribution.shifted``) and the shift found by bracketing and bisection. Every trial uses
 the same random numbers, so P(shift) is a deterministic step function of the shift — monotone
 for the inputs that push trade one way (a growth rate, a baseline, an event's duration or
@@ -20,12 +21,13 @@ import numpy as np
 
 from sim.compile import Model
 from sim.estimate import proportion_interval
-from sim.explain import Input, model_inputs, with_input
+from sim.explain import Input, model_inputs, with_country, with_input
 from sim.simulate import Outcomes
 
 Run = Callable[[Model], Outcomes]
 
 MAX_TRIALS = 40
+TOTALS_ROUNDING = 2.0**-22  # four times single precision's largest relative rounding, 2^-24
 
 
 class SolveError(ValueError):
@@ -83,22 +85,25 @@ def _solve_target(model: Model, index: int, probability: float, run: Run) -> Sol
     outcomes = run(model)
     totals = np.sort(outcomes.countries[index].window_total)[::-1]
     hits = max(1, math.ceil(probability * len(totals)))
-    value = float(totals[hits - 1])  # the largest target at least that share of paths meets
-    met = outcomes.countries[index].window_total >= value
-    hits = int(np.count_nonzero(met))
-    low, high = proportion_interval(met, outcomes.antithetic)
+    # The largest target at least that share of paths meets, less more than the rounding of
+    # the single-precision totals it is read from, so that every one of those paths meets it;
+    # then a run at that target gives P(target) exactly as `sim run` would.
+    value = float(totals[hits - 1]) * (1.0 - TOTALS_ROUNDING)
+    checked = run(with_country(model, index, target=value))
+    met = checked.countries[index].met
+    low, high = proportion_interval(met, checked.antithetic)
     country = model.countries[index]
     return Solution(
         country.id,
         "target",
         probability,
-        hits / len(totals),
+        int(np.count_nonzero(met)) / len(met),
         low,
         high,
         value,
         country.target,
         0.0,
-        1,
+        2,
         method=outcomes.method,
     )
 

@@ -75,10 +75,9 @@ def required_growth(country: CountryModel) -> float | None:
     """
     run_rate = country.baseline.median() / country.baseline_months
     years, observed = window_months(country)
-    needed = country.target / run_rate - observed
-    if len(years) == 0 or needed <= 0:
+    if len(years) == 0 or observed * run_rate >= country.threshold:
         return None
-    return math.expm1(_solve_window(years, math.log(needed)))
+    return math.expm1(_solve_window(years, math.log(country.target / run_rate - observed)))
 
 
 def _solve_window(years: np.ndarray, log_needed: float) -> float:
