@@ -67,7 +67,7 @@ routes:
 
 def test_seasonal_closure_without_rerouting_gives_a_known_total(tmp_path):
     text = scenario(country_routes="    routes: {kkh: 1}", sections=SEASONAL)
-    assert totals(tmp_path, text, 100) == pytest.approx(np.full(100, 80.0), rel=1e-7)
+    assert totals(tmp_path, text, 100) == pytest.approx(np.full(100, 80.0), rel=1e-12)
     for target, probability in ((79.999, 1.0), (80.001, 0.0)):
         text = scenario(target, "    routes: {kkh: 1}", SEASONAL)
         assert np.mean(totals(tmp_path, text, 1000) >= target) == probability
@@ -77,7 +77,7 @@ def test_seasonal_closure_reroutes_to_the_open_route(tmp_path):
     # closed months: F = 0.6·1 + 0.4·(0 + 1·0.5·1) = 0.8; total = 10·(8 + 4·0.8) = 112
     routes = "    routes: {afghan: 0.6, kkh: 0.4}"
     assert totals(tmp_path, scenario(country_routes=routes, sections=SEASONAL), 100) == (
-        pytest.approx(np.full(100, 112.0), rel=1e-7)
+        pytest.approx(np.full(100, 112.0), rel=1e-12)
     )
 
 
@@ -99,7 +99,7 @@ events:
 """
     total = totals(tmp_path, scenario(country_routes="    routes: {only: 1}", sections=events))
     expected = 10 * (12 - severity * duration)
-    assert total == pytest.approx(np.full(len(total), expected), rel=1e-7)
+    assert total == pytest.approx(np.full(len(total), expected), rel=1e-12)
 
 
 def test_one_off_level_step_decides_with_its_probability(tmp_path):
@@ -108,7 +108,7 @@ def test_one_off_level_step_decides_with_its_probability(tmp_path):
     # exactly when the step happens.
     paths = 40_000
     total = totals(tmp_path, scenario(sections=RAILWAY), paths)
-    assert total[total < 200] == pytest.approx(np.full(np.sum(total < 200), 120.0), rel=1e-7)
+    assert total[total < 200] == pytest.approx(np.full(np.sum(total < 200), 120.0), rel=1e-12)
     assert total[total >= 200].min() > 230 and total.max() <= 240
     assert_probability(np.mean(total >= 200), 0.30, paths)
 
@@ -229,9 +229,9 @@ events:
     severity: 50% to 100%
 """
     a, b, c = (o.window_total for o in run(tmp_path, text, 5000).countries)
-    assert a == pytest.approx(b / 2, rel=1e-7)  # same months lost, b trades twice as much
+    assert a == pytest.approx(b / 2, rel=1e-12)  # same months lost, b trades twice as much
     assert a.std() > 0 and (a < 120).mean() > 0.5
-    assert c == pytest.approx(np.full(5000, 120.0), rel=1e-7)  # no routes: unaffected
+    assert c == pytest.approx(np.full(5000, 120.0), rel=1e-12)  # no routes: unaffected
 
 
 def test_events_act_only_on_simulated_months(tmp_path):
@@ -244,7 +244,7 @@ events:
     level: 50%
 """
     total = totals(tmp_path, scenario(sections=events), 100)
-    assert total == pytest.approx(np.full(100, 180.0), rel=1e-7)
+    assert total == pytest.approx(np.full(100, 180.0), rel=1e-12)
 
 
 def test_coverage_of_an_onset_spanning_months(tmp_path):

@@ -39,10 +39,8 @@ PATH_MONTHS_PER_SECOND = 20e6
 class CountryOutcome:
     """What the paths did for one country.
 
-    ``window_total`` is each path's trade over the target window (single precision: enough for
-    quantiles, and half the memory of a long run); ``chunk_sums`` adds it up in double
-    precision, one sum per chunk (so the mean does not depend on how chunks were grouped);
-    ``met`` says whether it reached the target, decided in double precision;
+    ``window_total`` is each path's trade over the target window; ``met`` says whether it
+    reached the target;
     ``met_in_year[k]`` counts the paths whose 12-month window ending at ``year_ends[k]``
     reached the target, and ``reached_by_year[k]`` those that had reached it in that window
     or an earlier one; ``event_paths`` counts, per event that can affect the country, the
@@ -50,7 +48,6 @@ class CountryOutcome:
     """
 
     window_total: np.ndarray
-    chunk_sums: np.ndarray
     met: np.ndarray
     met_in_year: np.ndarray
     reached_by_year: np.ndarray
@@ -84,9 +81,9 @@ def estimate_work(model: Model, paths: int) -> Work:
     """What simulating ``paths`` paths of ``model`` will roughly cost (events slow it down)."""
     path_months = paths * sum(model.months - c.first_simulated for c in model.countries)
     slowdown = 1.0 + 0.5 * len(model.events) + 0.25 * len(model.routes)
-    # each country keeps 5 bytes per path (its window total and flag), twice while --precision
+    # each country keeps 9 bytes per path (its window total and flag), twice while --precision
     # stages are merged or a comparison holds two runs
-    return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 10 * len(model.countries))
+    return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 18 * len(model.countries))
 
 
 def simulate(
@@ -218,7 +215,7 @@ def gather(
 ) -> list[CountryOutcome]:
     """The outcomes of consecutive blocks as one: window totals are copied into one array per
     country as blocks arrive (so a run holds them once, not twice), counts are added up."""
-    totals = [np.empty(paths, dtype=np.float32) for _ in range(countries)]
+    totals = [np.empty(paths) for _ in range(countries)]
     met = [np.empty(paths, dtype=bool) for _ in range(countries)]
     counted: list[CountryOutcome] = []
     done = 0
@@ -227,7 +224,7 @@ def gather(
         for total, hits, piece in zip(totals, met, part, strict=True):
             total[done : done + size] = piece.window_total
             hits[done : done + size] = piece.met
-            piece.window_total, piece.met = np.empty(0, np.float32), np.empty(0, bool)  # copied
+            piece.window_total, piece.met = np.empty(0), np.empty(0, bool)  # copied now
         counted = merge([counted, part]) if counted else part
         done += size
     for outcome, total, hits in zip(counted, totals, met, strict=True):
@@ -257,7 +254,6 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
         merged.append(
             CountryOutcome(
                 window_total=np.concatenate([p.window_total for p in pieces]),
-                chunk_sums=np.concatenate([p.chunk_sums for p in pieces]),
                 met=np.concatenate([p.met for p in pieces]),
                 met_in_year=sum(p.met_in_year for p in pieces),
                 reached_by_year=sum(p.reached_by_year for p in pieces),
@@ -413,8 +409,7 @@ def _outcome(
         hit[path[before]] = True
         seen[event.name] = int(hit[:valid].sum())
     return CountryOutcome(
-        window_total=window.astype(np.float32),
-        chunk_sums=np.array([window.sum()]),
+        window_total=window.copy(),  # not a view that keeps every yearly window alive
         met=window >= country.threshold,
         met_in_year=met.sum(axis=1),
         reached_by_year=reached.sum(axis=1),

@@ -27,7 +27,6 @@ from sim.simulate import Outcomes
 Run = Callable[[Model], Outcomes]
 
 MAX_TRIALS = 40
-TOTALS_ROUNDING = 2.0**-22  # four times single precision's largest relative rounding, 2^-24
 
 
 class SolveError(ValueError):
@@ -85,10 +84,10 @@ def _solve_target(model: Model, index: int, probability: float, run: Run) -> Sol
     outcomes = run(model)
     totals = np.sort(outcomes.countries[index].window_total)[::-1]
     hits = max(1, math.ceil(probability * len(totals)))
-    # The largest target at least that share of paths meets, less more than the rounding of
-    # the single-precision totals it is read from, so that every one of those paths meets it;
-    # then a run at that target gives P(target) exactly as `sim run` would.
-    value = float(totals[hits - 1]) * (1.0 - TOTALS_ROUNDING)
+    # The largest target at least that share of paths meets; a run at that target gives
+    # P(target) exactly as `sim run` would (totals a hair below it, within the rounding
+    # allowance of "at least", meet it too).
+    value = float(totals[hits - 1])
     checked = run(with_country(model, index, target=value))
     met = checked.countries[index].met
     low, high = proportion_interval(met, checked.antithetic)

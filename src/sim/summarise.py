@@ -103,11 +103,6 @@ def _solve_window(years: np.ndarray, log_needed: float) -> float:
     return g
 
 
-def _single(value: float) -> float:
-    """A statistic of single-precision totals, without the digits single precision lacks."""
-    return float(str(np.float32(value))) if np.isfinite(value) else float(value)
-
-
 def summarise_country(
     model: Model,
     country: CountryModel,
@@ -119,8 +114,8 @@ def summarise_country(
     hits = int(np.count_nonzero(outcome.met))
     low, high = proportion_interval(outcome.met, antithetic)
     with np.errstate(invalid="ignore", over="ignore"):  # absurd inputs give inf: shown as n/a
-        p5, p50, p95 = (_single(q) for q in quantiles(totals, (0.05, 0.5, 0.95)))
-        mean = float(outcome.chunk_sums.sum() / paths)
+        p5, p50, p95 = quantiles(totals, (0.05, 0.5, 0.95))
+        mean = float(np.mean(totals))
     baseline = country.baseline.quantile(np.array([0.05, 0.5, 0.95]))
     annual = baseline * 12.0 / country.baseline_months
     by_year = tuple(
