@@ -33,17 +33,22 @@ def component_key(component: str) -> int:
     return int.from_bytes(hashlib.sha256(component.encode("utf-8")).digest()[:16], "little")
 
 
-def generator(seed: int, chunk: int, component: str) -> np.random.Generator:
-    """The generator of ``component`` in ``chunk``: a spawn child keyed by the component name.
+def component_sequence(seed: int, chunk: int, component: str) -> np.random.SeedSequence:
+    """The seed sequence of ``component`` in ``chunk``: a spawn child of the chunk's sequence
+    keyed by the component name.
 
     Names are namespaced by kind (``country:kz:rate``, ``event:closure``) so that a country and
     an event can never share a stream.
     """
     parent = chunk_sequence(seed, chunk)
-    child = np.random.SeedSequence(
+    return np.random.SeedSequence(
         parent.entropy, spawn_key=(*parent.spawn_key, component_key(component))
     )
-    return np.random.Generator(np.random.SFC64(child))
+
+
+def generator(seed: int, chunk: int, component: str) -> np.random.Generator:
+    """The generator of ``component`` in ``chunk``."""
+    return np.random.Generator(np.random.SFC64(component_sequence(seed, chunk, component)))
 
 
 def path_uniforms(
@@ -86,11 +91,7 @@ def scaled_normals(
 
 def cell_key(seed: int, chunk: int, component: str) -> np.uint64:
     """A 64-bit key for ``component`` in ``chunk``, from the same spawn tree as the streams."""
-    parent = chunk_sequence(seed, chunk)
-    child = np.random.SeedSequence(
-        parent.entropy, spawn_key=(*parent.spawn_key, component_key(component))
-    )
-    return child.generate_state(1, np.uint64)[0]
+    return component_sequence(seed, chunk, component).generate_state(1, np.uint64)[0]
 
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
