@@ -68,9 +68,6 @@ class RouteModel:
     def seasonal(self) -> bool:
         return bool(self.closed_months)
 
-    def closes_in(self, month: int) -> bool:
-        return month in self.closed_months
-
 
 @dataclass(frozen=True)
 class EventModel:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.compile import CountryModel, Model
+from sim.compile import CountryModel, EventModel, Model
 from sim.estimate import proportion_interval, quantiles
 from sim.periods import Period
 from sim.simulate import CountryOutcome, Outcomes
@@ -172,6 +172,11 @@ def summarise(
 ) -> RunSummary:
     """The summary of one run of one scenario file (stopped at ``precision``, if given)."""
     model = outcomes.model
+    results = tuple(
+        summarise_country(model, country, outcome, outcomes.paths, outcomes.antithetic)
+        for country, outcome in zip(model.countries, outcomes.countries, strict=True)
+    )
+    widest = max((r.ci_high - r.ci_low) / 2 for r in results)
     return RunSummary(
         scenario=model.name,
         file=file,
@@ -179,16 +184,11 @@ def summarise(
         seed=outcomes.seed,
         unit=model.unit,
         fiscal_year_start=model.fiscal_year_start,
-        results=tuple(
-            summarise_country(model, country, outcome, outcomes.paths, outcomes.antithetic)
-            for country, outcome in zip(model.countries, outcomes.countries, strict=True)
-        ),
+        results=results,
         description=model.description,
         method=outcomes.method,
         precision=precision,
-        capped=precision is not None
-        and outcomes.paths == max_paths
-        and max(half_widths(outcomes)) > precision,
+        capped=precision is not None and outcomes.paths == max_paths and widest > precision,
     )
 
 
@@ -214,7 +214,7 @@ def assumptions(model: Model, index: int) -> tuple[str, ...]:
     if country.route_shares:
         routes = []
         for route, share in country.route_shares:
-            closed = [month for month in range(1, 13) if model.routes[route].closes_in(month)]
+            closed = model.routes[route].closed_months  # sorted
             note = f", closed in months {', '.join(map(str, closed))}" if closed else ""
             rerouting = model.routes[route].reroute
             routes.append(
@@ -227,7 +227,7 @@ def assumptions(model: Model, index: int) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _event_text(model: Model, event) -> str:  # type: ignore[no-untyped-def]
+def _event_text(model: Model, event: EventModel) -> str:
     if event.rate is not None:
         when = f"recurring, {event.rate.text} onsets a year"
     else:
