@@ -545,13 +545,14 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
 
         from sim.compile import compile_scenario
         from sim.estimate import proportion_interval
-        from sim.load import load_document, load_scenario
+        from sim.load import validate_with_variants
         from sim.render_analysis import render_sweep
-        from sim.source import read_text
+        from sim.source import parse_yaml, read_text
         from sim.sweep import Result, Signature, finished, header, points
 
-        base = load_scenario(scenario)
-        text = read_text(scenario)
+        text = read_text(scenario)  # read once: the grid and the hash come from the same text
+        document = parse_yaml(text, str(scenario))
+        base, _ = validate_with_variants(document)
         signature = Signature(
             options.paths_for(base),
             options.seed_for(base),
@@ -559,7 +560,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
             hashlib.sha256(text.encode("utf-8")).hexdigest(),
             __version__,
         )
-        grid = points(load_document(scenario), settings)
+        grid = points(document, settings)
         done: dict[tuple[str, ...], list[Result]] = {}
         if resumable:
             try:

@@ -48,7 +48,11 @@ def load_document(path: str | Path) -> Document:
 
 def load_with_variants(path: str | Path) -> tuple[Scenario, list[Variant]]:
     """Read and validate one scenario file and each of its variants."""
-    document = load_document(path)
+    return validate_with_variants(load_document(path))
+
+
+def validate_with_variants(document: Document) -> tuple[Scenario, list[Variant]]:
+    """Validate a scenario document and each of its variants; all problems at once."""
     scenario = validate_document(document)
     variants, problems = [], []
     for variant in variant_documents(document):
