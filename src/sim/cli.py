@@ -651,7 +651,7 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
     def action() -> None:
         from sim.compile import compile_scenario
         from sim.load import load_scenario
-        from sim.plot import PlotUnavailable, chart_data, draw
+        from sim.plot import chart_data, draw
 
         loaded = load_scenario(scenario)
         model = compile_scenario(loaded)
@@ -662,15 +662,8 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
             f"sim {__version__}: {paths:,} paths, seed {outcomes.seed}; {scenario}. "
             "Bands: 5–95% and 25–75% of simulated paths; line: median."
         )
-        try:
-            write_atomically(
-                target, lambda file: draw(chart_data(outcomes), loaded.name, footer, file)
-            )
-        except PlotUnavailable as error:
-            raise SimulationError(str(error)) from None
+        write_atomically(target, lambda file: draw(chart_data(outcomes), loaded.name, footer, file))
         click.echo(f"wrote {target}")
-
-    from sim.errors import SimulationError
 
     _guarded(action)
 

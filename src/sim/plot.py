@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.errors import SimulationError
 from sim.periods import Period
 from sim.render import window_label
 from sim.simulate import Outcomes
@@ -19,7 +20,7 @@ from sim.simulate import Outcomes
 BANDS = (5, 25, 50, 75, 95)
 
 
-class PlotUnavailable(RuntimeError):
+class PlotUnavailable(SimulationError):
     """matplotlib is not installed."""
 
 
