@@ -56,7 +56,12 @@ def baseline(result: CountrySummary) -> str:
 
 
 def interval(result: CountrySummary) -> str:
-    return f"{percent(result.ci_low)[:-1]}–{percent(result.ci_high)}"
+    return interval_text(result.ci_low, result.ci_high)
+
+
+def interval_text(low: float, high: float) -> str:
+    """An interval of probabilities: ``12.3–14.5%``."""
+    return f"{percent(low)[:-1]}–{percent(high)}"
 
 
 def turnover_range(result: CountrySummary) -> str:
@@ -373,7 +378,12 @@ def finite_values(value: Any) -> Any:
 
 
 def render_json(runs: list[RunSummary]) -> str:
-    document = {"sim_version": __version__, "runs": [run_json(run) for run in runs]}
+    return json_document("runs", [run_json(run) for run in runs])
+
+
+def json_document(key: str, items: list[dict[str, Any]]) -> str:
+    """``{"sim_version": ..., key: items}`` as JSON text; non-finite numbers become null."""
+    document = {"sim_version": __version__, key: items}
     return json.dumps(finite_values(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

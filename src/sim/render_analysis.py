@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
-from sim import __version__
 from sim.compare import Comparison, CountryDifference, Difference
 from sim.estimate import Z_95
 from sim.explain import Explanation
-from sim.render import Section, finite_values, markdown_report, money, percent, text_report
+from sim.render import (
+    Section,
+    interval_text,
+    json_document,
+    markdown_report,
+    money,
+    percent,
+    text_report,
+)
 from sim.solve import Solution
 
 
@@ -45,11 +51,6 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     return buffer.getvalue()
 
 
-def _json(key: str, items: list[dict[str, Any]]) -> str:
-    document = {"sim_version": __version__, key: items}
-    return json.dumps(finite_values(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
 def _difference_json(difference: Difference) -> dict[str, float]:
     return {
         "difference": difference.estimate,
@@ -65,7 +66,7 @@ def _difference_json(difference: Difference) -> dict[str, float]:
 
 def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: bool = False) -> str:
     if fmt == "json":
-        return _json("comparisons", [_comparison_json(c) for c in comparisons])
+        return json_document("comparisons", [_comparison_json(c) for c in comparisons])
     if fmt == "csv":
         header = [
             "scenario",
@@ -169,7 +170,7 @@ def render_explanations(
 ) -> str:
     """``explanations``: (scenario name, file, explanation) triples."""
     if fmt == "json":
-        return _json("explanations", [_explanation_json(*e) for e in explanations])
+        return json_document("explanations", [_explanation_json(*e) for e in explanations])
     if fmt == "csv":
         return _explanations_csv(explanations)
     sections = []
@@ -362,7 +363,7 @@ def render_solutions(
     """``solutions``: (scenario name, file, solution) triples."""
     documents = [_solution_json(*s) for s in solutions]
     if fmt == "json":
-        return _json("solutions", documents)
+        return json_document("solutions", documents)
     if fmt == "csv":
         header = list(documents[0])
         return _csv(header, [[d[k] for k in header] for d in documents])
@@ -385,7 +386,7 @@ def render_solutions(
                 _value(s.field, s.before),
                 _value(s.field, s.value),
                 percent(s.achieved),
-                f"{percent(s.ci_low)[:-1]}–{percent(s.ci_high)}",
+                interval_text(s.ci_low, s.ci_high),
             ]
         )
     notes = [
@@ -468,13 +469,13 @@ def render_sweep(
                 for texts, results in done
             ],
         }
-        return _json("sweep", [document])
+        return json_document("sweep", [document])
     table = [
         [
             *texts,
             r.label,
             percent(r.probability),
-            f"{percent(r.interval[0])[:-1]}–{percent(r.interval[1])}",
+            interval_text(*r.interval),
         ]
         for texts, results in done
         for r in results
