@@ -353,6 +353,7 @@ def run(
 
     def action() -> str:
         from sim.compile import compile_scenario
+        from sim.estimate import Z_95
         from sim.load import load_scenarios
         from sim.render import render
         from sim.summarise import summarise
@@ -362,7 +363,7 @@ def run(
             for file, s in load_scenarios(scenarios)
         ]
         if precision is not None:  # about what the precision needs at worst (P = 1/2)
-            expected = min(max_paths, math.ceil((1.96 / precision) ** 2 / 4))
+            expected = min(max_paths, math.ceil((Z_95 / precision) ** 2 / 4))
             jobs = [(file, m, expected, s) for file, m, _, s in jobs]
         simulator = Simulator(options, [(m, n, s) for _, m, n, s in jobs])
         with simulator:

@@ -17,10 +17,9 @@ def wanted(expected_seconds: float, machine_output_to_pipe: bool) -> bool:
 class ProgressBar:
     """``with ProgressBar(total, shown) as bar: ... bar.advance(paths)``; silent when not shown."""
 
-    def __init__(self, total_paths: int, shown: bool, label: str = "simulating") -> None:
+    def __init__(self, total_paths: int, shown: bool) -> None:
         self.total = total_paths
         self.shown = shown
-        self.label = label
         self._progress = None
         self._task = None
 
@@ -38,7 +37,7 @@ class ProgressBar:
                 transient=True,
             )
             self._progress.__enter__()
-            self._task = self._progress.add_task(self.label, total=self.total)
+            self._task = self._progress.add_task("simulating", total=self.total)
         return self
 
     def advance(self, paths: int) -> None:

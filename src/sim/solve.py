@@ -49,7 +49,7 @@ class Solution:
     method: str = "antithetic"
 
 
-def field_path(model: Model, country: str, field: str) -> str:
+def field_path(country: str, field: str) -> str:
     """The full path of ``field``: ``growth.rate`` is the country's own, else as written."""
     if field == "target" or field.startswith(("countries.", "events.")):
         return field
@@ -64,7 +64,7 @@ def solve(model: Model, country: str, probability: float, field: str, run: Run) 
     if not 0 < probability < 1:
         raise SolveError("the probability must be between 0 and 1 (exclusive)")
     index = ids.index(country)
-    path = field_path(model, country, field)
+    path = field_path(country, field)
     if path == "target":
         return _solve_target(model, index, probability, run)
     item = _input(model, path)
