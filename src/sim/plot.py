@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import SimulationError
-from sim.periods import Period
 from sim.render import window_label
 from sim.simulate import Outcomes
+from sim.summarise import baseline_annual, year_window
 
 BANDS = (5, 25, 50, 75, 95)
 
@@ -54,8 +54,6 @@ def chart_data(outcomes: Outcomes) -> list[CountryChart]:
     for country, outcome in zip(model.countries, outcomes.countries, strict=True):
         if outcome.yearly is None:
             raise ValueError("chart data needs outcomes simulated with years=True")
-        baseline = country.baseline.quantile(np.array([0.05, 0.5, 0.95]))
-        annual = baseline * 12.0 / country.baseline_months
         sources = tuple(
             f"{what}: {text}"
             for what, text in (
@@ -70,15 +68,12 @@ def chart_data(outcomes: Outcomes) -> list[CountryChart]:
                 unit=model.unit,
                 years=np.array([_year(model.grid_start, end - 5.5) for end in country.year_ends]),
                 window_names=tuple(
-                    window_label(
-                        Period(model.grid_start + end - 11, model.grid_start + end),
-                        model.fiscal_year_start,
-                    )
+                    window_label(year_window(model, end), model.fiscal_year_start)
                     for end in country.year_ends
                 ),
                 bands={q: np.percentile(outcome.yearly, q, axis=1) for q in BANDS},
                 baseline_year=_year(model.grid_start, country.midpoint),
-                baseline=(float(annual[0]), float(annual[1]), float(annual[2])),
+                baseline=baseline_annual(country),
                 target=country.target,
                 deadline_year=_year(model.grid_start, country.window_end - 5.5),
                 met=outcome.met_in_year / outcomes.paths,

@@ -103,6 +103,17 @@ def _solve_window(years: np.ndarray, log_needed: float) -> float:
     return g
 
 
+def baseline_annual(country: CountryModel) -> tuple[float, float, float]:
+    """The baseline as a yearly run-rate (× 12 / months) at its 5th, 50th and 95th percentiles."""
+    annual = country.baseline.quantile(np.array([0.05, 0.5, 0.95])) * 12.0 / country.baseline_months
+    return float(annual[0]), float(annual[1]), float(annual[2])
+
+
+def year_window(model: Model, end: int) -> Period:
+    """The 12-month window ending at grid month ``end``."""
+    return Period(model.grid_start + end - 11, model.grid_start + end)
+
+
 def summarise_country(
     model: Model,
     country: CountryModel,
@@ -116,12 +127,10 @@ def summarise_country(
     with np.errstate(invalid="ignore", over="ignore"):  # absurd inputs give inf: shown as n/a
         p5, p50, p95 = quantiles(totals, (0.05, 0.5, 0.95))
         mean = float(np.mean(totals))
-    baseline = country.baseline.quantile(np.array([0.05, 0.5, 0.95]))
-    annual = baseline * 12.0 / country.baseline_months
     by_year = tuple(
         YearSummary(
             year=(model.grid_start + end) // 12,
-            window=Period(model.grid_start + end - 11, model.grid_start + end),
+            window=year_window(model, end),
             probability=int(met) / paths,
             reached=int(reached) / paths,
         )
@@ -145,7 +154,7 @@ def summarise_country(
             "p95": float(p95),
         },
         required_growth=required_growth(country),
-        baseline_annual=(float(annual[0]), float(annual[1]), float(annual[2])),
+        baseline_annual=baseline_annual(country),
         observed_in_window=country.observed_in_window,
         by_year=by_year,
         events={name: count / paths for name, count in outcome.event_paths.items()},
