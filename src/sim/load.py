@@ -56,19 +56,27 @@ def validate_with_variants(document: Document) -> tuple[Scenario, list[Variant]]
     scenario = validate_document(document)
     variants, problems = [], []
     for variant in variant_documents(document):
-        try:
-            validated = validate_document(variant.document)
-        except ScenarioError as error:
-            problems += prefixed(variant.problems + error.problems, variant.name)
-            continue
-        if variant.problems:
-            problems += prefixed(variant.problems, variant.name)
+        validated, found = validate_overridden(variant.document, variant.problems)
+        if validated is None:
+            problems += prefixed(found, variant.name)
             continue
         variants.append(Variant(variant.name, variant.description, variant.overrides, validated))
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path))
         raise ScenarioError(problems)
     return scenario, variants
+
+
+def validate_overridden(
+    document: Document, problems: list[Problem]
+) -> tuple[Scenario | None, list[Problem]]:
+    """Validate a document made by applying overrides that had ``problems``: the scenario
+    (None unless every check passed) and every problem, the overrides' first."""
+    try:
+        scenario = validate_document(document)
+    except ScenarioError as error:
+        return None, problems + error.problems
+    return (None if problems else scenario), problems
 
 
 # A scenario has a handful of each; a file with thousands is broken or hostile, and checking

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import Problem, ScenarioError
-from sim.load import validate_document
+from sim.load import validate_overridden
 from sim.scenario import DOTTED_PATH, Scenario
 from sim.source import Document, parse_yaml
 from sim.variants import overridden
@@ -76,12 +76,8 @@ def points(document: Document, settings: list[Setting]) -> list[Point]:
         overrides = {s.field: s.values[i] for s, i in zip(settings, combination, strict=True)}
         texts = tuple(s.texts[i] for s, i in zip(settings, combination, strict=True))
         named = ", ".join(f"{s.field}={t}" for s, t in zip(settings, texts, strict=True))
-        changed, mistakes = overridden(document, overrides)
-        try:
-            scenario = validate_document(changed)
-        except ScenarioError as error:
-            mistakes = mistakes + error.problems
-        if mistakes:
+        scenario, mistakes = validate_overridden(*overridden(document, overrides))
+        if scenario is None:
             problems += [
                 Problem(p.file, p.message, f"--set {named}: {p.path}" if p.path else named)
                 for p in mistakes
