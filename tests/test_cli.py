@@ -378,3 +378,16 @@ def test_shipped_scenarios_match_the_schema_and_typos_do_not():
             else next(iter(document["countries"]))
         ]["growth"]["volatilty"] = "25%"
         assert any("volatilty" in e.message for e in validator.iter_errors(document))
+
+
+def test_each_job_counts_its_own_runs_in_the_estimates(tmp_path):
+    # compare and explain make a different number of runs per file: a file with one variant
+    # must not be costed as if it had the other file's ten
+    from conftest import model_of
+    from sim.cli import Options, Simulator
+
+    model = model_of(tmp_path, SMALL)
+    options = Options(None, None, "json", None, None, 1, False)
+    jobs = [(model, 1000, 0), (model, 3000, 0)]
+    assert Simulator(options, jobs, runs=[11, 2]).bar.total == 11 * 1000 + 2 * 3000
+    assert Simulator(options, jobs).bar.total == 4000

@@ -260,7 +260,9 @@ class Simulator:
     """Runs models with the command's options, behind one progress bar; ``runs`` is the
     number of simulations the command will make (for the bar and the cost estimate)."""
 
-    def __init__(self, options: Options, jobs: list[tuple[Any, int, int]], runs: int = 1) -> None:
+    def __init__(
+        self, options: Options, jobs: list[tuple[Any, int, int]], runs: list[int] | None = None
+    ) -> None:
         from sim.memory import keep_freed_memory
         from sim.progress import ProgressBar, wanted
         from sim.simulate import estimate_work
@@ -269,12 +271,13 @@ class Simulator:
         keep_freed_memory()
         self.options = options
         self.workers = options.workers or available_cores()
+        runs = runs or [1] * len(jobs)  # simulations of each job (model, paths, seed)
         works = [estimate_work(model, paths) for model, paths, _ in jobs]
-        seconds = runs * sum(w.seconds for w in works) / self.workers
+        seconds = sum(n * w.seconds for n, w in zip(runs, works, strict=True)) / self.workers
         memory = max((w.memory for w in works), default=0)
         if not options.force:
             _refuse_huge_work(seconds, memory, [paths for _, paths, _ in jobs])
-        total = runs * sum(paths for _, paths, _ in jobs)
+        total = sum(n * paths for n, (_, paths, _) in zip(runs, jobs, strict=True))
         self.bar = ProgressBar(total, wanted(seconds, options.machine_output_to_pipe))
         self.pool = WorkerPool(self.workers)
 
@@ -404,7 +407,7 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
             (compile_scenario(base), options.paths_for(base), options.seed_for(base))
             for _, base, _ in plans
         ]
-        simulator = Simulator(options, jobs, runs=1 + max(len(v) for _, _, v in plans))
+        simulator = Simulator(options, jobs, runs=[1 + len(v) for _, _, v in plans])
         comparisons = []
         with simulator:
             for (file, base, variants), (model, paths, seed) in zip(plans, jobs, strict=True):
@@ -459,7 +462,7 @@ def explain(scenarios: tuple[Path, ...], options: Options) -> None:
             (file, s.name, compile_scenario(s), options.paths_for(s), options.seed_for(s))
             for file, s in load_scenarios(scenarios)
         ]
-        runs = max(runs_needed(model) for _, _, model, _, _ in jobs)
+        runs = [runs_needed(model) for _, _, model, _, _ in jobs]
         simulator = Simulator(options, [(m, n, s) for _, _, m, n, s in jobs], runs)
         with simulator:
             results = [
@@ -500,7 +503,7 @@ def solve(scenario: Path, country: str, probability: float, field: str, options:
         loaded = load_scenario(scenario)
         model = compile_scenario(loaded)
         paths, seed = options.paths_for(loaded), options.seed_for(loaded)
-        simulator = Simulator(options, [(model, paths, seed)], runs=MAX_TRIALS // 3)
+        simulator = Simulator(options, [(model, paths, seed)], runs=[MAX_TRIALS // 3])
         try:
             with simulator:
                 answer = solve_model(
