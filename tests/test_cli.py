@@ -42,7 +42,7 @@ def test_json_keys_are_the_spec_keys(small):
     result = invoke("run", str(small), "--format", "json")
     assert result.exit_code == 0
     document = json.loads(result.output)
-    assert document["sim_version"] == "0.2.1"
+    assert document["sim_version"] == "0.3.0"
     (run,) = document["runs"]
     assert {k: run[k] for k in ("scenario", "file", "paths", "seed", "unit")} == {
         "scenario": "Small",

@@ -15,6 +15,7 @@ import pytest
 from scipy import optimize, stats
 
 from conftest import run
+from sim.streams import CHUNK
 from sim.summarise import summarise
 
 PATHS = 200_000
@@ -201,3 +202,35 @@ def test_noise_is_transitory(tmp_path):
     variance = 12 * 100 * (math.exp(0.4**2) - 1) * math.exp(0.4**2)
     se = math.sqrt(np.mean((x - x.mean()) ** 4) - x.var() ** 2) / math.sqrt(len(x))
     assert abs(x.var() - variance) <= SIGMAS * se, (x.var(), variance, se)
+
+
+def pair_means(values: np.ndarray) -> np.ndarray:
+    """Means of the antithetic pairs (path j and j + 4,096 of each chunk of 8,192): independent
+    draws, unlike the paths themselves."""
+    chunks = values.reshape(-1, 2, CHUNK // 2)
+    return chunks.mean(axis=1).ravel()
+
+
+def test_volatility_and_noise_together_have_the_joint_law_of_walk_plus_noise(tmp_path):
+    # X_k = σ/√12 Σ_{j≤k} ε_j + ν η_k for k = 1..12: Var X_k = v_k = kσ²/12 + ν², and
+    # Cov(X_j, X_k) = min(j, k) σ²/12 for j ≠ k. With run-rate 10 the window total S has
+    # E[S] = 10 Σ exp(v_k/2) and Var S = 100 Σ_jk exp((v_j + v_k)/2) (exp(C_jk) − 1), so the
+    # variance checks every covariance between months, not just each month's own law.
+    sigma, nu, paths = 0.5, 0.3, 24 * CHUNK
+    k = np.arange(1, 13)
+    cov = sigma**2 / 12 * np.minimum.outer(k, k) + nu**2 * np.eye(12)
+    v = np.diag(cov)
+    mean = 10 * np.exp(v / 2).sum()
+    variance = 100 * (np.exp(np.add.outer(v, v) / 2) * np.expm1(cov)).sum()
+    total = run(tmp_path, WALK.format(volatility=sigma, noise=nu), paths).countries[0]
+    x = total.window_total
+    pairs = pair_means(x)
+    se_mean = pairs.std() / math.sqrt(len(pairs))
+    assert abs(x.mean() - mean) <= SIGMAS * se_mean, (x.mean(), mean, se_mean)
+    squares = pair_means((x - mean) ** 2)
+    se_variance = squares.std() / math.sqrt(len(squares))
+    assert abs(squares.mean() - variance) <= SIGMAS * se_variance, (
+        squares.mean(),
+        variance,
+        se_variance,
+    )

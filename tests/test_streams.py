@@ -10,7 +10,6 @@ from sim.streams import (
     component_key,
     generator,
     path_uniforms,
-    scaled_normals,
 )
 
 
@@ -35,23 +34,6 @@ def test_uniforms_stay_inside_the_open_interval_and_mirror():
         assert u.shape == (3, CHUNK) and u.min() > 0 and u.max() < 1
     u = path_uniforms(np.random.default_rng(0), (3, CHUNK), True)
     assert np.allclose(u[:, : CHUNK // 2] + u[:, CHUNK // 2 :], 1.0)
-
-
-def test_scaled_normals_mirror_and_scale_each_path():
-    half = CHUNK // 2
-    scale = np.linspace(0.5, 2.0, CHUNK)
-    z = np.empty((4, CHUNK))
-    scaled_normals(np.random.default_rng(1), np.ones(CHUNK), z, True)
-    assert np.array_equal(z[:, :half], -z[:, half:])
-    scaled = np.empty((4, CHUNK))
-    scaled_normals(np.random.default_rng(1), scale, scaled, True)
-    assert np.array_equal(scaled, z * scale)
-    plain = np.empty((4, CHUNK))
-    scaled_normals(np.random.default_rng(1), np.ones(CHUNK), plain, False)
-    assert not np.array_equal(plain[:, :half], -plain[:, half:])
-    # standard normals: mean 0 and variance 1 within about 4.5 standard errors
-    assert abs(plain.mean()) < 4.5 / np.sqrt(plain.size)
-    assert abs(plain.var() - 1) < 4.5 * np.sqrt(2 / plain.size)
 
 
 def test_cell_uniforms_depend_on_their_cell_alone():

@@ -1,3 +1,3 @@
 """sim: Monte Carlo odds that trade reaches a target, from a YAML scenario."""
 
-__version__ = "0.2.1"
+__version__ = "0.3.0"

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import walk
 from sim.arrays import cumulate
 from sim.compile import CountryModel, Model
 from sim.distributions import Distribution
 from sim.events import ChunkEvents, chunk_events
 from sim.routes import route_factor
-from sim.streams import CHUNK, generator, path_uniforms, scaled_normals
+from sim.streams import CHUNK, generator, path_uniforms
 
 if TYPE_CHECKING:
     from sim.workers import WorkerPool
@@ -300,10 +301,25 @@ class Draws:
         rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
         return distribution.quantile(path_uniforms(rng, CHUNK, self.antithetic))
 
-    def normals(self, country: CountryModel, name: str, scale: np.ndarray, out: np.ndarray) -> None:
-        """Standard normals of the country's stream ``name`` times each path's ``scale``."""
-        rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
-        scaled_normals(rng, scale, out, self.antithetic)
+    def walk_and_noise(self, country: CountryModel, out: np.ndarray) -> None:
+        """The monthly increments of the country's persistent shocks plus transitory noise
+        (``sim.walk``): their cumulative sum over months is σ/√12 Σ ε + ν η."""
+        rng = generator(self.seed, self.chunk, f"country:{country.id}:walk-and-noise")
+        sigma = self._scale(country, "volatility") / math.sqrt(12.0)
+        nu = self._scale(country, "noise")
+        if len(sigma) == len(nu) == 1:  # the same for every path: one factor for the run
+            diag, sub = walk.fixed_factor(float(sigma[0]), float(nu[0]), len(out))
+        else:
+            diag, sub = walk.factor(sigma, nu, len(out))
+        sub = None if _is_zero(country.noise) else sub
+        walk.increments(rng, diag, sub, out, self.antithetic)
+
+    def _scale(self, country: CountryModel, name: str) -> np.ndarray:
+        """``values``, or the one value of a fixed input (it broadcasts over paths)."""
+        distribution = getattr(country, name)
+        if distribution.is_fixed:
+            return np.array([distribution.median()])
+        return self.values(country, name)
 
 
 def _monthly_trade(
@@ -323,12 +339,11 @@ def _monthly_trade(
     growth = np.log1p(draws.values(country, "rate")) / 12.0  # per month
 
     # The log level is a sum of increments carried forward: the trend's (the first simulated
-    # month's level, then a month's growth each month), persistent shocks and growth events.
+    # month's level, then a month's growth each month), the shocks and noise, growth events.
     # Add them up month by month, then cumulate once.
     log_level = workspace.array("level", shape)
-    if not _is_zero(country.volatility):
-        volatility = draws.values(country, "volatility") / math.sqrt(12.0)
-        draws.normals(country, "shocks", volatility, log_level)
+    if months and not (_is_zero(country.volatility) and _is_zero(country.noise)):
+        draws.walk_and_noise(country, log_level)
     else:
         log_level[...] = 0.0
     if months:  # none when the baseline period ends at the horizon
@@ -345,11 +360,6 @@ def _monthly_trade(
     for e in scoped:
         if e in events.log_level:  # level effects multiply trade: their logs add
             log_level += events.log_level[e][start:]
-    if not _is_zero(country.noise):
-        noise = workspace.array("normals", shape)
-        draws.normals(country, "noise-path", draws.values(country, "noise"), noise)
-        log_level += noise
-
     trade = np.exp(log_level, out=log_level)
     if events is not None and country.route_shares:
         reroute = tuple(route.reroute for route in model.routes)

@@ -70,25 +70,6 @@ def path_uniforms(
     return u
 
 
-def scaled_normals(
-    rng: np.random.Generator, scale: np.ndarray, out: np.ndarray, antithetic: bool
-) -> None:
-    """``out[t, j] = scale[j] · z[t, j]`` for standard normals z, (months, paths); with
-    ``antithetic`` path j + n/2 gets −z of path j (times its own scale).
-
-    The mirror and the scale are one pass over ``out``, not a copy and then a scaling.
-    """
-    if not antithetic:
-        rng.standard_normal(out=out)
-        out *= scale
-        return
-    half = out.shape[-1] // 2
-    z = np.empty((*out.shape[:-1], half))
-    rng.standard_normal(out=z)
-    np.multiply(z, scale[:half], out=out[..., :half])
-    np.multiply(z, -scale[half:], out=out[..., half:])
-
-
 def cell_key(seed: int, chunk: int, component: str) -> np.uint64:
     """A 64-bit key for ``component`` in ``chunk``, from the same spawn tree as the streams."""
     return component_sequence(seed, chunk, component).generate_state(1, np.uint64)[0]
