@@ -1,14 +1,18 @@
-"""Worker processes: blocks come back in order, and the parent does not hold on to them."""
+"""Worker processes: blocks come back in order, the parent does not hold on to them, and local
+workers write per-path results into memory shared with the parent."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
+import numpy as np
+import pytest
+
 from conftest import model_of
-from sim.simulate import Plan
+from sim.simulate import Plan, simulate
 from sim.streams import CHUNK
-from sim.workers import run_in_workers
+from sim.workers import run_in_workers, shared_results
 
 SCENARIO = """\
 name: workers
@@ -31,3 +35,30 @@ def test_workers_let_go_of_each_block_once_it_is_handed_over(tmp_path):
     gc.collect()
     assert handed() is None
     assert [len(part[0].window_total) for part in [second, *parts]] == [CHUNK] * 3
+
+
+def test_workers_write_per_path_results_into_shared_memory(tmp_path):
+    # Local workers place each block's totals and flags in the parent's shared results and send
+    # back only counts; the run's numbers are those of a run in this process.
+    model = model_of(tmp_path, SCENARIO)
+    plan = Plan(seed=1, paths=3 * CHUNK + 100, block_size=CHUNK, workers=2)
+    blocks = [range(i, i + 1) for i in range(4)]
+    with shared_results(1, plan.paths, 0) as (results, shared):
+        if shared is None:
+            pytest.skip("no memfd or /proc here: workers send their arrays back instead")
+        parts = list(run_in_workers(model, plan, blocks, shared=shared))
+    assert [len(part[0].window_total) for part in parts] == [0] * 4  # nothing sent back
+    alone = simulate(model, plan.paths, plan.seed, workers=1).countries[0]
+    assert np.array_equal(results.totals[0], alone.window_total)
+    assert np.array_equal(results.met[0], alone.met)
+    assert sum(int(part[0].met_in_year[-1]) for part in parts) == int(alone.met_in_year[-1])
+
+
+def test_shared_results_can_start_part_way_through_a_run(tmp_path):
+    # --precision adds stages that start at a later chunk: they are placed from row 0.
+    model = model_of(tmp_path, SCENARIO)
+    plan = Plan(seed=2, paths=4 * CHUNK, block_size=CHUNK, workers=2)
+    with shared_results(1, 2 * CHUNK, 2) as (results, shared):
+        list(run_in_workers(model, plan, [range(2, 3), range(3, 4)], shared=shared))
+    alone = simulate(model, plan.paths, plan.seed, workers=1).countries[0]
+    assert np.array_equal(results.totals[0], alone.window_total[2 * CHUNK :])

@@ -9,7 +9,7 @@ number.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -166,6 +166,31 @@ class Plan:
         return self.method == "antithetic"
 
 
+@dataclass
+class Results:
+    """Where a run's per-path results go: each country's window totals and target flags, one
+    row per country, for the paths from chunk ``first_chunk`` on. Each block's arrays are
+    written in their place as they are made (``place``), so a run holds them once."""
+
+    totals: np.ndarray  # (countries, paths) float64
+    met: np.ndarray  # (countries, paths) bool
+    first_chunk: int = 0
+
+    @classmethod
+    def allocate(cls, countries: int, paths: int, first_chunk: int) -> Results:
+        return cls(np.empty((countries, paths)), np.empty((countries, paths), bool), first_chunk)
+
+    def place(self, chunk: int, outcomes: list[CountryOutcome]) -> None:
+        """Write the arrays of ``outcomes`` (paths from chunk ``chunk`` on) in their place; the
+        outcomes keep only their counts. Outcomes already placed (no arrays) are left alone."""
+        start = (chunk - self.first_chunk) * CHUNK
+        for row, outcome in enumerate(outcomes):
+            size = len(outcome.window_total)
+            self.totals[row, start : start + size] = outcome.window_total
+            self.met[row, start : start + size] = outcome.met
+            outcome.window_total, outcome.met = np.empty(0), np.empty(0, bool)
+
+
 def _paths(
     model: Model,
     plan: Plan,
@@ -180,56 +205,61 @@ def _paths(
         range(first, min(first + per_block, chunks))
         for first in range(first_chunk, chunks, per_block)
     ]
+    countries, paths = len(model.countries), plan.paths - first_chunk * CHUNK
     if plan.scheduler is not None:
         from sim.workers import run_on_dask
 
-        parts = run_on_dask(model, plan, blocks)
-    elif plan.workers > 1 and len(blocks) > 1:
-        from sim.workers import run_in_workers
+        results = Results.allocate(countries, paths, first_chunk)
+        return gather(blocks, run_on_dask(model, plan, blocks), results, plan, progress)
+    if plan.workers > 1 and len(blocks) > 1:
+        from sim.workers import run_in_workers, shared_results
 
-        parts = run_in_workers(model, plan, blocks, pool)
-    else:
-        parts = (simulate_block(model, plan, block) for block in blocks)
-    if progress is not None:
-        parts = _reporting(parts, progress)
-    return gather(parts, len(model.countries), plan.paths - first_chunk * CHUNK)
-
-
-def _reporting(
-    parts: Iterable[list[CountryOutcome]], progress: Callable[[int], None]
-) -> Iterator[list[CountryOutcome]]:
-    for part in parts:
-        progress(len(part[0].window_total))
-        yield part
+        with shared_results(countries, paths, first_chunk) as (results, shared):
+            parts = run_in_workers(model, plan, blocks, pool, shared)
+            return gather(blocks, parts, results, plan, progress)
+    results = Results.allocate(countries, paths, first_chunk)
+    parts = (simulate_block(model, plan, block, results) for block in blocks)
+    return gather(blocks, parts, results, plan, progress)
 
 
-def simulate_block(model: Model, plan: Plan, chunks: range) -> list[CountryOutcome]:
-    """The outcomes of the paths in ``chunks`` (only the first ``plan.paths`` of the run count)."""
+def simulate_block(
+    model: Model, plan: Plan, chunks: range, results: Results | None = None
+) -> list[CountryOutcome]:
+    """The outcomes of the paths in ``chunks`` (only the first ``plan.paths`` of the run count).
+
+    With ``results``, each chunk's per-path arrays are written there, and the outcomes returned
+    keep only their counts.
+    """
     workspace = Workspace()
+    parts = []
     # Absurd but valid inputs (growth of 1e300) overflow to inf; the results say so.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return merge([simulate_chunk(model, plan, chunk, workspace) for chunk in chunks])
+        for chunk in chunks:
+            outcomes = simulate_chunk(model, plan, chunk, workspace)
+            if results is not None:
+                results.place(chunk, outcomes)
+            parts.append(outcomes)
+    return merge(parts)
 
 
 def gather(
-    parts: Iterable[list[CountryOutcome]], countries: int, paths: int
+    blocks: list[range],
+    parts: Iterable[list[CountryOutcome]],
+    results: Results,
+    plan: Plan,
+    progress: Callable[[int], None] | None = None,
 ) -> list[CountryOutcome]:
-    """The outcomes of consecutive blocks as one: window totals are copied into one array per
-    country as blocks arrive (so a run holds them once, not twice), counts are added up."""
-    totals = [np.empty(paths) for _ in range(countries)]
-    met = [np.empty(paths, dtype=bool) for _ in range(countries)]
+    """The outcomes of consecutive blocks as one: per-path arrays that a block still carries
+    are written into ``results`` as it arrives (so a run holds them once, not twice), counts
+    are added up; ``progress`` is told how many paths each block held."""
     counted: list[CountryOutcome] = []
-    done = 0
-    for part in parts:
-        size = len(part[0].window_total)
-        for total, hits, piece in zip(totals, met, part, strict=True):
-            total[done : done + size] = piece.window_total
-            hits[done : done + size] = piece.met
-            piece.window_total, piece.met = np.empty(0), np.empty(0, bool)  # copied now
+    for block, part in zip(blocks, parts, strict=True):
+        results.place(block.start, part)
         counted = merge([counted, part]) if counted else part
-        done += size
-    for outcome, total, hits in zip(counted, totals, met, strict=True):
-        outcome.window_total, outcome.met = total, hits
+        if progress is not None:
+            progress(min(block.stop * CHUNK, plan.paths) - block.start * CHUNK)
+    for row, outcome in enumerate(counted):
+        outcome.window_total, outcome.met = results.totals[row], results.met[row]
     return counted
 
 

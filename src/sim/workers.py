@@ -1,7 +1,9 @@
 """Running blocks of paths in worker processes, with results in block order.
 
 Each block draws from its own chunk streams (``sim.streams``), so the numbers are the same
-whichever process simulates it and in whatever order blocks finish.
+whichever process simulates it and in whatever order blocks finish. Local workers write each
+block's per-path arrays straight into the run's results, in memory shared with the parent
+(``shared_results``); only counts come back through the pipe.
 """
 
 from __future__ import annotations
@@ -9,14 +11,18 @@ from __future__ import annotations
 import collections
 import concurrent.futures as futures
 import contextlib
+import mmap
 import os
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+import numpy as np
 
 from sim.compile import Model
 from sim.errors import SimulationError
 from sim.memory import keep_freed_memory
-from sim.simulate import Plan
+from sim.simulate import Plan, Results
 
 
 def available_cores() -> int:
@@ -59,23 +65,95 @@ class WorkerPool:
             self._executor.shutdown(wait=kind is None, cancel_futures=True)
 
 
+@dataclass(frozen=True)
+class SharedResults:
+    """A run's ``Results`` in an anonymous shared file of the parent (a memfd), which a worker
+    process opens through ``/proc/PID/fd/FD``: totals, (countries, paths) float64, then flags,
+    (countries, paths) bool."""
+
+    pid: int
+    fd: int
+    countries: int
+    paths: int
+    first_chunk: int
+
+    @property
+    def size(self) -> int:
+        return self.countries * self.paths * 9
+
+    def view(self, buffer: mmap.mmap) -> Results:
+        """The results in ``buffer`` (a mapping of the file); they keep it mapped."""
+        cells = self.countries * self.paths
+        totals = np.frombuffer(buffer, np.float64, cells).reshape(self.countries, self.paths)
+        met = np.frombuffer(buffer, np.bool_, cells, offset=cells * 8)
+        return Results(totals, met.reshape(self.countries, self.paths), self.first_chunk)
+
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[Results]:
+        """The results, mapped into this (worker) process while the block is written. The
+        mapping goes with its last array (no explicit close, which would fail while an array
+        still refers to it)."""
+        with open(f"/proc/{self.pid}/fd/{self.fd}", "r+b") as file:
+            buffer = mmap.mmap(file.fileno(), self.size)
+        yield self.view(buffer)
+
+
+def _can_share() -> bool:
+    return hasattr(os, "memfd_create") and os.path.isdir(f"/proc/{os.getpid()}/fd")
+
+
+@contextlib.contextmanager
+def shared_results(
+    countries: int, paths: int, first_chunk: int
+) -> Iterator[tuple[Results, SharedResults | None]]:
+    """Results that worker processes can write into, and their handle for the workers; where
+    memory cannot be shared that way (not Linux), private results and None: the workers then
+    send their arrays back."""
+    if not _can_share():
+        yield Results.allocate(countries, paths, first_chunk), None
+        return
+    fd = os.memfd_create("sim-results")
+    try:
+        shared = SharedResults(os.getpid(), fd, countries, paths, first_chunk)
+        os.ftruncate(fd, shared.size)
+        yield shared.view(mmap.mmap(fd, shared.size)), shared
+    finally:  # the parent's mapping outlives the descriptor; the workers are done with it
+        os.close(fd)
+
+
+def simulate_shared_block(
+    model: Model, plan: Plan, block: range, shared: SharedResults | None
+) -> list:
+    """A worker's task: simulate ``block``, writing its per-path arrays into ``shared``."""
+    from sim import simulate as engine  # looked up here, so that tests can stand in for it
+
+    if shared is None:
+        return engine.simulate_block(model, plan, block)
+    with shared.opened() as results:
+        return engine.simulate_block(model, plan, block, results)
+
+
 def run_in_workers(
-    model: Model, plan: Plan, blocks: list[range], pool: WorkerPool | None = None
+    model: Model,
+    plan: Plan,
+    blocks: list[range],
+    pool: WorkerPool | None = None,
+    shared: SharedResults | None = None,
 ) -> Iterator[list]:
     """Simulate ``blocks`` in worker processes (``pool``'s, or ``plan.workers`` new ones);
-    yield each block's outcomes in order.
+    yield each block's outcomes in order. With ``shared``, the workers write their per-path
+    arrays there and send back only counts.
 
     A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
     a run never returns numbers with a block missing.
     """
-    from sim import simulate as engine  # looked up here, so that tests can stand in for it
-
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(WorkerPool(min(plan.workers, len(blocks))))
         try:
             pending = collections.deque(
-                pool.executor.submit(engine.simulate_block, model, plan, block) for block in blocks
+                pool.executor.submit(simulate_shared_block, model, plan, block, shared)
+                for block in blocks
             )
             while pending:  # a block's outcomes are let go once the caller has them
                 yield pending.popleft().result()
