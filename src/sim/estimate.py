@@ -22,6 +22,7 @@ HALF = CHUNK // 2
 MIN_COUNT = 10  # below this many hits or misses, pair variances are too rough to use
 MAX_GAIN = 100.0  # never claim more than this factor of paths from pairing
 _SAMPLE = 20_000  # values sampled to bracket a quantile
+_BLOCK = 1 << 16  # values compared at once (half a megabyte: they stay in the cache)
 
 
 def unit_sums(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,33 +107,53 @@ def quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[floa
     """``np.quantile(values, probabilities)`` (linear interpolation), without partitioning or
     copying the whole of a long run's values.
 
-    Each quantile needs two order statistics. A strided sample brackets them; one pass counts
-    the values below the bracket and another picks out those inside it, so only that small
-    set is partitioned. When a bracket misses (rare), or for short runs or NaN values, numpy's
-    quantile is used on everything. The result is numpy's to the bit either way (but for the
-    sign of a zero among signed zeros, which window totals never hold).
+    Each quantile needs two order statistics. A strided sample brackets them; one pass over
+    the values, a cache-sized block at a time, counts those below each bracket and picks out
+    those inside it, so only these small sets are partitioned. When a bracket misses (rare),
+    or for short runs or NaN values, numpy's quantile is used on everything. The result is
+    numpy's to the bit either way (but for the sign of a zero among signed zeros, which window
+    totals never hold).
     """
     n = len(values)
     stride = max(1, n // _SAMPLE)
-    if stride < 16 or np.isnan(values).any():
-        return [float(q) for q in np.quantile(values, probabilities)]
+    if stride < 16:
+        return _numpy_quantiles(values, probabilities)
     sample = np.sort(values[::stride])
     margin = 4 * math.isqrt(len(sample)) + 2  # many standard deviations of a sample rank
+    positions = [probability * (n - 1) for probability in probabilities]
+    ranks = [round(math.floor(position) / n * len(sample)) for position in positions]
+    brackets = [
+        (sample[max(0, rank - margin)], sample[min(len(sample) - 1, rank + margin)])
+        for rank in ranks
+    ]
+    below = [0] * len(brackets)
+    ties = [0] * len(brackets)
+    inside: list[list[np.ndarray]] = [[] for _ in brackets]
+    for start in range(0, n, _BLOCK):
+        part = values[start : start + _BLOCK]
+        if np.isnan(part).any():
+            return _numpy_quantiles(values, probabilities)
+        for i, (low, high) in enumerate(brackets):
+            below[i] += int(np.count_nonzero(part < low))
+            if low == high:  # ties (a fixed input): count them, do not copy them
+                ties[i] += int(np.count_nonzero(part == low))
+            else:
+                inside[i].append(part[(part >= low) & (part <= high)])
     result = []
-    for probability in probabilities:
-        position = probability * (n - 1)
+    for i, position in enumerate(positions):
         k = math.floor(position)
-        rank = round(k / n * len(sample))
-        low = sample[max(0, rank - margin)]
-        high = sample[min(len(sample) - 1, rank + margin)]
-        below = int(np.count_nonzero(values < low))
-        inside = (values >= low) & (values <= high)
-        if not below <= k < k + 1 < below + int(np.count_nonzero(inside)):
-            return [float(q) for q in np.quantile(values, probabilities)]
-        if low == high:  # ties (a fixed input): both order statistics are that value
+        low, high = brackets[i]
+        candidates = np.concatenate(inside[i]) if inside[i] else np.empty(0, values.dtype)
+        if not below[i] <= k < k + 1 < below[i] + ties[i] + len(candidates):
+            return _numpy_quantiles(values, probabilities)
+        if low == high:  # both order statistics are that value
             pair = np.full(2, low, dtype=values.dtype)
         else:
-            ranks = [k - below, k + 1 - below]
-            pair = np.partition(values[inside], ranks)[ranks]
+            wanted = [k - below[i], k + 1 - below[i]]
+            pair = np.partition(candidates, wanted)[wanted]
         result.append(float(np.quantile(pair, [position - k])[0]))
     return result
+
+
+def _numpy_quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[float]:
+    return [float(q) for q in np.quantile(values, probabilities)]
