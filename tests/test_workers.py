@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import model_of
-from sim.simulate import Plan, simulate
+from sim.simulate import Plan, default_block, simulate
 from sim.streams import CHUNK
 from sim.workers import run_in_workers, shared_results
 
@@ -62,3 +62,10 @@ def test_shared_results_can_start_part_way_through_a_run(tmp_path):
         list(run_in_workers(model, plan, [range(2, 3), range(3, 4)], shared=shared))
     alone = simulate(model, plan.paths, plan.seed, workers=1).countries[0]
     assert np.array_equal(results.totals[0], alone.window_total[2 * CHUNK :])
+
+
+def test_default_blocks_share_short_runs_and_stay_few_on_long_ones():
+    assert default_block(100_000, 2) == 4 * CHUNK  # 4 blocks: both workers get some
+    assert default_block(2_000_000, 2) == 125_000  # 8 blocks a worker
+    assert default_block(10_000_000, 2) == 32 * CHUNK  # 39 blocks, not 306
+    assert default_block(10_000_000, 1) == 32 * CHUNK

@@ -291,13 +291,13 @@ class Simulator:
         self.pool.__exit__(kind, error, trace)
 
     def __call__(self, model: Any, paths: int, seed: int, years: bool = False) -> Any:
-        from sim.simulate import DEFAULT_BLOCK, simulate
+        from sim.simulate import default_block, simulate
 
         return simulate(
             model,
             paths,
             seed,
-            self.options.block_size or DEFAULT_BLOCK,
+            self.options.block_size or default_block(paths, self.workers),
             self.workers,
             years=years,
             progress=self.bar.advance,

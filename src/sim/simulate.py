@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sim.workers import WorkerPool
 
 DEFAULT_BLOCK = 4 * CHUNK  # 32,768 paths: small enough to share a default run among workers
+LARGEST_DEFAULT_BLOCK = 32 * CHUNK  # 262,144 paths
 METHODS = ("antithetic", "plain")
 DEFAULT_METHOD = "antithetic"
 
@@ -85,6 +86,16 @@ def estimate_work(model: Model, paths: int) -> Work:
     # each country keeps 9 bytes per path (its window total and flag), twice while --precision
     # stages are merged or a comparison holds two runs
     return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 18 * len(model.countries))
+
+
+def default_block(paths: int, workers: int) -> int:
+    """The block size of a run of ``paths`` paths on ``workers`` processes unless told: about
+    eight blocks per worker, within 32,768 and 262,144 paths. A short run is still shared
+    among the workers, and a long one is not cut into thousands of blocks, each of which costs
+    a task, a mapping of the shared results and fresh scratch arrays (10^7 paths on two
+    workers ran about 5% slower in blocks of 32,768 than of 262,144)."""
+    per_worker = math.ceil(paths / (8 * max(1, workers)))
+    return min(LARGEST_DEFAULT_BLOCK, max(DEFAULT_BLOCK, per_worker))
 
 
 def simulate(
