@@ -69,3 +69,14 @@ def test_default_blocks_share_short_runs_and_stay_few_on_long_ones():
     assert default_block(2_000_000, 2) == 125_000  # 8 blocks a worker
     assert default_block(10_000_000, 2) == 32 * CHUNK  # 39 blocks, not 306
     assert default_block(10_000_000, 1) == 32 * CHUNK
+
+
+def test_without_shared_memory_workers_send_their_arrays_back(tmp_path, monkeypatch):
+    import sim.workers
+
+    monkeypatch.setattr(sim.workers, "_memfd", lambda: None)  # as where there is no memfd
+    model = model_of(tmp_path, SCENARIO)
+    pair = simulate(model, 3 * CHUNK + 5, 4, block_size=CHUNK, workers=2).countries[0]
+    alone = simulate(model, 3 * CHUNK + 5, 4, workers=1).countries[0]
+    assert np.array_equal(pair.window_total, alone.window_total)
+    assert np.array_equal(pair.met, alone.met)

@@ -31,7 +31,7 @@ LARGEST_DEFAULT_BLOCK = 32 * CHUNK  # 262,144 paths
 METHODS = ("antithetic", "plain")
 DEFAULT_METHOD = "antithetic"
 
-# Throughput of one core, cautiously: benchmarks/bench_scale.py measures about 70 million
+# Throughput of one core, cautiously: benchmarks/bench_scale.py measures about 110 million
 # path-months a second without events on long runs. Only used to warn before a run that would
 # take hours.
 PATH_MONTHS_PER_SECOND = 20e6

@@ -98,8 +98,14 @@ class SharedResults:
         yield self.view(buffer)
 
 
-def _can_share() -> bool:
-    return hasattr(os, "memfd_create") and os.path.isdir(f"/proc/{os.getpid()}/fd")
+def _memfd() -> int | None:
+    """A new anonymous file that worker processes can open through /proc, or None."""
+    if not hasattr(os, "memfd_create") or not os.path.isdir(f"/proc/{os.getpid()}/fd"):
+        return None
+    try:
+        return os.memfd_create("sim-results")
+    except OSError:  # refused by a sandbox, or out of descriptors
+        return None
 
 
 @contextlib.contextmanager
@@ -109,10 +115,10 @@ def shared_results(
     """Results that worker processes can write into, and their handle for the workers; where
     memory cannot be shared that way (not Linux), private results and None: the workers then
     send their arrays back."""
-    if not _can_share():
+    fd = _memfd()
+    if fd is None:
         yield Results.allocate(countries, paths, first_chunk), None
         return
-    fd = os.memfd_create("sim-results")
     try:
         shared = SharedResults(os.getpid(), fd, countries, paths, first_chunk)
         os.ftruncate(fd, shared.size)
