@@ -3,16 +3,19 @@ workers write per-path results into memory shared with the parent."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import multiprocessing
+import os
 import weakref
 
 import numpy as np
 import pytest
 
 from conftest import model_of
-from sim.simulate import Plan, default_block, simulate
+from sim.simulate import Plan, default_block, simulate, simulate_block
 from sim.streams import CHUNK
-from sim.workers import run_in_workers, shared_results
+from sim.workers import SharedResults, WorkerPool, run_in_workers, shared_results
 
 SCENARIO = """\
 name: workers
@@ -59,6 +62,8 @@ def test_shared_results_can_start_part_way_through_a_run(tmp_path):
     model = model_of(tmp_path, SCENARIO)
     plan = Plan(seed=2, paths=4 * CHUNK, block_size=CHUNK, workers=2)
     with shared_results(1, 2 * CHUNK, 2) as (results, shared):
+        if shared is None:
+            pytest.skip("no memfd or /proc here: workers send their arrays back instead")
         list(run_in_workers(model, plan, [range(2, 3), range(3, 4)], shared=shared))
     alone = simulate(model, plan.paths, plan.seed, workers=1).countries[0]
     assert np.array_equal(results.totals[0], alone.window_total[2 * CHUNK :])
@@ -80,3 +85,70 @@ def test_without_shared_memory_workers_send_their_arrays_back(tmp_path, monkeypa
     alone = simulate(model, 3 * CHUNK + 5, 4, workers=1).countries[0]
     assert np.array_equal(pair.window_total, alone.window_total)
     assert np.array_equal(pair.met, alone.met)
+
+
+_real_block = simulate_block
+
+
+def _first_block_fails_with_seed_99(model, plan, chunks, results=None):
+    """Stands in for simulate_block in forked workers: run 1 (seed 99) fails at its first block
+    while its other blocks are still queued."""
+    if plan.seed == 99 and chunks.start == 0:
+        raise ValueError("block 0 failed")
+    return _real_block(model, plan, chunks, results)
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork",
+    reason="the stand-in is inherited only by forked processes",
+)
+def test_a_failed_run_leaves_no_block_to_write_into_the_next_run(tmp_path, monkeypatch):
+    # The blocks of a failed run are cancelled or finished before its error reaches the
+    # caller: none may write into the next run's shared results (which can get the same
+    # descriptor number), however long the pool goes on.
+    import sim.simulate
+
+    monkeypatch.setattr(sim.simulate, "simulate_block", _first_block_fails_with_seed_99)
+    model = model_of(tmp_path, SCENARIO)
+    with WorkerPool(2) as pool:
+        with pytest.raises(ValueError, match="block 0 failed"):
+            simulate(model, 12 * CHUNK, 99, block_size=CHUNK, workers=2, pool=pool)
+        with shared_results(1, 12 * CHUNK, 0) as (results, shared):
+            if shared is None:
+                pytest.skip("no memfd or /proc here")
+            results.totals[...] = -1.0
+            pool.executor.shutdown(wait=True)  # whatever was left of the failed run has run
+            assert np.all(results.totals == -1.0)
+
+
+def test_a_worker_does_not_open_another_runs_shared_file(tmp_path):
+    with shared_results(1, CHUNK, 0) as (_, shared):
+        if shared is None:
+            pytest.skip("no memfd or /proc here")
+        assert shared.open() is not None
+        other = SharedResults(
+            shared.pid, shared.fd, shared.inode + 1, 1, CHUNK, 0
+        )  # the same descriptor number, another file
+        assert other.open() is None
+
+
+def _open_files(pid: int) -> list[str]:
+    folder = f"/proc/{pid}/fd"
+    names = []
+    for fd in os.listdir(folder):
+        with contextlib.suppress(OSError):  # closed meanwhile
+            names.append(os.readlink(f"{folder}/{fd}"))
+    return names
+
+
+def test_worker_processes_do_not_keep_a_runs_shared_results(tmp_path):
+    # Workers are started before the first run's shared file exists, so they do not inherit
+    # it: a command's first run does not stay in memory while later runs go on.
+    if not os.path.isdir(f"/proc/{os.getpid()}/fd"):
+        pytest.skip("no /proc here")
+    model = model_of(tmp_path, SCENARIO)
+    with WorkerPool(2) as pool:
+        simulate(model, 4 * CHUNK, 1, block_size=CHUNK, workers=2, pool=pool)
+        workers = multiprocessing.active_children()
+        assert len(workers) == 2
+        assert not [name for w in workers for name in _open_files(w.pid) if "sim-results" in name]

@@ -316,6 +316,7 @@ class Simulator:
             seed,
             lambda outcomes: max(half_widths(outcomes)) <= precision,
             max_paths,
+            # stages double from 8,192 paths: small blocks share even the early ones
             self.options.block_size or DEFAULT_BLOCK,
             self.workers,
             progress=self.bar.advance,

@@ -223,10 +223,9 @@ def _paths(
         results = Results.allocate(countries, paths, first_chunk)
         return gather(blocks, run_on_dask(model, plan, blocks), results, plan, progress)
     if plan.workers > 1 and len(blocks) > 1:
-        from sim.workers import run_in_workers, shared_results
+        from sim.workers import in_workers
 
-        with shared_results(countries, paths, first_chunk) as (results, shared):
-            parts = run_in_workers(model, plan, blocks, pool, shared)
+        with in_workers(model, plan, blocks, first_chunk, pool) as (parts, results):
             return gather(blocks, parts, results, plan, progress)
     results = Results.allocate(countries, paths, first_chunk)
     parts = (simulate_block(model, plan, block, results) for block in blocks)

@@ -22,7 +22,8 @@ import numpy as np
 from sim.compile import Model
 from sim.errors import SimulationError
 from sim.memory import keep_freed_memory
-from sim.simulate import Plan, Results
+from sim.simulate import CountryOutcome, Plan, Results
+from sim.streams import CHUNK
 
 
 def available_cores() -> int:
@@ -44,6 +45,8 @@ class WorkerPool:
 
     @property
     def executor(self) -> futures.ProcessPoolExecutor:
+        """The pool, its processes started (forked processes inherit the parent's open files:
+        started later, inside a run, they would keep that run's shared results alive)."""
         if self._executor is None:
             # Workers forked from this process (Linux's default start method before Python
             # 3.14) inherit its modules: import the quantile functions' scipy.special (a fifth
@@ -53,6 +56,7 @@ class WorkerPool:
             self._executor = futures.ProcessPoolExecutor(
                 max_workers=self.workers, initializer=keep_freed_memory
             )
+            self._executor.submit(int).result()  # starts every process (with fork)
         return self._executor
 
     def __enter__(self) -> WorkerPool:
@@ -65,14 +69,37 @@ class WorkerPool:
             self._executor.shutdown(wait=kind is None, cancel_futures=True)
 
 
+@contextlib.contextmanager
+def in_workers(
+    model: Model, plan: Plan, blocks: list[range], first_chunk: int, pool: WorkerPool | None
+) -> Iterator[tuple[Iterator[list[CountryOutcome]], Results]]:
+    """``blocks`` running in worker processes (``pool``'s, or ``plan.workers`` new ones): their
+    outcomes in block order, and the results their per-path arrays are written into."""
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(WorkerPool(min(plan.workers, len(blocks))))
+        pool.executor  # noqa: B018 (its processes start now, before the run's shared file)
+        paths = plan.paths - first_chunk * CHUNK
+        results, shared = stack.enter_context(
+            shared_results(len(model.countries), paths, first_chunk)
+        )
+        # closed before the shared file: no block of this run is left queued or running
+        parts = stack.enter_context(
+            contextlib.closing(run_in_workers(model, plan, blocks, pool, shared))
+        )
+        yield parts, results
+
+
 @dataclass(frozen=True)
 class SharedResults:
     """A run's ``Results`` in an anonymous shared file of the parent (a memfd), which a worker
     process opens through ``/proc/PID/fd/FD``: totals, (countries, paths) float64, then flags,
-    (countries, paths) bool."""
+    (countries, paths) bool. ``inode`` tells the file apart from a later run's that got the
+    same descriptor number."""
 
     pid: int
     fd: int
+    inode: int
     countries: int
     paths: int
     first_chunk: int
@@ -88,14 +115,17 @@ class SharedResults:
         met = np.frombuffer(buffer, np.bool_, cells, offset=cells * 8)
         return Results(totals, met.reshape(self.countries, self.paths), self.first_chunk)
 
-    @contextlib.contextmanager
-    def opened(self) -> Iterator[Results]:
-        """The results, mapped into this (worker) process while the block is written. The
-        mapping goes with its last array (no explicit close, which would fail while an array
-        still refers to it)."""
-        with open(f"/proc/{self.pid}/fd/{self.fd}", "r+b") as file:
-            buffer = mmap.mmap(file.fileno(), self.size)
-        yield self.view(buffer)
+    def open(self) -> Results | None:
+        """The results, mapped into this (worker) process; None when the file cannot be
+        opened or is no longer this run's. The mapping goes with its last array (no explicit
+        close, which would fail while an array still refers to it)."""
+        try:
+            with open(f"/proc/{self.pid}/fd/{self.fd}", "r+b") as file:
+                if os.fstat(file.fileno()).st_ino != self.inode:
+                    return None
+                return self.view(mmap.mmap(file.fileno(), self.size))
+        except OSError:
+            return None
 
 
 def _memfd() -> int | None:
@@ -113,30 +143,30 @@ def shared_results(
     countries: int, paths: int, first_chunk: int
 ) -> Iterator[tuple[Results, SharedResults | None]]:
     """Results that worker processes can write into, and their handle for the workers; where
-    memory cannot be shared that way (not Linux), private results and None: the workers then
+    no memfd can be made (not Linux, a sandbox), private results and None: the workers then
     send their arrays back."""
     fd = _memfd()
     if fd is None:
         yield Results.allocate(countries, paths, first_chunk), None
         return
     try:
-        shared = SharedResults(os.getpid(), fd, countries, paths, first_chunk)
+        shared = SharedResults(os.getpid(), fd, os.fstat(fd).st_ino, countries, paths, first_chunk)
         os.ftruncate(fd, shared.size)
+        # the mapping keeps a descriptor of its own, for as long as the results live
         yield shared.view(mmap.mmap(fd, shared.size)), shared
-    finally:  # the parent's mapping outlives the descriptor; the workers are done with it
+    finally:
         os.close(fd)
 
 
 def simulate_shared_block(
     model: Model, plan: Plan, block: range, shared: SharedResults | None
-) -> list:
-    """A worker's task: simulate ``block``, writing its per-path arrays into ``shared``."""
+) -> list[CountryOutcome]:
+    """A worker's task: simulate ``block``, writing its per-path arrays into ``shared``. A
+    worker that cannot open it sends the arrays back instead (the parent places them)."""
     from sim import simulate as engine  # looked up here, so that tests can stand in for it
 
-    if shared is None:
-        return engine.simulate_block(model, plan, block)
-    with shared.opened() as results:
-        return engine.simulate_block(model, plan, block, results)
+    results = None if shared is None else shared.open()
+    return engine.simulate_block(model, plan, block, results)
 
 
 def run_in_workers(
@@ -145,22 +175,25 @@ def run_in_workers(
     blocks: list[range],
     pool: WorkerPool | None = None,
     shared: SharedResults | None = None,
-) -> Iterator[list]:
+) -> Iterator[list[CountryOutcome]]:
     """Simulate ``blocks`` in worker processes (``pool``'s, or ``plan.workers`` new ones);
     yield each block's outcomes in order. With ``shared``, the workers write their per-path
     arrays there and send back only counts.
 
     A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
-    a run never returns numbers with a block missing.
+    a run never returns numbers with a block missing. A run stopped early (an error, or its
+    caller closing it) cancels its queued blocks and waits for the running ones, so that none
+    writes into shared memory after the run.
     """
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(WorkerPool(min(plan.workers, len(blocks))))
+        pending: collections.deque[futures.Future] = collections.deque()
         try:
-            pending = collections.deque(
-                pool.executor.submit(simulate_shared_block, model, plan, block, shared)
-                for block in blocks
-            )
+            for block in blocks:
+                pending.append(
+                    pool.executor.submit(simulate_shared_block, model, plan, block, shared)
+                )
             while pending:  # a block's outcomes are let go once the caller has them
                 yield pending.popleft().result()
         except BrokenProcessPool:
@@ -168,6 +201,10 @@ def run_in_workers(
                 "a worker process died (killed, or out of memory?); the run was stopped and "
                 "nothing was written"
             ) from None
+        finally:
+            for future in pending:
+                future.cancel()
+            futures.wait(pending)
 
 
 def _stop_workers(pool: futures.ProcessPoolExecutor) -> None:
