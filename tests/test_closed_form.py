@@ -234,3 +234,13 @@ def test_volatility_and_noise_together_have_the_joint_law_of_walk_plus_noise(tmp
         variance,
         se_variance,
     )
+
+
+def test_absurd_noise_overflows_to_infinite_trade_not_to_nan(tmp_path):
+    # ν = 1e100: each month's trade is exp(±huge) = inf or 0, so the window is infinite unless
+    # all 12 draws are negative (1 in 4,096); the engine must not turn ν⁴ into NaN paths.
+    outcomes = run(tmp_path, WALK.format(volatility=0, noise="1e100"), 24 * CHUNK)
+    total = outcomes.countries[0].window_total
+    assert not np.isnan(total).any()
+    p = 1 - 2.0**-12
+    assert_close(float(np.mean(total >= 1)), p, len(total))

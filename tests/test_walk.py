@@ -91,3 +91,15 @@ def test_cumulated_increments_have_the_covariance_of_walk_plus_noise():
     se = np.sqrt((np.outer(np.diag(expected), np.diag(expected)) + expected**2) / paths)
     assert np.all(np.abs(observed - expected) <= SIGMAS * se), (observed - expected) / se
     assert abs(x.mean()) <= SIGMAS * math.sqrt(expected.max() / paths)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_factor_is_exact_for_absurdly_small_and_large_inputs(scale):
+    # computed for (σ, ν) / max(σ, ν) and scaled back: ν⁴ neither overflows nor underflows
+    sigma = np.array([1.0, 0.3, 0.0, 1e-90]) * scale
+    nu = np.array([0.5, 1.0, 2.0, 1.0]) * scale
+    diag, sub = factor(sigma, nu, 12)
+    for path in range(len(sigma)):
+        lower = (np.diag(diag[:, path]) + np.diag(sub[1:, path], k=-1)) / scale
+        expected = increments_covariance(sigma[path] / scale, nu[path] / scale, 12)
+        assert lower @ lower.T == pytest.approx(expected, rel=1e-12, abs=1e-15)

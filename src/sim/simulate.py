@@ -334,10 +334,10 @@ class Draws:
 
     def values(self, country: CountryModel, name: str) -> np.ndarray:
         """One draw per path of the country's uncertain input ``name``, by its quantile
-        function."""
+        function; a fixed input's one value (it broadcasts over the paths)."""
         distribution = getattr(country, name)
         if distribution.is_fixed:  # the same for every path: no stream to draw from
-            return distribution.quantile(np.full(CHUNK, 0.5))
+            return np.array([distribution.median()])
         rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
         return distribution.quantile(path_uniforms(rng, CHUNK, self.antithetic))
 
@@ -345,21 +345,14 @@ class Draws:
         """The monthly increments of the country's persistent shocks plus transitory noise
         (``sim.walk``): their cumulative sum over months is σ/√12 Σ ε + ν η."""
         rng = generator(self.seed, self.chunk, f"country:{country.id}:walk-and-noise")
-        sigma = self._scale(country, "volatility") / math.sqrt(12.0)
-        nu = self._scale(country, "noise")
+        sigma = self.values(country, "volatility") / math.sqrt(12.0)
+        nu = self.values(country, "noise")
         if len(sigma) == len(nu) == 1:  # the same for every path: one factor for the run
             diag, sub = walk.fixed_factor(float(sigma[0]), float(nu[0]), len(out))
         else:
             diag, sub = walk.factor(sigma, nu, len(out))
         sub = None if _is_zero(country.noise) else sub
         walk.increments(rng, diag, sub, out, self.antithetic)
-
-    def _scale(self, country: CountryModel, name: str) -> np.ndarray:
-        """``values``, or the one value of a fixed input (it broadcasts over paths)."""
-        distribution = getattr(country, name)
-        if distribution.is_fixed:
-            return np.array([distribution.median()])
-        return self.values(country, name)
 
 
 def _monthly_trade(

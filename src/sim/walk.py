@@ -27,8 +27,18 @@ def factor(sigma: np.ndarray, nu: np.ndarray, months: int) -> tuple[np.ndarray, 
     (months, k).
 
     ``sigma`` and ``nu`` hold one value per path (k paths) or one value for all (k = 1).
+    Absurd inputs (beyond 10^±60) are divided by s = max(σ, ν) first and the factor scaled back
+    by s, so that ν⁴ and σ² do not overflow to NaN paths (such paths get infinite trade, as
+    they should) or underflow.
     """
-    s2, n2 = np.broadcast_arrays(np.square(sigma), np.square(nu))
+    sigma, nu = np.broadcast_arrays(np.asarray(sigma, float), np.asarray(nu, float))
+    peak = np.maximum(sigma, nu)
+    idle = peak == 0.0  # neither shocks nor noise
+    rescale = not np.all(idle | ((peak > 1e-60) & (peak < 1e60)))
+    if rescale:
+        scale = np.where(idle, 1.0, peak)
+        sigma, nu = sigma / scale, nu / scale
+    s2, n2 = np.square(sigma), np.square(nu)
     diag = np.empty((months, len(s2)))
     sub = np.empty((months, len(s2)))
     diag[0] = s2 + n2  # d², until the square root below
@@ -40,9 +50,10 @@ def factor(sigma: np.ndarray, nu: np.ndarray, months: int) -> tuple[np.ndarray, 
         np.sqrt(diag, out=diag)
         sub[0] = 0.0
         np.divide(-n2, diag[:-1], out=sub[1:])  # l_k = −ν² / d_{k−1}
-    # d²_k >= σ² + ν² for every k, so only paths with neither shocks nor noise divided 0 by 0
-    idle = diag[0] == 0.0
-    if idle.any():
+    if rescale:
+        diag *= scale
+        sub *= scale
+    if idle.any():  # they divided 0 by 0 above
         diag[:, idle] = sub[:, idle] = 0.0
     return diag, sub
 
