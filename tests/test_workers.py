@@ -30,14 +30,16 @@ countries:
 def test_workers_let_go_of_each_block_once_it_is_handed_over(tmp_path):
     # A long run's blocks must not pile up in the parent: only the gathered totals stay.
     plan = Plan(seed=1, paths=4 * CHUNK, block_size=CHUNK, workers=2)
-    parts = run_in_workers(model_of(tmp_path, SCENARIO), plan, [range(i, i + 1) for i in range(4)])
-    first = next(parts)
-    handed = weakref.ref(first[0])
-    del first
-    second = next(parts)  # the run goes on: the first block is no longer held
-    gc.collect()
-    assert handed() is None
-    assert [len(part[0].window_total) for part in [second, *parts]] == [CHUNK] * 3
+    blocks = [range(i, i + 1) for i in range(4)]
+    with WorkerPool(2) as pool:
+        parts = run_in_workers(model_of(tmp_path, SCENARIO), plan, blocks, pool)
+        first = next(parts)
+        handed = weakref.ref(first[0])
+        del first
+        second = next(parts)  # the run goes on: the first block is no longer held
+        gc.collect()
+        assert handed() is None
+        assert [len(part[0].window_total) for part in [second, *parts]] == [CHUNK] * 3
 
 
 def test_workers_write_per_path_results_into_shared_memory(tmp_path):
@@ -46,10 +48,10 @@ def test_workers_write_per_path_results_into_shared_memory(tmp_path):
     model = model_of(tmp_path, SCENARIO)
     plan = Plan(seed=1, paths=3 * CHUNK + 100, block_size=CHUNK, workers=2)
     blocks = [range(i, i + 1) for i in range(4)]
-    with shared_results(1, plan.paths, 0) as (results, shared):
+    with WorkerPool(2) as pool, shared_results(1, plan.paths, 0) as (results, shared):
         if shared is None:
             pytest.skip("no memfd or /proc here: workers send their arrays back instead")
-        parts = list(run_in_workers(model, plan, blocks, shared=shared))
+        parts = list(run_in_workers(model, plan, blocks, pool, shared))
     assert [len(part[0].window_total) for part in parts] == [0] * 4  # nothing sent back
     alone = simulate(model, plan.paths, plan.seed, workers=1).countries[0]
     assert np.array_equal(results.totals[0], alone.window_total)
@@ -61,10 +63,10 @@ def test_shared_results_can_start_part_way_through_a_run(tmp_path):
     # --precision adds stages that start at a later chunk: they are placed from row 0.
     model = model_of(tmp_path, SCENARIO)
     plan = Plan(seed=2, paths=4 * CHUNK, block_size=CHUNK, workers=2)
-    with shared_results(1, 2 * CHUNK, 2) as (results, shared):
+    with WorkerPool(2) as pool, shared_results(1, 2 * CHUNK, 2) as (results, shared):
         if shared is None:
             pytest.skip("no memfd or /proc here: workers send their arrays back instead")
-        list(run_in_workers(model, plan, [range(2, 3), range(3, 4)], shared=shared))
+        list(run_in_workers(model, plan, [range(2, 3), range(3, 4)], pool, shared))
     alone = simulate(model, plan.paths, plan.seed, workers=1).countries[0]
     assert np.array_equal(results.totals[0], alone.window_total[2 * CHUNK :])
 
@@ -125,11 +127,11 @@ def test_a_worker_does_not_open_another_runs_shared_file(tmp_path):
     with shared_results(1, CHUNK, 0) as (_, shared):
         if shared is None:
             pytest.skip("no memfd or /proc here")
-        assert shared.open() is not None
+        assert shared.attach() is not None
         other = SharedResults(
             shared.pid, shared.fd, shared.inode + 1, 1, CHUNK, 0
         )  # the same descriptor number, another file
-        assert other.open() is None
+        assert other.attach() is None
 
 
 def _open_files(pid: int) -> list[str]:
@@ -147,8 +149,9 @@ def test_worker_processes_do_not_keep_a_runs_shared_results(tmp_path):
     if not os.path.isdir(f"/proc/{os.getpid()}/fd"):
         pytest.skip("no /proc here")
     model = model_of(tmp_path, SCENARIO)
+    before = {child.pid for child in multiprocessing.active_children()}
     with WorkerPool(2) as pool:
         simulate(model, 4 * CHUNK, 1, block_size=CHUNK, workers=2, pool=pool)
-        workers = multiprocessing.active_children()
+        workers = [w for w in multiprocessing.active_children() if w.pid not in before]
         assert len(workers) == 2
         assert not [name for w in workers for name in _open_files(w.pid) if "sim-results" in name]

@@ -115,7 +115,7 @@ class SharedResults:
         met = np.frombuffer(buffer, np.bool_, cells, offset=cells * 8)
         return Results(totals, met.reshape(self.countries, self.paths), self.first_chunk)
 
-    def open(self) -> Results | None:
+    def attach(self) -> Results | None:
         """The results, mapped into this (worker) process; None when the file cannot be
         opened or is no longer this run's. The mapping goes with its last array (no explicit
         close, which would fail while an array still refers to it)."""
@@ -165,7 +165,7 @@ def simulate_shared_block(
     worker that cannot open it sends the arrays back instead (the parent places them)."""
     from sim import simulate as engine  # looked up here, so that tests can stand in for it
 
-    results = None if shared is None else shared.open()
+    results = None if shared is None else shared.attach()
     return engine.simulate_block(model, plan, block, results)
 
 
@@ -173,38 +173,33 @@ def run_in_workers(
     model: Model,
     plan: Plan,
     blocks: list[range],
-    pool: WorkerPool | None = None,
+    pool: WorkerPool,
     shared: SharedResults | None = None,
 ) -> Iterator[list[CountryOutcome]]:
-    """Simulate ``blocks`` in worker processes (``pool``'s, or ``plan.workers`` new ones);
-    yield each block's outcomes in order. With ``shared``, the workers write their per-path
-    arrays there and send back only counts.
+    """Simulate ``blocks`` in ``pool``'s worker processes; yield each block's outcomes in
+    order. With ``shared``, the workers write their per-path arrays there and send back only
+    counts.
 
     A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
     a run never returns numbers with a block missing. A run stopped early (an error, or its
     caller closing it) cancels its queued blocks and waits for the running ones, so that none
     writes into shared memory after the run.
     """
-    with contextlib.ExitStack() as stack:
-        if pool is None:
-            pool = stack.enter_context(WorkerPool(min(plan.workers, len(blocks))))
-        pending: collections.deque[futures.Future] = collections.deque()
-        try:
-            for block in blocks:
-                pending.append(
-                    pool.executor.submit(simulate_shared_block, model, plan, block, shared)
-                )
-            while pending:  # a block's outcomes are let go once the caller has them
-                yield pending.popleft().result()
-        except BrokenProcessPool:
-            raise SimulationError(
-                "a worker process died (killed, or out of memory?); the run was stopped and "
-                "nothing was written"
-            ) from None
-        finally:
-            for future in pending:
-                future.cancel()
-            futures.wait(pending)
+    pending: collections.deque[futures.Future] = collections.deque()
+    try:
+        for block in blocks:
+            pending.append(pool.executor.submit(simulate_shared_block, model, plan, block, shared))
+        while pending:  # a block's outcomes are let go once the caller has them
+            yield pending.popleft().result()
+    except BrokenProcessPool:
+        raise SimulationError(
+            "a worker process died (killed, or out of memory?); the run was stopped and "
+            "nothing was written"
+        ) from None
+    finally:
+        for future in pending:
+            future.cancel()
+        futures.wait(pending)
 
 
 def _stop_workers(pool: futures.ProcessPoolExecutor) -> None:
