@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.compile import compile_scenario
-from sim.estimate import effective_paths
-from sim.load import load_scenario
-from sim.memory import keep_freed_memory
-from sim.simulate import simulate
+from sim.analysis.estimate import effective_paths
+from sim.engine.memory import keep_freed_memory
+from sim.engine.run import simulate
+from sim.scenario.compile import compile_scenario
+from sim.scenario.load import load_scenario
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 

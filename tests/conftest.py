@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.compile import Model, compile_scenario
-from sim.load import load_scenario
-from sim.simulate import Outcomes, simulate
+from sim.core.model import Model
+from sim.engine.outcomes import Outcomes
+from sim.engine.run import simulate
+from sim.scenario.compile import compile_scenario
+from sim.scenario.load import load_scenario
 
 VALID = """\
 name: ok

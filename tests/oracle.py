@@ -27,8 +27,8 @@ import math
 
 import numpy as np
 
-from sim.distributions import Distribution
-from sim.scenario import Scenario
+from sim.core.distributions import Distribution
+from sim.scenario.schema import Scenario
 
 
 class _Draws:

@@ -12,14 +12,14 @@ from click.testing import CliRunner
 from scipy import optimize, stats
 
 from conftest import write
+from sim.analysis.compare import differences, paired_difference
+from sim.analysis.explain import explain, uncertain_inputs, with_country
+from sim.analysis.solve import solve
 from sim.cli import cli
-from sim.compare import differences, paired_difference
-from sim.compile import compile_scenario
+from sim.engine.run import simulate
 from sim.errors import ScenarioError
-from sim.explain import explain, uncertain_inputs, with_country
-from sim.load import load_scenario, load_with_variants
-from sim.simulate import simulate
-from sim.solve import solve
+from sim.scenario.compile import compile_scenario
+from sim.scenario.load import load_scenario, load_with_variants
 
 SIGMAS = 4.5
 
@@ -145,7 +145,7 @@ def test_compare_pairs_paths(tmp_path):
 def test_dropping_a_negative_event_never_lowers_any_path(tmp_path):
     model = compile_scenario(load_scenario(write(tmp_path, text())))
     with_events = simulate(model, 20_000, 4)
-    from sim.explain import without_events
+    from sim.analysis.explain import without_events
 
     without = simulate(without_events(model, {"closures"}), 20_000, 4)
     assert np.all(without.countries[0].window_total >= with_events.countries[0].window_total)
@@ -340,7 +340,7 @@ def test_solve_json_keys(tmp_path):
 
 
 def test_chart_data_of_a_deterministic_path(tmp_path):
-    from sim.plot import chart_data
+    from sim.report.plot import chart_data
 
     fixed = NO_EVENTS.replace("TARGET", "300").replace("20% to 60%", "40%")
     model = compile_scenario(load_scenario(write(tmp_path, fixed)))
@@ -383,7 +383,7 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path, monkeypatch):
 
 
 def test_progress_bar_only_for_a_watched_terminal(monkeypatch):
-    from sim import progress
+    from sim.report import progress
 
     monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True, raising=False)
     assert progress.wanted(5.0, machine_output_to_pipe=False)

@@ -206,12 +206,12 @@ def test_shipped_scenarios_are_valid():
 
 
 def test_interrupt_exits_130_and_writes_nothing(small, tmp_path, monkeypatch):
-    import sim.simulate
+    import sim.engine.run
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.simulate, "simulate", interrupted)
+    monkeypatch.setattr(sim.engine.run, "simulate", interrupted)
     target = tmp_path / "out.json"
     result = CliRunner().invoke(cli, ["run", str(small), "-o", str(target)])
     assert result.exit_code == 130
@@ -220,12 +220,12 @@ def test_interrupt_exits_130_and_writes_nothing(small, tmp_path, monkeypatch):
 
 
 def test_internal_errors_are_one_line_with_status_1(small, monkeypatch):
-    import sim.simulate
+    import sim.engine.run
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.simulate, "simulate", broken)
+    monkeypatch.setattr(sim.engine.run, "simulate", broken)
     monkeypatch.delenv("SIM_DEBUG", raising=False)
     result = CliRunner().invoke(cli, ["run", str(small)])
     assert result.exit_code == 1
@@ -275,7 +275,7 @@ def test_output_through_a_symlink_with_the_usual_mode(small, tmp_path):
 
 
 def test_percentages_never_round_to_certainty():
-    from sim.render import percent
+    from sim.report.render import percent
 
     assert [percent(x) for x in (0, 0.00004, 0.0012, 0.123, 0.9951, 0.99996, 1)] == [
         "0%",
@@ -336,9 +336,9 @@ def _dies_in_a_worker(*args, **kwargs):
     reason="the stand-in worker is inherited only by forked processes",
 )
 def test_a_dying_worker_stops_the_run_cleanly(small, tmp_path, monkeypatch):
-    import sim.simulate
+    import sim.engine.rules
 
-    monkeypatch.setattr(sim.simulate, "simulate_block", _dies_in_a_worker)
+    monkeypatch.setattr(sim.engine.rules, "simulate_block", _dies_in_a_worker)
     target = tmp_path / "out.json"
     result = CliRunner().invoke(
         cli,

@@ -15,8 +15,8 @@ import pytest
 from scipy import optimize, stats
 
 from conftest import run
-from sim.streams import CHUNK
-from sim.summarise import summarise
+from sim.analysis.summarise import summarise
+from sim.engine.streams import CHUNK
 
 PATHS = 200_000
 SIGMAS = 4.5  # tolerance in Monte Carlo standard errors

@@ -46,9 +46,9 @@ def test_dask_gives_the_local_numbers(cluster, tmp_path):
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
-    import sim.workers
+    import sim.engine.dask
 
-    monkeypatch.setattr(sim.workers, "CONNECT_SECONDS", 1)
+    monkeypatch.setattr(sim.engine.dask, "CONNECT_SECONDS", 1)
     path = tmp_path / "s.yaml"
     path.write_text(SCENARIO)
     result = CliRunner().invoke(

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.distributions import Z95, DistributionError, Domain, parse_uncertain
+from sim.core.distributions import Z95, DistributionError, Domain, parse_uncertain
 
 GROWTH, POSITIVE, NONNEG, FRACTION = (
     Domain.GROWTH,

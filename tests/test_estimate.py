@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.estimate import (
+from sim.analysis.estimate import (
     HALF,
     effective_paths,
     proportion_interval,
@@ -15,7 +15,7 @@ from sim.estimate import (
     variance_of_mean,
     wilson_interval,
 )
-from sim.streams import CHUNK
+from sim.engine.streams import CHUNK
 
 
 def direct(values: np.ndarray, antithetic: bool) -> float:

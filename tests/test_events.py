@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run, write
+from sim.analysis.summarise import summarise
 from sim.cli import cli
-from sim.compile import compile_scenario
-from sim.events import coverage, draw_onsets, recurring_onsets
-from sim.load import load_scenario
-from sim.summarise import summarise
+from sim.engine.events import coverage, draw_onsets, recurring_onsets
+from sim.scenario.compile import compile_scenario
+from sim.scenario.load import load_scenario
 
 SIGMAS = 4.5
 
@@ -286,7 +286,7 @@ def test_json_reports_event_shares(tmp_path):
     head=st.integers(1, 6),
 )
 def test_listed_months_and_runs_add_up_to_the_coverage(times, durations, head):
-    from sim.events import Onsets, _on_grid
+    from sim.engine.events import Onsets, _on_grid
 
     months, paths = 24, 2  # small, so that listing everything often costs too much: runs
     n = len(times)
@@ -313,7 +313,7 @@ def test_listed_months_and_runs_add_up_to_the_coverage(times, durations, head):
     seed=st.integers(0, 1000),
 )
 def test_two_route_factor_matches_spec_formula(shares, reroutes, seed):
-    from sim.routes import route_factor
+    from sim.engine.routes import route_factor
 
     rng = np.random.default_rng(seed)
     a, b = rng.random((6, 5)), rng.random((6, 1))  # one route may be a broadcast column

@@ -13,12 +13,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.compile import compile_scenario
+from sim.analysis.summarise import summarise
+from sim.engine.run import simulate
 from sim.errors import ScenarioError
-from sim.load import load_scenario
-from sim.scenario import Scenario
-from sim.simulate import simulate
-from sim.summarise import summarise
+from sim.scenario.compile import compile_scenario
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import Scenario
 
 EXAMPLES = int(os.environ.get("SIM_FUZZ_EXAMPLES", "60"))
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import VALID
+from sim.core.periods import month_index
 from sim.errors import ScenarioError
-from sim.load import load_scenario
-from sim.periods import month_index
+from sim.scenario.load import load_scenario
 
 
 def problems(path) -> list[str]:

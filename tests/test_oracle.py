@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oracle import oracle_window_totals
-from sim.compile import compile_scenario
-from sim.load import load_scenario
-from sim.simulate import simulate
+from sim.engine.run import simulate
+from sim.scenario.compile import compile_scenario
+from sim.scenario.load import load_scenario
 
 Z = 4.5
 PILOT_PATHS = 4_000

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from sim.periods import Period, PeriodError, month_index, month_name, parse_period, window_ending
+from sim.core.periods import (
+    Period,
+    PeriodError,
+    month_index,
+    month_name,
+    parse_period,
+    window_ending,
+)
 
 
 def months(first: str, last: str) -> Period:

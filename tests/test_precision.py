@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from scipy import optimize, stats
 
 from conftest import model_of, write
+from sim.analysis.estimate import proportion_interval
+from sim.analysis.summarise import half_widths
 from sim.cli import cli
-from sim.estimate import proportion_interval
-from sim.simulate import simulate, simulate_until
-from sim.streams import CHUNK
-from sim.summarise import half_widths
+from sim.engine.run import simulate, simulate_until
+from sim.engine.streams import CHUNK
 
 # A one-month baseline of 10 and a window of the next 12 months: with growth "0% to 60%" and no
 # volatility, P(target) = P(ln(1 + r) >= g*) in closed form.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.streams import (
+from sim.engine.streams import (
     CHUNK,
     cell_key,
     cell_uniforms,

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import model_of, run
-from sim.estimate import wilson_interval
-from sim.simulate import simulate
-from sim.summarise import required_growth, summarise
+from sim.analysis.estimate import wilson_interval
+from sim.analysis.summarise import required_growth, summarise
+from sim.engine.run import simulate
 
 
 def test_wilson_interval_reference_values():

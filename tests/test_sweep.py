@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from conftest import write
 from sim import __version__
+from sim.analysis.sweep import SettingError, parse_setting
 from sim.cli import cli
-from sim.sweep import SettingError, parse_setting
 
 SCENARIO = """\
 name: sweep
@@ -89,7 +89,7 @@ def test_grid_points_equal_runs_of_the_changed_file(tmp_path):
 
 
 def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
-    import sim.simulate
+    import sim.engine.run
 
     path = write(tmp_path, SCENARIO)
     output = tmp_path / "results.csv"
@@ -101,8 +101,8 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
     assert sweep(YEARS.split(",")[0]).exit_code == 0
     first = output.read_text()
     runs = []
-    real = sim.simulate.simulate
-    monkeypatch.setattr(sim.simulate, "simulate", lambda *a, **k: runs.append(1) or real(*a, **k))
+    real = sim.engine.run.simulate
+    monkeypatch.setattr(sim.engine.run, "simulate", lambda *a, **k: runs.append(1) or real(*a, **k))
     assert sweep().exit_code == 0
     assert len(runs) == 1  # only the new point was simulated
     rows = list(csv.reader(io.StringIO(output.read_text())))

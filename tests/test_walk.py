@@ -1,4 +1,4 @@
-"""The walk plus noise as one Gaussian vector (sim.walk): its factor is exact, its draws have
+"""The walk plus noise as one Gaussian vector (sim.engine.walk): its factor is exact, its draws have
 the law of SPEC 3–4."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.walk import factor, fixed_factor, increments
+from sim.engine.walk import factor, fixed_factor, increments
 
 SIGMAS = 4.5  # tolerance in Monte Carlo standard errors
 

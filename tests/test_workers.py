@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 
 from conftest import model_of
-from sim.simulate import Plan, default_block, simulate, simulate_block
-from sim.streams import CHUNK
-from sim.workers import SharedResults, WorkerPool, run_in_workers, shared_results
+from sim.engine.outcomes import Plan
+from sim.engine.rules import simulate_block
+from sim.engine.run import default_block, simulate
+from sim.engine.streams import CHUNK
+from sim.engine.workers import SharedResults, WorkerPool, run_in_workers, shared_results
 
 SCENARIO = """\
 name: workers
@@ -79,9 +81,9 @@ def test_default_blocks_share_short_runs_and_stay_few_on_long_ones():
 
 
 def test_without_shared_memory_workers_send_their_arrays_back(tmp_path, monkeypatch):
-    import sim.workers
+    import sim.engine.workers
 
-    monkeypatch.setattr(sim.workers, "_memfd", lambda: None)  # as where there is no memfd
+    monkeypatch.setattr(sim.engine.workers, "_memfd", lambda: None)  # as where there is no memfd
     model = model_of(tmp_path, SCENARIO)
     pair = simulate(model, 3 * CHUNK + 5, 4, block_size=CHUNK, workers=2).countries[0]
     alone = simulate(model, 3 * CHUNK + 5, 4, workers=1).countries[0]
@@ -108,9 +110,9 @@ def test_a_failed_run_leaves_no_block_to_write_into_the_next_run(tmp_path, monke
     # The blocks of a failed run are cancelled or finished before its error reaches the
     # caller: none may write into the next run's shared results (which can get the same
     # descriptor number), however long the pool goes on.
-    import sim.simulate
+    import sim.engine.rules
 
-    monkeypatch.setattr(sim.simulate, "simulate_block", _first_block_fails_with_seed_99)
+    monkeypatch.setattr(sim.engine.rules, "simulate_block", _first_block_fails_with_seed_99)
     model = model_of(tmp_path, SCENARIO)
     with WorkerPool(2) as pool:
         with pytest.raises(ValueError, match="block 0 failed"):

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.compile import Model
-from sim.estimate import proportion_interval
-from sim.explain import Input, model_inputs, with_country, with_input
-from sim.simulate import Outcomes
+from sim.analysis.estimate import proportion_interval
+from sim.analysis.explain import Input, model_inputs, with_country, with_input
+from sim.core.model import Model
+from sim.engine.outcomes import Outcomes
 
 Run = Callable[[Model], Outcomes]
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.arrays import cumulate
-from sim.compile import EventModel, Model
-from sim.streams import CELL_SPAN, cell_key, cell_uniforms, generator, path_uniforms
+from sim.core.model import EventModel, Model
+from sim.engine.arrays import cumulate
+from sim.engine.streams import CELL_SPAN, cell_key, cell_uniforms, generator, path_uniforms
 
 
 @dataclass(frozen=True)

@@ -263,10 +263,10 @@ class Simulator:
     def __init__(
         self, options: Options, jobs: list[tuple[Any, int, int]], runs: list[int] | None = None
     ) -> None:
-        from sim.memory import keep_freed_memory
-        from sim.progress import ProgressBar, wanted
-        from sim.simulate import estimate_work
-        from sim.workers import WorkerPool, available_cores
+        from sim.engine.memory import keep_freed_memory
+        from sim.engine.run import estimate_work
+        from sim.engine.workers import WorkerPool, available_cores
+        from sim.report.progress import ProgressBar, wanted
 
         keep_freed_memory()
         self.options = options
@@ -291,7 +291,7 @@ class Simulator:
         self.pool.__exit__(kind, error, trace)
 
     def __call__(self, model: Any, paths: int, seed: int, years: bool = False) -> Any:
-        from sim.simulate import default_block, simulate
+        from sim.engine.run import default_block, simulate
 
         return simulate(
             model,
@@ -308,8 +308,9 @@ class Simulator:
 
     def until(self, model: Any, seed: int, precision: float, max_paths: int) -> Any:
         """Simulate until every country's 95% interval is within ±``precision``."""
-        from sim.simulate import DEFAULT_BLOCK, simulate_until
-        from sim.summarise import half_widths
+        from sim.analysis.summarise import half_widths
+        from sim.engine.outcomes import DEFAULT_BLOCK
+        from sim.engine.run import simulate_until
 
         return simulate_until(
             model,
@@ -356,11 +357,11 @@ def run(
         raise click.UsageError("give --paths or --precision, not both")
 
     def action() -> str:
-        from sim.compile import compile_scenario
-        from sim.estimate import Z_95
-        from sim.load import load_scenarios
-        from sim.render import render
-        from sim.summarise import summarise
+        from sim.analysis.estimate import Z_95
+        from sim.analysis.summarise import summarise
+        from sim.report.render import render
+        from sim.scenario.compile import compile_scenario
+        from sim.scenario.load import load_scenarios
 
         jobs = [
             (file, compile_scenario(s), options.paths_for(s), options.seed_for(s))
@@ -396,9 +397,9 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
     """Compare each scenario with its variants, on common random numbers."""
 
     def action() -> str:
-        from sim.compare import Comparison, differences
-        from sim.compile import compile_scenario
-        from sim.render_analysis import render_comparisons
+        from sim.analysis.compare import Comparison, differences
+        from sim.report.analysis import render_comparisons
+        from sim.scenario.compile import compile_scenario
 
         plans = []
         for file in scenarios:
@@ -434,7 +435,7 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
 
 
 def _load_variants(file: Path, chosen: tuple[str, ...]) -> tuple[Any, list[Any]]:
-    from sim.load import load_with_variants
+    from sim.scenario.load import load_with_variants
 
     base, variants = load_with_variants(file)
     if not variants:
@@ -453,11 +454,11 @@ def explain(scenarios: tuple[Path, ...], options: Options) -> None:
     """What each event does to the odds, and which inputs matter most."""
 
     def action() -> str:
-        from sim.compile import compile_scenario
-        from sim.explain import explain as explain_model
-        from sim.explain import runs_needed
-        from sim.load import load_scenarios
-        from sim.render_analysis import render_explanations
+        from sim.analysis.explain import explain as explain_model
+        from sim.analysis.explain import runs_needed
+        from sim.report.analysis import render_explanations
+        from sim.scenario.compile import compile_scenario
+        from sim.scenario.load import load_scenarios
 
         jobs = [
             (file, s.name, compile_scenario(s), options.paths_for(s), options.seed_for(s))
@@ -495,11 +496,11 @@ def solve(scenario: Path, country: str, probability: float, field: str, options:
     """The value of one input that makes a country's P(target) equal PROBABILITY."""
 
     def action() -> str:
-        from sim.compile import compile_scenario
-        from sim.load import load_scenario
-        from sim.render_analysis import render_solutions
-        from sim.solve import MAX_TRIALS, SolveError
-        from sim.solve import solve as solve_model
+        from sim.analysis.solve import MAX_TRIALS, SolveError
+        from sim.analysis.solve import solve as solve_model
+        from sim.report.analysis import render_solutions
+        from sim.scenario.compile import compile_scenario
+        from sim.scenario.load import load_scenario
 
         loaded = load_scenario(scenario)
         model = compile_scenario(loaded)
@@ -536,7 +537,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
     With --format csv and --output FILE the sweep is resumable: each finished point is saved,
     and running the same command again skips the points FILE already holds.
     """
-    from sim.sweep import SettingError, parse_setting
+    from sim.analysis.sweep import SettingError, parse_setting
 
     try:
         settings = [parse_setting(text) for text in sets]
@@ -548,12 +549,12 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
     def action() -> str:
         import hashlib
 
-        from sim.compile import compile_scenario
-        from sim.estimate import proportion_interval
-        from sim.load import validate_with_variants
-        from sim.render_analysis import render_sweep
-        from sim.source import parse_yaml, read_text
-        from sim.sweep import Result, Signature, finished, header, points
+        from sim.analysis.estimate import proportion_interval
+        from sim.analysis.sweep import Result, Signature, finished, header, points
+        from sim.report.analysis import render_sweep
+        from sim.scenario.compile import compile_scenario
+        from sim.scenario.load import validate_with_variants
+        from sim.scenario.source import parse_yaml, read_text
 
         text = read_text(scenario)  # read once: the grid and the hash come from the same text
         document = parse_yaml(text, str(scenario))
@@ -615,7 +616,7 @@ def _saved_rows(output: Path | None, expected: list[str]) -> list[list[str]]:
     """The rows an earlier run of this sweep saved in ``output`` (none if it does not exist)."""
     import csv
 
-    from sim.sweep import SettingError
+    from sim.analysis.sweep import SettingError
 
     if output is None or not output.exists():
         return []
@@ -654,9 +655,9 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
     _check_output(target)
 
     def action() -> None:
-        from sim.compile import compile_scenario
-        from sim.load import load_scenario
-        from sim.plot import chart_data, draw
+        from sim.report.plot import chart_data, draw
+        from sim.scenario.compile import compile_scenario
+        from sim.scenario.load import load_scenario
 
         loaded = load_scenario(scenario)
         model = compile_scenario(loaded)
@@ -680,7 +681,7 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 
     def action() -> None:
         from sim.errors import ScenarioError
-        from sim.load import load_scenario
+        from sim.scenario.load import load_scenario
 
         problems = []
         for file in scenarios:
@@ -704,7 +705,7 @@ def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors and validators)."""
     import json
 
-    from sim.scenario import json_schema
+    from sim.scenario.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 

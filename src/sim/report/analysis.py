@@ -6,10 +6,11 @@ import csv
 import io
 from typing import Any
 
-from sim.compare import Comparison, CountryDifference, Difference
-from sim.estimate import Z_95
-from sim.explain import Explanation
-from sim.render import (
+from sim.analysis.compare import Comparison, CountryDifference, Difference
+from sim.analysis.estimate import Z_95
+from sim.analysis.explain import Explanation
+from sim.analysis.solve import Solution
+from sim.report.render import (
     Section,
     interval_text,
     json_document,
@@ -18,7 +19,6 @@ from sim.render import (
     percent,
     text_report,
 )
-from sim.solve import Solution
 
 
 def points(value: float) -> str:
@@ -437,7 +437,7 @@ def render_sweep(
     rich_output: bool = False,
 ) -> str:
     """``done``: (the point's values as written, its results) pairs, in grid order."""
-    from sim.sweep import header, rows
+    from sim.analysis.sweep import header, rows
 
     if fmt == "csv":
         return _csv(

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from sim.streams import CHUNK
+from sim.engine.streams import CHUNK
 
 Z_95 = 1.959963984540054  # two-sided 95% standard normal quantile
 HALF = CHUNK // 2

@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError, did_you_mean
-from sim.scenario import Scenario
-from sim.source import Document, Location, format_location, parse_yaml, read_text
-from sim.variants import Variant, prefixed, variant_documents
+from sim.scenario.schema import Scenario
+from sim.scenario.source import Document, Location, format_location, parse_yaml, read_text
+from sim.scenario.variants import Variant, prefixed, variant_documents
 
 _PLAIN_MESSAGES = {
     "dict_type": "expected a mapping (name: value lines)",
@@ -106,7 +106,7 @@ def validate_document(document: Document) -> Scenario:
 
 
 def _context(data: dict[str, Any]) -> dict[str, Any]:
-    """The whole-file facts that field validators need (see ``sim.scenario``)."""
+    """The whole-file facts that field validators need (see ``sim.scenario.schema``)."""
     start = data.get("fiscal_year_start", 7)
     names = {
         kind: set(data[kind]) if isinstance(data.get(kind), dict) else set()

@@ -1,6 +1,6 @@
 """Comparisons on common random numbers: the same paths with and without a change.
 
-Every model component draws from a stream keyed by its name (``sim.streams``), so two models
+Every model component draws from a stream keyed by its name (``sim.engine.streams``), so two models
 that differ in one component share every other draw, path by path. The difference of two
 probabilities is then the mean of per-path differences, with a standard error far smaller
 than that of two independent runs.
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.estimate import Z_95, standard_error
-from sim.simulate import Outcomes
+from sim.analysis.estimate import Z_95, standard_error
+from sim.engine.outcomes import Outcomes
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.errors import Problem, did_you_mean
-from sim.scenario import Scenario
-from sim.source import Document, Location
+from sim.scenario.schema import Scenario
+from sim.scenario.source import Document, Location
 
 # Collections a variant may add entries to even when the base file has none.
 _COLLECTIONS = ("routes", "events")

@@ -2,7 +2,7 @@
 
 Validation needs three facts from the whole file, passed as pydantic validation context:
 ``fiscal_year_start`` (to read fiscal years), and the names of the file's ``routes`` and
-``countries`` (to check references). ``sim.load`` supplies them.
+``countries`` (to check references). ``sim.scenario.load`` supplies them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from sim.distributions import (
+from sim.core.distributions import (
     Distribution,
     DistributionError,
     Domain,
@@ -33,8 +33,8 @@ from sim.distributions import (
     parse_uncertain,
     read_number,
 )
+from sim.core.periods import Period, PeriodError, month_name, parse_period
 from sim.errors import did_you_mean
-from sim.periods import Period, PeriodError, month_name, parse_period
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 SHARE_TOLERANCE = 1e-6

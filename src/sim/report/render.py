@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.periods import Period
-from sim.summarise import CountrySummary, RunSummary
+from sim.analysis.summarise import CountrySummary, RunSummary
+from sim.core.periods import Period
 
 EVENTS_TITLE = "Events: share of paths with the event active before the deadline"
 

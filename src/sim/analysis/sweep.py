@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import Problem, ScenarioError
-from sim.load import validate_overridden
-from sim.scenario import DOTTED_PATH, Scenario
-from sim.source import Document, parse_yaml
-from sim.variants import overridden
+from sim.scenario.load import validate_overridden
+from sim.scenario.schema import DOTTED_PATH, Scenario
+from sim.scenario.source import Document, parse_yaml
+from sim.scenario.variants import overridden
 
 
 class SettingError(ValueError):

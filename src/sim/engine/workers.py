@@ -1,6 +1,6 @@
 """Running blocks of paths in worker processes, with results in block order.
 
-Each block draws from its own chunk streams (``sim.streams``), so the numbers are the same
+Each block draws from its own chunk streams (``sim.engine.streams``), so the numbers are the same
 whichever process simulates it and in whatever order blocks finish. Local workers write each
 block's per-path arrays straight into the run's results, in memory shared with the parent
 (``shared_results``); only counts come back through the pipe.
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.compile import Model
+from sim.core.model import Model
+from sim.engine.memory import keep_freed_memory
+from sim.engine.outcomes import CountryOutcome, Plan, Results
+from sim.engine.streams import CHUNK
 from sim.errors import SimulationError
-from sim.memory import keep_freed_memory
-from sim.simulate import CountryOutcome, Plan, Results
-from sim.streams import CHUNK
 
 
 def available_cores() -> int:
@@ -163,10 +163,10 @@ def simulate_shared_block(
 ) -> list[CountryOutcome]:
     """A worker's task: simulate ``block``, writing its per-path arrays into ``shared``. A
     worker that cannot open it sends the arrays back instead (the parent places them)."""
-    from sim import simulate as engine  # looked up here, so that tests can stand in for it
+    from sim.engine import rules  # looked up here, so that tests can stand in for it
 
     results = None if shared is None else shared.attach()
-    return engine.simulate_block(model, plan, block, results)
+    return rules.simulate_block(model, plan, block, results)
 
 
 def run_in_workers(
@@ -211,43 +211,3 @@ def _stop_workers(pool: futures.ProcessPoolExecutor) -> None:
         return
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.terminate()
-
-
-CONNECT_SECONDS = 10
-
-
-def run_on_dask(model: Model, plan: Plan, blocks: list[range]) -> Iterator[list]:
-    """Simulate ``blocks`` on the Dask cluster whose scheduler is at ``plan.scheduler``; yield each
-    block's outcomes in order. Dask retries a block whose worker dies; a block that keeps
-    failing stops the run with a SimulationError."""
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise SimulationError(
-            "--scheduler needs dask.distributed; install it with: pip install 'sim[dist]'"
-        ) from None
-    from sim import simulate as engine
-
-    try:
-        client = Client(plan.scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
-    except (OSError, ValueError, TypeError) as error:
-        message = " ".join(str(error).split())
-        raise SimulationError(
-            f"cannot reach the Dask scheduler at {plan.scheduler}: {message}"
-        ) from None
-    with client:
-        shared = client.scatter(model, broadcast=True)
-        pending = collections.deque(
-            client.submit(engine.simulate_block, shared, plan, block, pure=False)
-            for block in blocks
-        )
-        try:
-            while pending:  # a block's outcomes are let go once the caller has them
-                yield pending.popleft().result()
-        except Exception as error:  # KilledWorker, a lost scheduler, ...
-            raise SimulationError(
-                f"the Dask cluster could not finish a block ({type(error).__name__}: {error}); "
-                "nothing was written"
-            ) from None
-        finally:
-            client.cancel(list(pending))

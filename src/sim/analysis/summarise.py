@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.compile import CountryModel, EventModel, Model
-from sim.estimate import proportion_interval, quantiles
-from sim.periods import Period
-from sim.simulate import CountryOutcome, Outcomes
+from sim.analysis.estimate import proportion_interval, quantiles
+from sim.core.model import CountryModel, EventModel, Model
+from sim.core.periods import Period
+from sim.engine.outcomes import CountryOutcome, Outcomes
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class RunSummary:
     fiscal_year_start: int
     results: tuple[CountrySummary, ...]
     description: str | None = None
-    method: str = "antithetic"  # how the paths were drawn (sim.simulate.METHODS)
+    method: str = "antithetic"  # how the paths were drawn (sim.engine.outcomes.METHODS)
     precision: float | None = None  # the ±half-width asked for with --precision
     capped: bool = False  # --max-paths stopped the run before the precision was reached
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.summarise import baseline_annual, year_window
+from sim.engine.outcomes import Outcomes
 from sim.errors import SimulationError
-from sim.render import window_label
-from sim.simulate import Outcomes
-from sim.summarise import baseline_annual, year_window
+from sim.report.render import window_label
 
 BANDS = (5, 25, 50, 75, 95)
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sim.compare import CountryDifference, differences
-from sim.compile import Model
-from sim.distributions import Distribution, fixed
-from sim.simulate import Outcomes
+from sim.analysis.compare import CountryDifference, differences
+from sim.core.distributions import Distribution, fixed
+from sim.core.model import Model
+from sim.engine.outcomes import Outcomes
 
 Run = Callable[[Model], Outcomes]
 

@@ -1,0 +1,1 @@
+"""From simulated outcomes to answers: estimates, summaries, comparisons, explanations, solves."""

@@ -1,0 +1,1 @@
+"""Simulating paths: the model's rules per chunk of paths, and running blocks of chunks."""

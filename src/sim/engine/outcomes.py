@@ -1,0 +1,118 @@
+"""What a run's paths did: per-country outcomes, how a run is carried out (its plan), and where
+per-path results are written as blocks finish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.core.model import Model
+from sim.engine.streams import CHUNK
+
+METHODS = ("antithetic", "plain")
+DEFAULT_METHOD = "antithetic"
+DEFAULT_BLOCK = 4 * CHUNK  # 32,768 paths: small enough to share a default run among workers
+
+@dataclass
+class CountryOutcome:
+    """What the paths did for one country.
+
+    ``window_total`` is each path's trade over the target window; ``met`` says whether it
+    reached the target;
+    ``met_in_year[k]`` counts the paths whose 12-month window ending at ``year_ends[k]``
+    reached the target, and ``reached_by_year[k]`` those that had reached it in that window
+    or an earlier one; ``event_paths`` counts, per event that can affect the country, the
+    paths where the event was active in at least one simulated month up to the deadline.
+    """
+
+    window_total: np.ndarray
+    met: np.ndarray
+    met_in_year: np.ndarray
+    reached_by_year: np.ndarray
+    event_paths: dict[str, int] = field(default_factory=dict)
+    yearly: np.ndarray | None = None  # (years, paths) window totals, when asked for
+
+
+@dataclass
+class Outcomes:
+    model: Model
+    paths: int
+    seed: int
+    countries: list[CountryOutcome]
+    method: str = DEFAULT_METHOD
+
+    @property
+    def antithetic(self) -> bool:
+        """Whether paths come in antithetic pairs (their statistics use the pairs)."""
+        return self.method == "antithetic"
+
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a run is carried out: everything but the model that decides its numbers (seed,
+    paths, method) and what does not (block size, workers, scheduler)."""
+
+    seed: int
+    paths: int
+    block_size: int = DEFAULT_BLOCK
+    workers: int = 1
+    years: bool = False
+    scheduler: str | None = None
+    method: str = DEFAULT_METHOD
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method {self.method!r} is not one of {', '.join(METHODS)}")
+
+    @property
+    def antithetic(self) -> bool:
+        return self.method == "antithetic"
+
+
+@dataclass
+class Results:
+    """Where a run's per-path results go: each country's window totals and target flags, one
+    row per country, for the paths from chunk ``first_chunk`` on. Each block's arrays are
+    written in their place as they are made (``place``), so a run holds them once."""
+
+    totals: np.ndarray  # (countries, paths) float64
+    met: np.ndarray  # (countries, paths) bool
+    first_chunk: int = 0
+
+    @classmethod
+    def allocate(cls, countries: int, paths: int, first_chunk: int) -> Results:
+        return cls(np.empty((countries, paths)), np.empty((countries, paths), bool), first_chunk)
+
+    def place(self, chunk: int, outcomes: list[CountryOutcome]) -> None:
+        """Write the arrays of ``outcomes`` (paths from chunk ``chunk`` on) in their place; the
+        outcomes keep only their counts. Outcomes already placed (no arrays) are left alone."""
+        start = (chunk - self.first_chunk) * CHUNK
+        for row, outcome in enumerate(outcomes):
+            size = len(outcome.window_total)
+            self.totals[row, start : start + size] = outcome.window_total
+            self.met[row, start : start + size] = outcome.met
+            outcome.window_total, outcome.met = np.empty(0), np.empty(0, bool)
+
+
+def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
+    """Outcomes of consecutive parts of a run as one, in path order."""
+    merged = []
+    for pieces in zip(*parts, strict=True):
+        events = {name: sum(p.event_paths[name] for p in pieces) for name in pieces[0].event_paths}
+        merged.append(
+            CountryOutcome(
+                window_total=np.concatenate([p.window_total for p in pieces]),
+                met=np.concatenate([p.met for p in pieces]),
+                met_in_year=sum(p.met_in_year for p in pieces),
+                reached_by_year=sum(p.reached_by_year for p in pieces),
+                event_paths=events,
+                yearly=None
+                if pieces[0].yearly is None
+                else np.concatenate([p.yearly for p in pieces], axis=1),
+            )
+        )
+    return merged
+
+

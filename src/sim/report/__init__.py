@@ -1,0 +1,1 @@
+"""Showing answers: tables, markdown, CSV, JSON and charts."""

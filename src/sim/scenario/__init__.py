@@ -1,0 +1,1 @@
+"""Reading a scenario: file text → YAML with positions → validated Scenario → compiled Model."""

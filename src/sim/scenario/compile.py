@@ -1,0 +1,98 @@
+"""From a validated Scenario to a Model (``sim.core.model``): periods become grid indices,
+uncertain numbers become distributions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.distributions import Domain, fixed
+from sim.core.model import CountryModel, EventModel, Model, RouteModel
+from sim.core.periods import month_of_year, window_ending
+from sim.scenario.schema import Scenario
+
+
+def _year_ends(window_end: int, first_simulated: int, months: int) -> tuple[int, ...]:
+    """Ends of the 12-month windows ending in the deadline's month of each year, from the first
+    simulated year to the horizon (only windows holding at least one simulated month)."""
+    first_year_end = window_end - 12 * ((window_end - first_simulated) // 12)
+    return tuple(range(first_year_end, months, 12))
+
+
+def compile_scenario(scenario: Scenario) -> Model:
+    """The Model of a validated scenario."""
+    grid_start = min(c.baseline.period.last for c in scenario.countries.values()) + 1
+    months = scenario.horizon_end - grid_start + 1
+    route_index = {name: i for i, name in enumerate(scenario.routes)}
+    country_index = {name: i for i, name in enumerate(scenario.countries)}
+
+    countries = []
+    for cid, country in scenario.countries.items():
+        period = country.baseline.period
+        window = window_ending(country.target.by.last)
+        shares = tuple((route_index[r], s) for r, s in (country.routes or {}).items())
+        first_simulated = period.last + 1 - grid_start
+        countries.append(
+            CountryModel(
+                id=cid,
+                label=country.label or cid,
+                baseline=country.baseline.value,
+                baseline_months=period.months,
+                midpoint=period.midpoint - grid_start,
+                first_simulated=first_simulated,
+                rate=country.growth.rate,
+                volatility=country.growth.volatility,
+                noise=country.growth.noise,
+                target=country.target.value,
+                window=window,
+                window_end=window.last - grid_start,
+                year_ends=_year_ends(window.last - grid_start, first_simulated, months),
+                route_shares=shares,
+                baseline_source=country.baseline.source,
+                target_source=country.target.source,
+            )
+        )
+
+    calendar = np.array([month_of_year(grid_start + t) for t in range(months)])
+    routes = tuple(
+        RouteModel(
+            name=name,
+            reroute=route.reroute,
+            open=np.where(np.isin(calendar, route.closed_months), 0.0, 1.0),
+            closed_months=tuple(sorted(set(route.closed_months))),
+        )
+        for name, route in scenario.routes.items()
+    )
+
+    events = tuple(
+        EventModel(
+            name=name,
+            rate=event.rate,
+            probability=event.probability or fixed(1.0, Domain.FRACTION),
+            start=(
+                (event.start.first - grid_start, event.start.last - grid_start)
+                if event.start is not None
+                else None
+            ),
+            duration=event.duration,
+            severity=event.severity,
+            level=event.level,
+            growth=event.growth,
+            ramp=event.ramp,
+            routes=tuple(route_index[r] for r in event.routes),
+            countries=tuple(country_index[c] for c in event.countries)
+            or tuple(range(len(countries))),
+            description=event.description,
+        )
+        for name, event in scenario.events.items()
+    )
+    return Model(
+        name=scenario.name,
+        unit=scenario.unit,
+        fiscal_year_start=scenario.fiscal_year_start,
+        grid_start=grid_start,
+        months=months,
+        countries=tuple(countries),
+        routes=routes,
+        events=events,
+        description=scenario.description,
+    )
