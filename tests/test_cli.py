@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+
+import sim
 import multiprocessing
 import os
 from pathlib import Path
@@ -42,7 +44,7 @@ def test_json_keys_are_the_spec_keys(small):
     result = invoke("run", str(small), "--format", "json")
     assert result.exit_code == 0
     document = json.loads(result.output)
-    assert document["sim_version"] == "0.3.0"
+    assert document["sim_version"] == sim.__version__
     (run,) = document["runs"]
     assert {k: run[k] for k in ("scenario", "file", "paths", "seed", "unit")} == {
         "scenario": "Small",
@@ -384,10 +386,10 @@ def test_each_job_counts_its_own_runs_in_the_estimates(tmp_path):
     # compare and explain make a different number of runs per file: a file with one variant
     # must not be costed as if it had the other file's ten
     from conftest import model_of
-    from sim.cli import Options, Simulator
+    from sim.session import Job, RunOptions, Session
 
     model = model_of(tmp_path, SMALL)
-    options = Options(None, None, "json", None, None, 1, False)
-    jobs = [(model, 1000, 0), (model, 3000, 0)]
-    assert Simulator(options, jobs, runs=[11, 2]).bar.total == 11 * 1000 + 2 * 3000
-    assert Simulator(options, jobs).bar.total == 4000
+    options = RunOptions(workers=1)
+    jobs = [Job(model, 1000, 0, runs=11), Job(model, 3000, 0, runs=2)]
+    assert Session(options, jobs).bar.total == 11 * 1000 + 2 * 3000
+    assert Session(options, [Job(model, 1000, 0), Job(model, 3000, 0)]).bar.total == 4000

@@ -1,3 +1,86 @@
-"""sim: Monte Carlo odds that trade reaches a target, from a YAML scenario."""
+"""sim: Monte Carlo odds that trade reaches a target, from a YAML scenario.
 
-__version__ = "0.3.0"
+    >>> import sim
+    >>> result = sim.run("scenarios/kazakhstan.yaml", paths=20_000)   # doctest: +SKIP
+    >>> result.to_frame()                                             # doctest: +SKIP
+
+The public surface is re-exported here; everything else is internal (docs/api.md).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.4.0"
+
+__all__ = [
+    "Chart",
+    "CompareResult",
+    "ExplainResult",
+    "MissingExtraError",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "SettingError",
+    "SimError",
+    "SimulationError",
+    "SolveError",
+    "SolveResult",
+    "SweepResult",
+    "__version__",
+    "chart",
+    "compare",
+    "explain",
+    "load",
+    "run",
+    "solve",
+    "sweep",
+]
+
+if TYPE_CHECKING:
+    from sim.api import Chart, Scenario, chart, compare, explain, load, run, solve, sweep
+    from sim.errors import ScenarioError, SettingError, SimError, SimulationError, SolveError
+    from sim.results import (
+        CompareResult,
+        ExplainResult,
+        MissingExtraError,
+        RunResult,
+        SolveResult,
+        SweepResult,
+    )
+
+_HOMES = {
+    "sim.api": (
+        "Chart",
+        "Scenario",
+        "chart",
+        "compare",
+        "explain",
+        "load",
+        "run",
+        "solve",
+        "sweep",
+    ),
+    "sim.errors": ("ScenarioError", "SettingError", "SimError", "SimulationError", "SolveError"),
+    "sim.results": (
+        "CompareResult",
+        "ExplainResult",
+        "MissingExtraError",
+        "RunResult",
+        "SolveResult",
+        "SweepResult",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use, so that ``sim --help`` and ``import sim`` stay
+    quick (numpy, scipy and pydantic load only when a scenario is read or run)."""
+    import importlib
+
+    for module, names in _HOMES.items():
+        if name in names:
+            value = getattr(importlib.import_module(module), name)
+            globals()[name] = value
+            return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

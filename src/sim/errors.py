@@ -30,7 +30,11 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class ScenarioError(Exception):
+class SimError(Exception):
+    """Base class for every error sim raises on purpose; the message is for the user."""
+
+
+class ScenarioError(SimError):
     """One or more problems with scenario files; each prints as one line."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -38,5 +42,14 @@ class ScenarioError(Exception):
         self.problems = problems
 
 
-class SimulationError(Exception):
+class SimulationError(SimError):
     """A run that could not be completed (not the scenario's fault); the message says why."""
+
+
+class SettingError(SimError, ValueError):
+    """An option or argument that cannot be used as given (``--set``, ``--precision`` with
+    ``--paths``, a variant the file does not have ...); the message says why."""
+
+
+class SolveError(SimError, ValueError):
+    """A question ``solve`` cannot answer; the message says why, in the user's words."""

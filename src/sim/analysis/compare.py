@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.analysis.estimate import Z_95, standard_error
+from sim.defaults import DEFAULT_METHOD, Method
 from sim.engine.outcomes import Outcomes
 
 
@@ -91,4 +92,4 @@ class Comparison:
     paths: int
     seed: int
     results: tuple[CountryDifference, ...]
-    method: str = "antithetic"
+    method: Method = DEFAULT_METHOD

@@ -22,15 +22,13 @@ import numpy as np
 from sim.analysis.estimate import proportion_interval
 from sim.analysis.explain import Input, model_inputs, with_country, with_input
 from sim.core.model import Model
+from sim.defaults import DEFAULT_METHOD, Method
 from sim.engine.outcomes import Outcomes
+from sim.errors import SolveError
 
 Run = Callable[[Model], Outcomes]
 
 MAX_TRIALS = 40
-
-
-class SolveError(ValueError):
-    """A question ``solve`` cannot answer; the message says why, in the user's words."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ class Solution:
     shift: float  # 0 for the target; else the shift on the input's natural scale
     trials: int
     jump: tuple[float, float] | None = None  # P(target) jumps from a to b at the answer
-    method: str = "antithetic"
+    method: Method = DEFAULT_METHOD
 
 
 def field_path(country: str, field: str) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 from sim.analysis.estimate import proportion_interval, quantiles
 from sim.core.model import CountryModel, EventModel, Model
 from sim.core.periods import Period
+from sim.defaults import DEFAULT_METHOD, Method
 from sim.engine.outcomes import CountryOutcome, Outcomes
 
 
@@ -54,7 +55,7 @@ class RunSummary:
     fiscal_year_start: int
     results: tuple[CountrySummary, ...]
     description: str | None = None
-    method: str = "antithetic"  # how the paths were drawn (sim.engine.outcomes.METHODS)
+    method: Method = DEFAULT_METHOD
     precision: float | None = None  # the ±half-width asked for with --precision
     capped: bool = False  # --max-paths stopped the run before the precision was reached
 

@@ -11,15 +11,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, SettingError
 from sim.scenario.load import validate_overridden
 from sim.scenario.schema import DOTTED_PATH, Scenario
 from sim.scenario.source import Document, parse_yaml
 from sim.scenario.variants import overridden
-
-
-class SettingError(ValueError):
-    """A --set the user wrote wrongly; the message says how to write it."""
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,23 @@ Heavy modules (numpy, scipy, pydantic, rich) are imported inside the commands so
 from __future__ import annotations
 
 import functools
-import math
 import os
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sim import __version__
+from sim.defaults import DEFAULT_MAX_PATHS, DEFAULT_METHOD, METHODS, PLOT_PATHS, Method
+from sim.errors import SettingError
 
-DEFAULT_PATHS = 100_000
-DEFAULT_SEED = 0
+if TYPE_CHECKING:
+    from sim.results import SweepResult
+
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 MAX_PROBLEMS = 100  # problems printed; a broken file can have thousands
@@ -36,7 +38,7 @@ def _fail(lines: list[str], status: int) -> None:
 
 def _guarded(action: Callable[[], Any]) -> Any:
     """Run ``action``; turn the project's errors into messages and exit statuses."""
-    from sim.errors import ScenarioError, SimulationError
+    from sim.errors import ScenarioError, SimError, SolveError
 
     try:
         return action()
@@ -47,7 +49,9 @@ def _guarded(action: Callable[[], Any]) -> Any:
         _fail(lines, EXIT_INVALID)
     except KeyboardInterrupt:
         _fail(["sim: interrupted; nothing was written"], EXIT_INTERRUPTED)
-    except SimulationError as error:
+    except (SettingError, SolveError) as error:  # the user's words were off: a usage error
+        raise click.UsageError(str(error)) from None
+    except SimError as error:
         _fail([f"sim: {error}"], 1)
     except click.ClickException:
         raise
@@ -57,17 +61,17 @@ def _guarded(action: Callable[[], Any]) -> Any:
         _fail([f"sim: internal error: {type(error).__name__}: {error} (SIM_DEBUG=1 shows more)"], 1)
 
 
-def _check_output(output: Path | None) -> None:
+def _check_output(output: Path | None, option: str = "--output") -> None:
     """Fail before any work if the output file cannot be written."""
     if output is None:
         return
     folder = output.parent if str(output.parent) else Path(".")
     if output.is_dir():
-        raise click.UsageError(f"--output {output}: is a directory")
+        raise click.UsageError(f"{option} {output}: is a directory")
     if not folder.is_dir():
-        raise click.UsageError(f"--output {output}: folder {folder} does not exist")
+        raise click.UsageError(f"{option} {output}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
-        raise click.UsageError(f"--output {output}: not writable")
+        raise click.UsageError(f"{option} {output}: not writable")
 
 
 def write_atomically(path: Path, content: str | Callable[[Path], None]) -> None:
@@ -100,28 +104,6 @@ def _mode_for(target: Path) -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
-
-
-MAX_SECONDS = 3600.0
-MAX_MEMORY = 8 * 1024**3
-
-
-def _refuse_huge_work(seconds: float, memory: int, path_counts: list[int]) -> None:
-    """Stop, with the estimate, before a run that would take hours or tens of gigabytes."""
-    if seconds > MAX_SECONDS or memory > MAX_MEMORY:
-        paths = ", ".join(f"{n:,}" for n in path_counts)
-        raise click.UsageError(
-            f"{paths} paths would take about {_duration(seconds)} and "
-            f"{memory / 1024**3:,.1f} GiB of memory; use fewer paths, or add --force"
-        )
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 86400:
-        return f"{seconds / 86400:,.0f} days"
-    if seconds >= 3600:
-        return f"{seconds / 3600:,.1f} hours"
-    return f"{seconds / 60:,.0f} minutes"
 
 
 class _Group(click.Group):
@@ -159,23 +141,26 @@ class Options:
     workers: int | None
     force: bool
     scheduler: str | None = None
-    method: str = "antithetic"
-
-    def paths_for(self, scenario: Any) -> int:
-        return self.paths or scenario.paths or DEFAULT_PATHS
-
-    def seed_for(self, scenario: Any) -> int:
-        if self.seed is not None:
-            return self.seed
-        return scenario.seed if scenario.seed is not None else DEFAULT_SEED
+    method: Method = DEFAULT_METHOD
 
     @property
     def rich_output(self) -> bool:
         return self.output is None and sys.stdout.isatty()
 
-    @property
-    def machine_output_to_pipe(self) -> bool:
-        return self.fmt in ("json", "csv") and self.output is None and not sys.stdout.isatty()
+    def api(self) -> dict[str, Any]:
+        """The keyword arguments of the API's simulating functions."""
+        return {
+            "paths": self.paths,
+            "seed": self.seed,
+            "method": self.method,
+            "workers": self.workers,
+            "scheduler": self.scheduler,
+            "block_size": self.block_size,
+            "force": self.force,
+            "quiet_pipe": self.fmt in ("json", "csv")
+            and self.output is None
+            and not sys.stdout.isatty(),
+        }
 
 
 def _scheduler_address(context: Any, parameter: Any, value: str | None) -> str | None:
@@ -226,8 +211,8 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--method",
-            type=click.Choice(["antithetic", "plain"]),
-            default="antithetic",
+            type=click.Choice(METHODS),
+            default=DEFAULT_METHOD,
             show_default=True,
             help="antithetic: paths in mirrored pairs (less variance, half the random draws).",
         ),
@@ -256,77 +241,6 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class Simulator:
-    """Runs models with the command's options, behind one progress bar; ``runs`` is the
-    number of simulations the command will make (for the bar and the cost estimate)."""
-
-    def __init__(
-        self, options: Options, jobs: list[tuple[Any, int, int]], runs: list[int] | None = None
-    ) -> None:
-        from sim.engine.memory import keep_freed_memory
-        from sim.engine.run import estimate_work
-        from sim.engine.workers import WorkerPool, available_cores
-        from sim.report.progress import ProgressBar, wanted
-
-        keep_freed_memory()
-        self.options = options
-        self.workers = options.workers or available_cores()
-        runs = runs or [1] * len(jobs)  # simulations of each job (model, paths, seed)
-        works = [estimate_work(model, paths) for model, paths, _ in jobs]
-        seconds = sum(n * w.seconds for n, w in zip(runs, works, strict=True)) / self.workers
-        memory = max((w.memory for w in works), default=0)
-        if not options.force:
-            _refuse_huge_work(seconds, memory, [paths for _, paths, _ in jobs])
-        total = sum(n * paths for n, (_, paths, _) in zip(runs, jobs, strict=True))
-        self.bar = ProgressBar(total, wanted(seconds, options.machine_output_to_pipe))
-        self.pool = WorkerPool(self.workers)
-
-    def __enter__(self) -> Simulator:
-        self.pool.__enter__()
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        self.bar.__exit__(kind, error, trace)
-        self.pool.__exit__(kind, error, trace)
-
-    def __call__(self, model: Any, paths: int, seed: int, years: bool = False) -> Any:
-        from sim.engine.run import default_block, simulate
-
-        return simulate(
-            model,
-            paths,
-            seed,
-            self.options.block_size or default_block(paths, self.workers),
-            self.workers,
-            years=years,
-            progress=self.bar.advance,
-            scheduler=self.options.scheduler,
-            method=self.options.method,
-            pool=self.pool,
-        )
-
-    def until(self, model: Any, seed: int, precision: float, max_paths: int) -> Any:
-        """Simulate until every country's 95% interval is within ±``precision``."""
-        from sim.analysis.summarise import half_widths
-        from sim.engine.outcomes import DEFAULT_BLOCK
-        from sim.engine.run import simulate_until
-
-        return simulate_until(
-            model,
-            seed,
-            lambda outcomes: max(half_widths(outcomes)) <= precision,
-            max_paths,
-            # stages double from 8,192 paths: small blocks share even the early ones
-            self.options.block_size or DEFAULT_BLOCK,
-            self.workers,
-            progress=self.bar.advance,
-            scheduler=self.options.scheduler,
-            method=self.options.method,
-            pool=self.pool,
-        )
-
-
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
@@ -344,47 +258,39 @@ def _emit(text: str, output: Path | None) -> None:
 @click.option(
     "--max-paths",
     type=click.IntRange(min=1),
-    default=100_000_000,
-    show_default=True,
-    help="With --precision: stop here even if the precision is not reached.",
+    default=None,
+    help=f"With --precision: stop here even if the precision is not reached "
+    f"[{DEFAULT_MAX_PATHS:,}].",
+)
+@click.option(
+    "--samples",
+    type=click.Path(path_type=Path),
+    help="Also write every path's inputs and outcome to FILE (.csv, or .parquet).",
 )
 @simulation_options
 def run(
-    scenarios: tuple[Path, ...], precision: float | None, max_paths: int, options: Options
+    scenarios: tuple[Path, ...],
+    precision: float | None,
+    max_paths: int | None,
+    samples: Path | None,
+    options: Options,
 ) -> None:
     """Estimate each country's odds of reaching its target; one table for all SCENARIOS."""
-    if precision is not None and options.paths is not None:
-        raise click.UsageError("give --paths or --precision, not both")
+    _check_output(samples, "--samples")
 
     def action() -> str:
-        from sim.analysis.estimate import Z_95
-        from sim.analysis.summarise import summarise
-        from sim.report.render import render
-        from sim.scenario.compile import compile_scenario
-        from sim.scenario.load import load_scenarios
+        import sim
 
-        jobs = [
-            (file, compile_scenario(s), options.paths_for(s), options.seed_for(s))
-            for file, s in load_scenarios(scenarios)
-        ]
-        if precision is not None:  # about what the precision needs at worst (P = 1/2)
-            expected = min(max_paths, math.ceil((Z_95 / precision) ** 2 / 4))
-            jobs = [(file, m, expected, s) for file, m, _, s in jobs]
-        simulator = Simulator(options, [(m, n, s) for _, m, n, s in jobs])
-        with simulator:
-            if precision is None:
-                runs = [summarise(simulator(m, n, s), str(file)) for file, m, n, s in jobs]
-            else:
-                runs = [
-                    summarise(
-                        simulator.until(m, s, precision, max_paths),
-                        str(file),
-                        precision=precision,
-                        max_paths=max_paths,
-                    )
-                    for file, m, _, s in jobs
-                ]
-        return render(runs, options.fmt, rich_output=options.rich_output)
+        result = sim.run(
+            list(scenarios),
+            precision=precision,
+            max_paths=max_paths,
+            keep_paths=samples is not None,
+            **options.api(),
+        )
+        if samples is not None:
+            write_atomically(samples, result.write_samples)
+        return result.render(options.fmt, options.rich_output)
 
     _emit(_guarded(action), options.output)
 
@@ -397,54 +303,12 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
     """Compare each scenario with its variants, on common random numbers."""
 
     def action() -> str:
-        from sim.analysis.compare import Comparison, differences
-        from sim.report.analysis import render_comparisons
-        from sim.scenario.compile import compile_scenario
+        import sim
 
-        plans = []
-        for file in scenarios:
-            base, variants = _load_variants(file, chosen)
-            plans.append((file, base, variants))
-        jobs = [
-            (compile_scenario(base), options.paths_for(base), options.seed_for(base))
-            for _, base, _ in plans
-        ]
-        simulator = Simulator(options, jobs, runs=[1 + len(v) for _, _, v in plans])
-        comparisons = []
-        with simulator:
-            for (file, base, variants), (model, paths, seed) in zip(plans, jobs, strict=True):
-                base_run = simulator(model, paths, seed)
-                for variant in variants:
-                    other = simulator(compile_scenario(variant.scenario), paths, seed)
-                    comparisons.append(
-                        Comparison(
-                            base.name,
-                            str(file),
-                            variant.name,
-                            variant.description,
-                            variant.overrides,
-                            paths,
-                            seed,
-                            differences(base_run, other),
-                            base_run.method,
-                        )
-                    )
-        return render_comparisons(comparisons, options.fmt, options.rich_output)
+        result = sim.compare(list(scenarios), variants=chosen, **options.api())
+        return result.render(options.fmt, options.rich_output)
 
     _emit(_guarded(action), options.output)
-
-
-def _load_variants(file: Path, chosen: tuple[str, ...]) -> tuple[Any, list[Any]]:
-    from sim.scenario.load import load_with_variants
-
-    base, variants = load_with_variants(file)
-    if not variants:
-        raise click.UsageError(f"{file} has no variants; add a variants: section to compare")
-    names = [v.name for v in variants]
-    unknown = [name for name in chosen if name not in names]
-    if unknown:
-        raise click.UsageError(f"{file} has no variant {unknown[0]!r}; it has {', '.join(names)}")
-    return base, [v for v in variants if not chosen or v.name in chosen]
 
 
 @cli.command()
@@ -454,31 +318,17 @@ def explain(scenarios: tuple[Path, ...], options: Options) -> None:
     """What each event does to the odds, and which inputs matter most."""
 
     def action() -> str:
-        from sim.analysis.explain import explain as explain_model
-        from sim.analysis.explain import runs_needed
-        from sim.report.analysis import render_explanations
-        from sim.scenario.compile import compile_scenario
-        from sim.scenario.load import load_scenarios
+        import sim
 
-        jobs = [
-            (file, s.name, compile_scenario(s), options.paths_for(s), options.seed_for(s))
-            for file, s in load_scenarios(scenarios)
-        ]
-        runs = [runs_needed(model) for _, _, model, _, _ in jobs]
-        simulator = Simulator(options, [(m, n, s) for _, _, m, n, s in jobs], runs)
-        with simulator:
-            results = [
-                (name, str(file), explain_model(model, lambda m, n=n, s=s: simulator(m, n, s)))
-                for file, name, model, n, s in jobs
-            ]
-        return render_explanations(results, options.fmt, options.rich_output)
+        result = sim.explain(list(scenarios), **options.api())
+        return result.render(options.fmt, options.rich_output)
 
     _emit(_guarded(action), options.output)
 
 
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--country", required=True, help="The country's id in the file.")
+@click.option("--country", help="The country's id in the file (needed with several countries).")
 @click.option(
     "--probability",
     required=True,
@@ -492,30 +342,18 @@ def explain(scenarios: tuple[Path, ...], options: Options) -> None:
     help="target, or an input: growth.rate, baseline.value, events.NAME.FIELD, ...",
 )
 @simulation_options
-def solve(scenario: Path, country: str, probability: float, field: str, options: Options) -> None:
+def solve(
+    scenario: Path, country: str | None, probability: float, field: str, options: Options
+) -> None:
     """The value of one input that makes a country's P(target) equal PROBABILITY."""
 
     def action() -> str:
-        from sim.analysis.solve import MAX_TRIALS, SolveError
-        from sim.analysis.solve import solve as solve_model
-        from sim.report.analysis import render_solutions
-        from sim.scenario.compile import compile_scenario
-        from sim.scenario.load import load_scenario
+        import sim
 
-        loaded = load_scenario(scenario)
-        model = compile_scenario(loaded)
-        paths, seed = options.paths_for(loaded), options.seed_for(loaded)
-        simulator = Simulator(options, [(model, paths, seed)], runs=[MAX_TRIALS // 3])
-        try:
-            with simulator:
-                answer = solve_model(
-                    model, country, probability, field, lambda m: simulator(m, paths, seed)
-                )
-        except SolveError as error:
-            raise click.UsageError(str(error)) from None
-        return render_solutions(
-            [(loaded.name, str(scenario), answer)], options.fmt, options.rich_output
+        result = sim.solve(
+            scenario, country=country, probability=probability, field=field, **options.api()
         )
+        return result.render(options.fmt, options.rich_output)
 
     _emit(_guarded(action), options.output)
 
@@ -537,86 +375,29 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
     With --format csv and --output FILE the sweep is resumable: each finished point is saved,
     and running the same command again skips the points FILE already holds.
     """
-    from sim.analysis.sweep import SettingError, parse_setting
-
-    try:
-        settings = [parse_setting(text) for text in sets]
-    except SettingError as error:
-        raise click.UsageError(str(error)) from None
-    fields = [s.field for s in settings]
-    resumable = options.output is not None and options.fmt == "csv"
+    output = options.output
+    resumable = output is not None and options.fmt == "csv"
 
     def action() -> str:
-        import hashlib
+        import sim
+        from sim.analysis.sweep import header, parse_setting
 
-        from sim.analysis.estimate import proportion_interval
-        from sim.analysis.sweep import Result, Signature, finished, header, points
-        from sim.report.analysis import render_sweep
-        from sim.scenario.compile import compile_scenario
-        from sim.scenario.load import validate_with_variants
-        from sim.scenario.source import parse_yaml, read_text
+        fields = [parse_setting(text).field for text in sets]
+        saved = _saved_rows(output, header(fields)) if resumable else []
 
-        text = read_text(scenario)  # read once: the grid and the hash come from the same text
-        document = parse_yaml(text, str(scenario))
-        base, _ = validate_with_variants(document)
-        signature = Signature(
-            options.paths_for(base),
-            options.seed_for(base),
-            options.method,
-            hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            __version__,
-        )
-        grid = points(document, settings)
-        done: dict[tuple[str, ...], list[Result]] = {}
-        if resumable:
-            try:
-                done = finished(_saved_rows(options.output, header(fields)), fields, signature)
-            except SettingError as error:
-                raise click.UsageError(f"--output {options.output}: {error}") from None
-        todo = [(p, compile_scenario(p.scenario)) for p in grid if p.texts not in done]
-        simulator = Simulator(
-            options, [(model, signature.paths, signature.seed) for _, model in todo]
-        )
+        def save(so_far: SweepResult) -> None:
+            if resumable and output is not None:  # every finished point, in grid order
+                write_atomically(output, so_far.render("csv"))
 
-        def finished_points() -> list[tuple[tuple[str, ...], list[Result]]]:
-            return [(p.texts, done[p.texts]) for p in grid if p.texts in done]
+        result = sim.sweep(scenario, list(sets), saved=saved, on_point=save, **options.api())
+        return result.render(options.fmt, options.rich_output)
 
-        with simulator:
-            for point, model in todo:
-                outcomes = simulator(model, signature.paths, signature.seed)
-                done[point.texts] = [
-                    Result(
-                        c.id,
-                        c.label,
-                        int(o.met.sum()),
-                        signature.paths,
-                        proportion_interval(o.met, outcomes.antithetic),
-                    )
-                    for c, o in zip(model.countries, outcomes.countries, strict=True)
-                ]
-                if resumable:  # save every finished point, in grid order
-                    saved = render_sweep(
-                        base.name, str(scenario), fields, finished_points(), signature, "csv"
-                    )
-                    write_atomically(options.output, saved)
-        return render_sweep(
-            base.name,
-            str(scenario),
-            fields,
-            finished_points(),
-            signature,
-            options.fmt,
-            options.rich_output,
-        )
-
-    _emit(_guarded(action), options.output)
+    _emit(_guarded(action), output)
 
 
 def _saved_rows(output: Path | None, expected: list[str]) -> list[list[str]]:
     """The rows an earlier run of this sweep saved in ``output`` (none if it does not exist)."""
     import csv
-
-    from sim.analysis.sweep import SettingError
 
     if output is None or not output.exists():
         return []
@@ -626,7 +407,8 @@ def _saved_rows(output: Path | None, expected: list[str]) -> list[list[str]]:
         return []
     if lines[0] != expected:
         raise SettingError(
-            f"holds another sweep (columns {', '.join(lines[0])}); write to another file"
+            f"--output {output}: holds another sweep (columns {', '.join(lines[0])}); "
+            "write to another file"
         )
     return lines[1:]
 
@@ -636,7 +418,7 @@ def _saved_rows(output: Path | None, expected: list[str]) -> list[list[str]]:
 @click.option(
     "--paths",
     type=click.IntRange(min=1),
-    default=20_000,
+    default=PLOT_PATHS,
     show_default=True,
     help="Number of paths (charts need fewer than tables).",
 )
@@ -651,24 +433,13 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
     """Draw each country's yearly turnover (fan chart) and its odds of having reached the
     target by each year, into a PNG."""
     target = output or Path(scenario.stem + ".png")
-    options = Options(paths, seed, "png", target, None, None, False)
     _check_output(target)
 
     def action() -> None:
-        from sim.report.plot import chart_data, draw
-        from sim.scenario.compile import compile_scenario
-        from sim.scenario.load import load_scenario
+        import sim
 
-        loaded = load_scenario(scenario)
-        model = compile_scenario(loaded)
-        simulator = Simulator(options, [(model, paths, options.seed_for(loaded))])
-        with simulator:
-            outcomes = simulator(model, paths, options.seed_for(loaded), years=True)
-        footer = (
-            f"sim {__version__}: {paths:,} paths, seed {outcomes.seed}; {scenario}. "
-            "Bands: 5–95% and 25–75% of simulated paths; line: median."
-        )
-        write_atomically(target, lambda file: draw(chart_data(outcomes), loaded.name, footer, file))
+        chart = sim.chart(scenario, paths=paths, seed=seed)
+        write_atomically(target, chart.draw)
         click.echo(f"wrote {target}")
 
     _guarded(action)
@@ -680,13 +451,13 @@ def validate(scenarios: tuple[Path, ...]) -> None:
     """Check SCENARIOS and report every problem; exit 0 when all are valid."""
 
     def action() -> None:
+        import sim
         from sim.errors import ScenarioError
-        from sim.scenario.load import load_scenario
 
         problems = []
         for file in scenarios:
             try:
-                scenario = load_scenario(file)
+                scenario = sim.load(file).spec
             except ScenarioError as error:
                 problems += error.problems
                 continue

@@ -84,12 +84,12 @@ def draw_onsets(
     horizon) and when another effect is changed or fixed.
     """
     rng = generator(seed, chunk, f"event:{event.name}")
+    drawn = path_parameter(event, rng, paths, antithetic)
     if event.rate is not None:
-        rate = event.rate.quantile(path_uniforms(rng, paths, antithetic))
-        month, path = recurring_onsets(rate, rng, months, antithetic)
+        month, path = recurring_onsets(drawn, rng, months, antithetic)
     else:
         assert event.start is not None
-        probability = event.probability.quantile(path_uniforms(rng, paths, antithetic))
+        probability = drawn
         happens = path_uniforms(rng, paths, antithetic) < probability
         first, last = event.start
         where = path_uniforms(rng, paths, antithetic)
@@ -109,6 +109,15 @@ def draw_onsets(
     duration = effect("duration")
     end = time + duration if duration is not None else np.full(len(path), np.inf)
     return Onsets(path, time, end, effect("severity"), effect("level"), effect("growth"))
+
+
+def path_parameter(
+    event: EventModel, rng: np.random.Generator, paths: int, antithetic: bool = False
+) -> np.ndarray:
+    """The event's per-path parameter, the first draw of its stream: a recurring event's rate,
+    a one-off event's probability."""
+    distribution = event.rate if event.rate is not None else event.probability
+    return distribution.quantile(path_uniforms(rng, paths, antithetic))
 
 
 def recurring_onsets(

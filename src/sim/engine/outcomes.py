@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.core.model import Model
+from sim.defaults import DEFAULT_METHOD, METHODS, Method
 from sim.engine.streams import CHUNK
 
-METHODS = ("antithetic", "plain")
-DEFAULT_METHOD = "antithetic"
 DEFAULT_BLOCK = 4 * CHUNK  # 32,768 paths: small enough to share a default run among workers
 
 @dataclass
@@ -40,7 +39,7 @@ class Outcomes:
     paths: int
     seed: int
     countries: list[CountryOutcome]
-    method: str = DEFAULT_METHOD
+    method: Method = DEFAULT_METHOD
 
     @property
     def antithetic(self) -> bool:
@@ -60,7 +59,7 @@ class Plan:
     workers: int = 1
     years: bool = False
     scheduler: str | None = None
-    method: str = DEFAULT_METHOD
+    method: Method = DEFAULT_METHOD
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.core.model import Model
+from sim.defaults import DEFAULT_METHOD, Method
 from sim.engine import rules
 from sim.engine.outcomes import (
     DEFAULT_BLOCK,
-    DEFAULT_METHOD,
     CountryOutcome,
     Outcomes,
     Plan,
@@ -70,7 +70,7 @@ def simulate(
     years: bool = False,
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
-    method: str = DEFAULT_METHOD,
+    method: Method = DEFAULT_METHOD,
     pool: WorkerPool | None = None,
 ) -> Outcomes:
     """Simulate ``paths`` paths of ``model`` with streams from ``seed``, in blocks of about
@@ -93,7 +93,7 @@ def simulate_until(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     scheduler: str | None = None,
-    method: str = DEFAULT_METHOD,
+    method: Method = DEFAULT_METHOD,
     pool: WorkerPool | None = None,
 ) -> Outcomes:
     """Simulate more and more paths until ``enough(outcomes)`` or ``max_paths``.

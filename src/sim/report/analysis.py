@@ -12,6 +12,7 @@ from sim.analysis.explain import Explanation
 from sim.analysis.solve import Solution
 from sim.report.render import (
     Section,
+    html_report,
     interval_text,
     json_document,
     markdown_report,
@@ -33,6 +34,8 @@ def point_interval(difference: Difference) -> str:
 def _emit(sections: list[Section], notes: list[str], fmt: str, rich_output: bool) -> str:
     if fmt == "markdown":
         return markdown_report(sections, notes)
+    if fmt == "html":
+        return html_report(sections, notes)
     return text_report(sections, notes, rich_output)
 
 

@@ -243,6 +243,24 @@ def markdown_report(sections: list[Section], notes: list[str], extra: list[str] 
     return "\n".join(lines) + "\n"
 
 
+def html_report(sections: list[Section], notes: list[str]) -> str:
+    """The same tables as HTML (what a notebook shows), then the notes as paragraphs."""
+    from html import escape
+
+    parts = []
+    for section in (s for s in sections if s.rows):
+        if section.title:
+            parts.append(f"<p><b>{escape(section.title)}</b></p>")
+        head = "".join(f"<th>{escape(c).replace(chr(10), '<br>')}</th>" for c in section.header)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+            for row in section.rows
+        )
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts += [f"<p><small>{escape(note)}</small></p>" for note in notes]
+    return "\n".join(parts) + "\n"
+
+
 def _markdown_row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -393,6 +411,8 @@ def render(runs: list[RunSummary], fmt: str, rich_output: bool = False) -> str:
         return render_table(runs, rich_output)
     if fmt == "markdown":
         return render_markdown(runs)
+    if fmt == "html":
+        return html_report(_run_sections(runs), notes(runs))
     if fmt == "csv":
         return render_csv(runs)
     return render_json(runs)

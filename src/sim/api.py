@@ -1,0 +1,462 @@
+"""The public API: load a scenario, run it, compare its variants, explain, solve and sweep.
+
+Each function opens a ``Session`` for its runs and returns a result object (``sim.results``)
+that renders as the CLI's tables, turns into a JSON document (``to_dict``) or a pandas
+DataFrame (``to_frame``), and shows itself in a notebook. The CLI is a thin shell over these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sim.core.model import Model
+from sim.defaults import DEFAULT_MAX_PATHS, DEFAULT_METHOD, PLOT_PATHS, Method
+from sim.errors import SettingError
+from sim.results import (
+    CompareResult,
+    ExplainResult,
+    RunResult,
+    SolveResult,
+    SweepResult,
+)
+from sim.scenario import schema
+from sim.scenario.source import Document
+from sim.scenario.variants import Variant
+from sim.session import Job, Progress, RunOptions, Session, paths_for_precision
+
+Source = str | os.PathLike[str] | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario file: what it says (``spec``), where it came from and its variants."""
+
+    spec: schema.Scenario
+    file: str  # the name its messages and outputs use
+    text: str  # the text it was read from
+    document: Document = field(repr=False)
+    variants: tuple[Variant, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the scenario's text: which version of the file a result came from."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def model(self) -> Model:
+        from sim.scenario.compile import compile_scenario
+
+        return compile_scenario(self.spec)
+
+    def variant(self, name: str) -> Variant:
+        for variant in self.variants:
+            if variant.name == name:
+                return variant
+        names = ", ".join(v.name for v in self.variants) or "none"
+        raise SettingError(f"{self.file} has no variant {name!r}; it has {names}")
+
+
+def load(source: Source | Scenario, *, name: str | None = None) -> Scenario:
+    """Read and validate a scenario: a file path, YAML text (a string with a line break) or a
+    dict. Raises ``sim.ScenarioError`` listing every problem, each located by file, line and
+    column; ``name`` is what messages call text or a dict (default ``<text>``, ``<dict>``)."""
+    import yaml
+
+    from sim.scenario.load import validate_with_variants
+    from sim.scenario.source import parse_yaml, read_text
+
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, Mapping):
+        text = yaml.safe_dump(dict(source), sort_keys=False, allow_unicode=True)
+        file = name or "<dict>"
+    elif isinstance(source, str) and "\n" in source:
+        text, file = source, name or "<text>"
+    else:
+        file = name or str(source)
+        text = read_text(Path(source))
+    document = parse_yaml(text, file)
+    spec, variants = validate_with_variants(document)
+    return Scenario(spec, file, text, document, tuple(variants))
+
+
+def load_all(sources: Iterable[Source | Scenario]) -> list[Scenario]:
+    """Load several scenarios; one ScenarioError lists the problems of all of them."""
+    from sim.errors import ScenarioError
+
+    loaded, problems = [], []
+    for source in sources:
+        try:
+            loaded.append(load(source))
+        except ScenarioError as error:
+            problems += error.problems
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
+def _scenarios(scenarios: Source | Scenario | Sequence[Source | Scenario]) -> list[Scenario]:
+    if isinstance(scenarios, Sequence) and not isinstance(scenarios, str):
+        return load_all(scenarios)
+    return [load(scenarios)]
+
+
+def _options(**kwargs: Any) -> RunOptions:
+    return RunOptions(**kwargs)
+
+
+def run(
+    scenarios: Source | Scenario | Sequence[Source | Scenario],
+    *,
+    paths: int | None = None,
+    seed: int | None = None,
+    method: Method = DEFAULT_METHOD,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block_size: int | None = None,
+    precision: float | None = None,
+    max_paths: int | None = None,
+    progress: Progress = None,
+    keep_paths: bool = False,
+    force: bool = False,
+    quiet_pipe: bool = False,
+) -> RunResult:
+    """Each country's odds of reaching its target, for one scenario or several.
+
+    ``paths`` and ``seed`` override the file's; ``precision`` (instead of ``paths``) simulates
+    until every 95% interval is within ±precision, stopping at ``max_paths``. ``keep_paths``
+    keeps per-path inputs and outcomes for ``RunResult.samples()``.
+    """
+    from sim.analysis.summarise import summarise
+
+    if precision is not None and paths is not None:
+        raise SettingError("give --paths or --precision, not both")
+    if max_paths is not None and precision is None:
+        raise SettingError("--max-paths goes with --precision")
+    if precision is not None and not 0 < precision <= 0.5:
+        raise SettingError(f"--precision {precision!r}: give a half-width above 0 and at most 0.5")
+    loaded = _scenarios(scenarios)
+    options = _options(
+        paths=paths,
+        seed=seed,
+        method=method,
+        workers=workers,
+        scheduler=scheduler,
+        block_size=block_size,
+        progress=progress,
+        force=force,
+    )
+    cap = max_paths or DEFAULT_MAX_PATHS
+    jobs = [
+        Job(
+            s.model,
+            paths_for_precision(precision, cap) if precision else options.paths_for(s.spec.paths),
+            options.seed_for(s.spec.seed),
+        )
+        for s in loaded
+    ]
+    outcomes = []
+    with Session(options, jobs, quiet_pipe) as session:
+        for job in jobs:
+            if precision is None:
+                outcomes.append(session(job.model, job.paths, job.seed, years=keep_paths))
+            else:
+                outcomes.append(session.until(job.model, job.seed, precision, cap))
+    summaries = tuple(
+        summarise(o, s.file, precision=precision, max_paths=cap if precision else None)
+        for s, o in zip(loaded, outcomes, strict=True)
+    )
+    return RunResult(summaries, tuple(outcomes) if keep_paths else None)
+
+
+def compare(
+    scenarios: Source | Scenario | Sequence[Source | Scenario],
+    *,
+    variants: Sequence[str] = (),
+    paths: int | None = None,
+    seed: int | None = None,
+    method: Method = DEFAULT_METHOD,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block_size: int | None = None,
+    progress: Progress = None,
+    force: bool = False,
+    quiet_pipe: bool = False,
+) -> CompareResult:
+    """Each scenario against its variants (all, or those named), on common random numbers."""
+    from sim.analysis.compare import Comparison, differences
+    from sim.scenario.compile import compile_scenario
+
+    loaded = _scenarios(scenarios)
+    options = _options(
+        paths=paths,
+        seed=seed,
+        method=method,
+        workers=workers,
+        scheduler=scheduler,
+        block_size=block_size,
+        progress=progress,
+        force=force,
+    )
+    chosen: list[list[Variant]] = []
+    for scenario in loaded:
+        if not scenario.variants:
+            raise SettingError(
+                f"{scenario.file} has no variants; add a variants: section to compare"
+            )
+        picked = [scenario.variant(name) for name in variants]
+        chosen.append(picked or list(scenario.variants))
+    jobs = [
+        Job(
+            s.model, options.paths_for(s.spec.paths), options.seed_for(s.spec.seed), 1 + len(v)
+        )
+        for s, v in zip(loaded, chosen, strict=True)
+    ]
+    comparisons = []
+    with Session(options, jobs, quiet_pipe) as session:
+        for scenario, picked, job in zip(loaded, chosen, jobs, strict=True):
+            base = session(job.model, job.paths, job.seed)
+            for variant in picked:
+                other = session(compile_scenario(variant.scenario), job.paths, job.seed)
+                comparisons.append(
+                    Comparison(
+                        scenario.name,
+                        scenario.file,
+                        variant.name,
+                        variant.description,
+                        variant.overrides,
+                        job.paths,
+                        job.seed,
+                        differences(base, other),
+                        base.method,
+                    )
+                )
+    return CompareResult(tuple(comparisons))
+
+
+def explain(
+    scenarios: Source | Scenario | Sequence[Source | Scenario],
+    *,
+    paths: int | None = None,
+    seed: int | None = None,
+    method: Method = DEFAULT_METHOD,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block_size: int | None = None,
+    progress: Progress = None,
+    force: bool = False,
+    quiet_pipe: bool = False,
+) -> ExplainResult:
+    """What each event does to the odds, and which inputs matter most (tornado)."""
+    from sim.analysis.explain import explain as explain_model
+    from sim.analysis.explain import runs_needed
+
+    loaded = _scenarios(scenarios)
+    options = _options(
+        paths=paths,
+        seed=seed,
+        method=method,
+        workers=workers,
+        scheduler=scheduler,
+        block_size=block_size,
+        progress=progress,
+        force=force,
+    )
+    jobs = [
+        Job(
+            s.model,
+            options.paths_for(s.spec.paths),
+            options.seed_for(s.spec.seed),
+            runs_needed(s.model),
+        )
+        for s in loaded
+    ]
+    with Session(options, jobs, quiet_pipe) as session:
+        results = tuple(
+            (s.name, s.file, explain_model(job.model, _runner(session, job)))
+            for s, job in zip(loaded, jobs, strict=True)
+        )
+    return ExplainResult(results)
+
+
+def _runner(session: Session, job: Job) -> Callable[[Model], Any]:
+    return lambda model: session(model, job.paths, job.seed)
+
+
+def solve(
+    scenario: Source | Scenario,
+    *,
+    probability: float,
+    field: str,
+    country: str | None = None,
+    paths: int | None = None,
+    seed: int | None = None,
+    method: Method = DEFAULT_METHOD,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block_size: int | None = None,
+    progress: Progress = None,
+    force: bool = False,
+    quiet_pipe: bool = False,
+) -> SolveResult:
+    """The value of ``field`` (``target`` or an input such as ``growth.rate``) that makes the
+    country's P(target) equal ``probability``; ``country`` may be left out in a one-country
+    file."""
+    from sim.analysis.solve import MAX_TRIALS
+    from sim.analysis.solve import solve as solve_model
+
+    loaded = load(scenario)
+    options = _options(
+        paths=paths,
+        seed=seed,
+        method=method,
+        workers=workers,
+        scheduler=scheduler,
+        block_size=block_size,
+        progress=progress,
+        force=force,
+    )
+    if country is None:
+        ids = list(loaded.spec.countries)
+        if len(ids) != 1:
+            raise SettingError(f"name the country: {loaded.file} has {', '.join(ids)}")
+        country = ids[0]
+    job = Job(
+        loaded.model,
+        options.paths_for(loaded.spec.paths),
+        options.seed_for(loaded.spec.seed),
+        MAX_TRIALS // 3,
+    )
+    with Session(options, [job], quiet_pipe) as session:
+        answer = solve_model(job.model, country, probability, field, _runner(session, job))
+    return SolveResult(((loaded.name, loaded.file, answer),))
+
+
+def sweep(
+    scenario: Source | Scenario,
+    settings: Mapping[str, Sequence[Any]] | Sequence[str],
+    *,
+    paths: int | None = None,
+    seed: int | None = None,
+    method: Method = DEFAULT_METHOD,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block_size: int | None = None,
+    progress: Progress = None,
+    force: bool = False,
+    quiet_pipe: bool = False,
+    saved: Sequence[Sequence[str]] = (),
+    on_point: Callable[[SweepResult], None] | None = None,
+) -> SweepResult:
+    """A grid of what-ifs, every combination of the settings' values, on common random
+    numbers. ``settings`` maps a field to its values (``{"countries.kz.target.by": [2027,
+    2028]}``) or lists ``FIELD=V1,V2`` texts. ``saved`` holds the CSV rows of an earlier run
+    of the same sweep (points found there are not run again); ``on_point`` is called with the
+    result so far after every point (the CLI saves it)."""
+    from sim.analysis.estimate import proportion_interval
+    from sim.analysis.sweep import Result, Signature, finished, parse_setting, points
+    from sim.scenario.compile import compile_scenario
+
+    loaded = load(scenario)
+    if isinstance(settings, Mapping):
+        texts = [
+            f"{name}=" + ",".join(v if isinstance(v, str) else json.dumps(v) for v in values)
+            for name, values in settings.items()
+        ]
+    else:
+        texts = list(settings)
+    parsed = [parse_setting(text) for text in texts]
+    fields = [s.field for s in parsed]
+    options = _options(
+        paths=paths,
+        seed=seed,
+        method=method,
+        workers=workers,
+        scheduler=scheduler,
+        block_size=block_size,
+        progress=progress,
+        force=force,
+    )
+    from sim import __version__
+
+    signature = Signature(
+        options.paths_for(loaded.spec.paths),
+        options.seed_for(loaded.spec.seed),
+        options.method,
+        loaded.sha256,
+        __version__,
+    )
+    grid = points(loaded.document, parsed)
+    done = finished([list(row) for row in saved], fields, signature)
+    todo = [(p, compile_scenario(p.scenario)) for p in grid if p.texts not in done]
+
+    def result() -> SweepResult:
+        finished_points = tuple((p.texts, tuple(done[p.texts])) for p in grid if p.texts in done)
+        return SweepResult(loaded.name, loaded.file, tuple(fields), finished_points, signature)
+
+    jobs = [Job(model, signature.paths, signature.seed) for _, model in todo]
+    with Session(options, jobs, quiet_pipe) as session:
+        for point, model in todo:
+            outcomes = session(model, signature.paths, signature.seed)
+            done[point.texts] = [
+                Result(
+                    c.id,
+                    c.label,
+                    int(o.met.sum()),
+                    signature.paths,
+                    proportion_interval(o.met, outcomes.antithetic),
+                )
+                for c, o in zip(model.countries, outcomes.countries, strict=True)
+            ]
+            if on_point is not None:
+                on_point(result())
+    return result()
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A scenario's fan chart and odds by year, ready to draw into a PNG file."""
+
+    title: str
+    footer: str
+    data: Any = field(repr=False)
+
+    def draw(self, file: Path) -> None:
+        from sim.report.plot import draw
+
+        draw(self.data, self.title, self.footer, file)
+
+
+def chart(
+    scenario: Source | Scenario,
+    *,
+    paths: int = PLOT_PATHS,
+    seed: int | None = None,
+    workers: int | None = None,
+) -> Chart:
+    """Simulate ``scenario`` for a chart: each country's yearly turnover (fan) and its odds of
+    having reached the target by each year. Needs matplotlib to draw (``sim[plot]``)."""
+    from sim import __version__
+    from sim.report.plot import chart_data
+
+    loaded = load(scenario)
+    options = _options(paths=paths, seed=seed, workers=workers)
+    job = Job(loaded.model, paths, options.seed_for(loaded.spec.seed))
+    with Session(options, [job]) as session:
+        outcomes = session(job.model, job.paths, job.seed, years=True)
+    footer = (
+        f"sim {__version__}: {paths:,} paths, seed {outcomes.seed}; {loaded.file}. "
+        "Bands: 5–95% and 25–75% of simulated paths; line: median."
+    )
+    return Chart(loaded.name, footer, chart_data(outcomes))

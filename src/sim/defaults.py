@@ -1,0 +1,22 @@
+"""Every default and every choice of sim, stated once."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Method = Literal["antithetic", "plain"]
+Format = Literal["table", "markdown", "csv", "json"]
+
+METHODS: tuple[Method, ...] = get_args(Method)
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+DEFAULT_PATHS = 100_000
+DEFAULT_SEED = 0
+DEFAULT_METHOD: Method = "antithetic"
+DEFAULT_FISCAL_YEAR_START = 7  # July: Pakistan's fiscal year
+DEFAULT_MAX_PATHS = 100_000_000  # where a run to a precision stops regardless
+PLOT_PATHS = 20_000
+
+# A run estimated to take longer or to hold more is refused unless forced.
+MAX_SECONDS = 3600.0
+MAX_MEMORY = 8 * 1024**3

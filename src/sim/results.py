@@ -1,0 +1,203 @@
+"""Result objects of the API: each renders as the CLI's tables (``render``), turns into the
+JSON document (``to_dict``) or a tidy pandas DataFrame (``to_frame``), and shows itself in a
+notebook (``_repr_html_``, ``_repr_markdown_``) as the same table."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.analysis.compare import Comparison
+from sim.analysis.explain import Explanation
+from sim.analysis.solve import Solution
+from sim.analysis.summarise import RunSummary
+from sim.analysis.sweep import Result, Signature
+from sim.engine.outcomes import Outcomes
+from sim.errors import SimError
+
+if TYPE_CHECKING:
+    import pandas
+
+EXTRA = "frames"  # the optional extra that brings pandas (and pyarrow for Parquet)
+
+
+class MissingExtraError(SimError, ImportError):
+    """An optional dependency is missing; the message names the extra that brings it."""
+
+
+def pandas_module() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise MissingExtraError(
+            f"this needs pandas: pip install 'sim[{EXTRA}]'"
+        ) from None
+    return pandas
+
+
+class _Result:
+    """What every result can do, given ``render``."""
+
+    def render(self, fmt: str = "table", rich_output: bool = False) -> str:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``--format json``."""
+        return json.loads(self.render("json"))
+
+    def to_frame(self) -> pandas.DataFrame:
+        """A tidy DataFrame: the rows and columns of ``--format csv``."""
+        return pandas_module().read_csv(io.StringIO(self.render("csv")), keep_default_na=False)
+
+    def _repr_html_(self) -> str:
+        return self.render("html")
+
+    def _repr_markdown_(self) -> str:
+        return self.render("markdown")
+
+    def __str__(self) -> str:
+        return self.render("table")
+
+
+@dataclass(frozen=True)
+class RunResult(_Result):
+    """The summaries of one run per scenario; with ``keep_paths``, their per-path outcomes."""
+
+    runs: tuple[RunSummary, ...]
+    outcomes: tuple[Outcomes, ...] | None = None
+
+    def render(self, fmt: str = "table", rich_output: bool = False) -> str:
+        from sim.report.render import render
+
+        return render(list(self.runs), fmt, rich_output)
+
+    def by_year(self) -> pandas.DataFrame:
+        """One row per scenario, country and year: P(met in that year's window), P(reached by
+        then)."""
+        rows = [
+            {
+                "scenario": run.scenario,
+                "country": r.country,
+                "year": y.year,
+                "window": str(y.window),
+                "probability": y.probability,
+                "reached": y.reached,
+            }
+            for run in self.runs
+            for r in run.results
+            for y in r.by_year
+        ]
+        return pandas_module().DataFrame(rows)
+
+    def events(self) -> pandas.DataFrame:
+        """One row per scenario, country and event: the share of paths with it active before
+        the deadline."""
+        rows = [
+            {"scenario": run.scenario, "country": r.country, "event": name, "share": share}
+            for run in self.runs
+            for r in run.results
+            for name, share in r.events.items()
+        ]
+        return pandas_module().DataFrame(rows, columns=["scenario", "country", "event", "share"])
+
+    def samples(self) -> pandas.DataFrame:
+        """One row per scenario, path and country: every drawn uncertain input (by its field
+        path) and the outcome (window total, met, first year reached; 0: not by the horizon).
+        Needs ``sim.run(..., keep_paths=True)``."""
+        return pandas_module().DataFrame(self.sample_columns())
+
+    def sample_columns(self) -> dict[str, Any]:
+        """The columns of ``samples()`` as numpy arrays (no pandas needed)."""
+        import numpy as np
+
+        from sim.analysis.samples import first_year_reached, path_inputs
+
+        if self.outcomes is None:
+            raise SimError("per-path samples need a run with keep_paths=True (--samples FILE)")
+        parts: list[dict[str, Any]] = []
+        for run, outcomes in zip(self.runs, self.outcomes, strict=True):
+            model = outcomes.model
+            inputs = path_inputs(model, outcomes)
+            for index, (country, outcome) in enumerate(
+                zip(model.countries, outcomes.countries, strict=True)
+            ):
+                part: dict[str, Any] = {
+                    "scenario": np.full(outcomes.paths, run.scenario, dtype=object),
+                    "path": np.arange(outcomes.paths),
+                    "country": np.full(outcomes.paths, country.id, dtype=object),
+                    "window_total": outcome.window_total,
+                    "met": outcome.met,
+                    "first_year_reached": first_year_reached(model, outcomes, index),
+                }
+                part.update(inputs)
+                parts.append(part)
+        keys = list(dict.fromkeys(k for part in parts for k in part))
+        return {
+            key: np.concatenate(
+                [part.get(key, np.full(len(part["path"]), np.nan)) for part in parts]
+            )
+            for key in keys
+        }
+
+    def write_samples(self, path: Path) -> None:
+        """Write ``samples()`` as CSV, or as Parquet when ``path`` ends in .parquet."""
+        frame = self.samples()
+        if path.suffix.lower() == ".parquet":
+            try:
+                frame.to_parquet(path, index=False)
+            except ImportError:
+                raise MissingExtraError(
+                    f"Parquet needs pyarrow: pip install 'sim[{EXTRA}]'"
+                ) from None
+        else:
+            frame.to_csv(path, index=False)
+
+
+@dataclass(frozen=True)
+class CompareResult(_Result):
+    comparisons: tuple[Comparison, ...]
+
+    def render(self, fmt: str = "table", rich_output: bool = False) -> str:
+        from sim.report.analysis import render_comparisons
+
+        return render_comparisons(list(self.comparisons), fmt, rich_output)
+
+
+@dataclass(frozen=True)
+class ExplainResult(_Result):
+    explanations: tuple[tuple[str, str, Explanation], ...]  # scenario, file, explanation
+
+    def render(self, fmt: str = "table", rich_output: bool = False) -> str:
+        from sim.report.analysis import render_explanations
+
+        return render_explanations(list(self.explanations), fmt, rich_output)
+
+
+@dataclass(frozen=True)
+class SolveResult(_Result):
+    solutions: tuple[tuple[str, str, Solution], ...]  # scenario, file, solution
+
+    def render(self, fmt: str = "table", rich_output: bool = False) -> str:
+        from sim.report.analysis import render_solutions
+
+        return render_solutions(list(self.solutions), fmt, rich_output)
+
+
+@dataclass(frozen=True)
+class SweepResult(_Result):
+    scenario: str
+    file: str
+    fields: tuple[str, ...]
+    points: tuple[tuple[tuple[str, ...], tuple[Result, ...]], ...]  # values as written, results
+    signature: Signature
+
+    def render(self, fmt: str = "table", rich_output: bool = False) -> str:
+        from sim.report.analysis import render_sweep
+
+        done = [(texts, list(results)) for texts, results in self.points]
+        return render_sweep(
+            self.scenario, self.file, list(self.fields), done, self.signature, fmt, rich_output
+        )

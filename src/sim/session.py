@@ -1,0 +1,176 @@
+"""A session of runs: the options every simulating call shares, one worker pool and one
+progress bar for all of its runs, and the refusal of runs too large to finish.
+
+``sim.run`` and the other functions of ``sim.api`` each open a session for their runs, as
+``httpx.request`` opens a client for one request.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+
+from sim.core.model import Model
+from sim.defaults import (
+    DEFAULT_METHOD,
+    DEFAULT_PATHS,
+    DEFAULT_SEED,
+    MAX_MEMORY,
+    MAX_SECONDS,
+    METHODS,
+    Method,
+)
+from sim.engine.outcomes import DEFAULT_BLOCK, Outcomes
+from sim.errors import SettingError
+
+Progress = bool | Callable[[int], None] | None
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How runs are carried out. ``paths`` and ``seed`` override a scenario's own (``None``:
+    the file's, else the defaults); the rest never changes a number."""
+
+    paths: int | None = None
+    seed: int | None = None
+    method: Method = DEFAULT_METHOD
+    workers: int | None = None
+    scheduler: str | None = None
+    block_size: int | None = None
+    progress: Progress = None  # None: a bar when a person watches a run over a second
+    force: bool = False  # run even when the estimated work is huge
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise SettingError(f"method {self.method!r}: choose one of {', '.join(METHODS)}")
+        for name in ("paths", "workers", "block_size"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or value < 1):
+                raise SettingError(f"{name} must be a whole number of at least 1, not {value!r}")
+        if self.seed is not None and (isinstance(self.seed, bool) or self.seed < 0):
+            raise SettingError(f"seed must be a whole number of at least 0, not {self.seed!r}")
+
+    def paths_for(self, file_paths: int | None) -> int:
+        return self.paths or file_paths or DEFAULT_PATHS
+
+    def seed_for(self, file_seed: int | None) -> int:
+        if self.seed is not None:
+            return self.seed
+        return file_seed if file_seed is not None else DEFAULT_SEED
+
+
+@dataclass(frozen=True)
+class Job:
+    """One model to simulate: its paths and seed, and how many runs of it a call makes."""
+
+    model: Model
+    paths: int
+    seed: int
+    runs: int = 1
+
+
+class Session:
+    """Runs models with ``options``, sharing one worker pool and one progress bar; a context
+    manager. ``jobs`` are the runs the call will make, for the cost estimate and the bar."""
+
+    def __init__(self, options: RunOptions, jobs: list[Job], quiet_pipe: bool = False) -> None:
+        from sim.engine.memory import keep_freed_memory
+        from sim.engine.run import estimate_work
+        from sim.engine.workers import WorkerPool, available_cores
+        from sim.report.progress import ProgressBar, wanted
+
+        keep_freed_memory()
+        self.options = options
+        self.workers = options.workers or available_cores()
+        works = [estimate_work(job.model, job.paths) for job in jobs]
+        seconds = sum(job.runs * w.seconds for job, w in zip(jobs, works, strict=True))
+        seconds /= min(self.workers, available_cores())
+        memory = max((w.memory for w in works), default=0)
+        if not options.force:
+            _refuse_huge_work(seconds, memory, [job.paths for job in jobs])
+        total = sum(job.runs * job.paths for job in jobs)
+        self._callback = options.progress if callable(options.progress) else None
+        shown = wanted(seconds, quiet_pipe) if options.progress is None else options.progress
+        self.bar = ProgressBar(total, shown is True)
+        self.pool = WorkerPool(self.workers)
+
+    def __enter__(self) -> Session:
+        self.pool.__enter__()
+        self.bar.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.bar.__exit__(kind, error, trace)
+        self.pool.__exit__(kind, error, trace)
+
+    def _advance(self, paths: int) -> None:
+        self.bar.advance(paths)
+        if self._callback is not None:
+            self._callback(paths)
+
+    def __call__(self, model: Model, paths: int, seed: int, years: bool = False) -> Outcomes:
+        from sim.engine import run
+
+        return run.simulate(
+            model,
+            paths,
+            seed,
+            self.options.block_size or run.default_block(paths, self.workers),
+            self.workers,
+            years=years,
+            progress=self._advance,
+            scheduler=self.options.scheduler,
+            method=self.options.method,
+            pool=self.pool,
+        )
+
+    def until(self, model: Model, seed: int, precision: float, max_paths: int) -> Outcomes:
+        """Simulate until every country's 95% interval is within ±``precision``."""
+        from sim.analysis.summarise import half_widths
+        from sim.engine import run
+
+        return run.simulate_until(
+            model,
+            seed,
+            lambda outcomes: max(half_widths(outcomes)) <= precision,
+            max_paths,
+            # stages double from 8,192 paths: small blocks share even the early ones
+            self.options.block_size or DEFAULT_BLOCK,
+            self.workers,
+            progress=self._advance,
+            scheduler=self.options.scheduler,
+            method=self.options.method,
+            pool=self.pool,
+        )
+
+
+def _refuse_huge_work(seconds: float, memory: int, path_counts: list[int]) -> None:
+    """Stop, with the estimate, before a run that would take hours or tens of gigabytes."""
+    if seconds > MAX_SECONDS or memory > MAX_MEMORY:
+        paths = ", ".join(f"{n:,}" for n in path_counts)
+        raise SettingError(
+            f"{paths} paths would take about {_duration(seconds)} and "
+            f"{memory / 1024**3:,.1f} GiB of memory; use fewer paths, or add --force"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:,.0f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:,.1f} hours"
+    return f"{seconds / 60:,.0f} minutes"
+
+
+def paths_for_precision(precision: float, max_paths: int) -> int:
+    """About the paths a ±``precision`` interval needs at worst (P = 1/2)."""
+    from sim.analysis.estimate import Z_95
+
+    return min(max_paths, math.ceil((Z_95 / precision) ** 2 / 4))
