@@ -1,172 +1,433 @@
-"""A deliberately simple, per-path reading of SPEC "Model semantics (per path)" 1–8.
+"""An independent, literal reading of SPEC "Model semantics (per path)" 1–8.
 
-This is a test oracle for the vectorised engine: it loops over paths, months and event onsets
-in plain Python and follows SPEC literally. It shares no code with the engine beyond the
-validated ``Scenario`` and ``Distribution.quantile`` (distributions are tested elsewhere). It
-does not use the engine's random numbers, only the same distributions, so the two agree in
-distribution, not path by path.
+This is a test oracle for the engine. It imports nothing from ``sim``: it takes the scenario as
+YAML text or a plain dict, reads the fields it needs itself (periods per SPEC "Units and
+time", uncertain numbers per SPEC "Distributions") and draws every uncertain number from its
+own ``scipy.stats`` distribution, so a mistake in the engine's schema, period arithmetic or
+mapping from ranges to distributions is not copied here. It does not use the engine's random
+numbers either, so the two agree in distribution, not path by path.
+
+Each path is simulated by SPEC's per-path rules, in the order SPEC states them. For speed a
+"value" below is a numpy array over paths (every operation is elementwise, so path j of every
+array is one path), and the loops run over months and event onsets; nothing couples two paths.
+Shocks and noise are drawn as SPEC states them, two independent normal numbers per month.
 
 Readings of SPEC made here (where a test fails, check these first):
 
+- Month index: ``12 * year + month - 1``; month t spans the time interval [t, t + 1), so an
+  onset in month m happens at u = m + U[0, 1).
+- Periods: ``YYYY`` is Jan–Dec; ``YYYY-NN`` is a month when NN is 01–12, else a fiscal year when
+  NN is the last two digits of YYYY + 1; ``FYYYYY-YY`` is always a fiscal year; a fiscal year
+  starts in month ``fiscal_year_start`` (default 7) of its first year and lasts 12 months;
+  ``A/B`` is the inclusive range from month A to month B. The horizon is the end of
+  ``horizon`` when given, else the latest deadline.
+- Intervals "a to b" (5th and 95th percentiles, z = Φ⁻¹(0.95)): growth rate: ln(1 + r) ~
+  Normal((ln(1+a) + ln(1+b))/2, (ln(1+b) − ln(1+a))/(2z)); positive: ln x ~
+  Normal((ln a + ln b)/2, (ln b − ln a)/(2z)); fraction: x ~ Normal((a + b)/2, (b − a)/(2z))
+  clipped to [0, 1]. Interval draws are not clipped otherwise (ln(1 + r) keeps r > −100%).
+- Explicit families draw the quantity itself and are then clipped to the field's domain:
+  growth rates to ≥ −0.99, positives to ≥ 0, fractions to [0, 1]. Fixed numbers are not
+  clipped. ``pert`` is Beta(1 + 4(mode − low)/(high − low), 1 + 4(high − mode)/(high − low)) on
+  [low, high]; ``lognormal {median, sigma}`` is scipy's lognorm(s=sigma, scale=median);
+  ``choice`` weights default to equal.
+- Domains: baseline value, volatility, noise, event rate and duration are positive; growth rate
+  and an event's level and growth are growth rates; severity, probability and reroute are
+  fractions. Defaults: volatility 0, noise 0, probability 1, reroute 0, ramp 0, no duration
+  (the event lasts to the end of the horizon).
 - Persistent shocks: the random walk W adds sigma/sqrt(12)*eps_t in every simulated month, the
   first simulated month included, so W(first simulated month) already has one shock.
-- Month t spans the time interval [t, t+1); an onset in month m happens at u = m + U[0, 1).
 - A one-off event whose ``start`` lies before the event grid keeps its onset there; it acts on
   simulated months only (its coverage of earlier months is ignored).
 - ``severity`` acts on the event's routes, whichever countries the event names; ``level`` and
   ``growth`` act on the event's countries (all countries when it names none).
 - A growth effect accumulates only over the country's simulated months.
-- Without ``duration`` an event lasts to the end of the horizon (infinite duration).
 - Seasonal closures and route events act on simulated months only; observed months of the
   target window count at the run-rate b/n.
+- Months after the last target window are not simulated: nothing in them can change a window.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import yaml
+from scipy import stats
 
-from sim.core.distributions import Distribution
-from sim.scenario.schema import Scenario
-
-
-class _Draws:
-    """Independent draws of one Distribution, one at a time (buffered for speed)."""
-
-    def __init__(self, dist: Distribution, rng: np.random.Generator, chunk: int = 512) -> None:
-        self.dist, self.rng, self.chunk = dist, rng, chunk
-        self.buffer: list[float] = []
-
-    def __call__(self) -> float:
-        if not self.buffer:
-            u = self.rng.random(self.chunk)
-            u = np.where(u == 0.0, 0.5, u)  # quantile needs u in (0, 1)
-            self.buffer = [float(v) for v in self.dist.quantile(u)]
-        return self.buffer.pop()
+Z95 = float(stats.norm.ppf(0.95))  # SPEC's 1.6449
+DOMAINS = ("growth", "positive", "fraction")
+PERT_LAMBDA = 4.0
 
 
-def _draws(dist: Distribution | None, rng: np.random.Generator, default: float | None):
-    if dist is None:
-        return lambda: default
-    return _Draws(dist, rng)
+# --- periods (SPEC "Units and time") -----------------------------------------------------------
 
 
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return max(0.0, min(a1, b1) - max(a0, b0))
+def month_index(year: int, month: int) -> int:
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} is not 1–12")
+    return 12 * year + month - 1
 
 
-def oracle_window_totals(scenario: Scenario, paths: int, seed: int) -> dict[str, np.ndarray]:
+def parse_period(value: Any, fiscal_year_start: int = 7) -> tuple[int, int]:
+    """(first month, last month), inclusive, of a SPEC period."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a period: {value!r}")
+    if isinstance(value, int):
+        return month_index(value, 1), month_index(value, 12)
+    text = str(value).strip()
+    if "/" in text:
+        a, b = (part.strip() for part in text.split("/"))
+        ma = re.fullmatch(r"(\d{4})-(\d{2})", a)
+        mb = re.fullmatch(r"(\d{4})-(\d{2})", b)
+        if not (ma and mb):
+            raise ValueError(f"a range of months is YYYY-MM/YYYY-MM: {value!r}")
+        first = month_index(int(ma[1]), int(ma[2]))
+        last = month_index(int(mb[1]), int(mb[2]))
+        if last < first:
+            raise ValueError(f"range ends before it starts: {value!r}")
+        return first, last
+    if re.fullmatch(r"\d{4}", text):
+        year = int(text)
+        return month_index(year, 1), month_index(year, 12)
+    m = re.fullmatch(r"(FY)?(\d{4})-(\d{2})", text)
+    if not m:
+        raise ValueError(f"not a period: {value!r}")
+    year, nn = int(m[2]), int(m[3])
+    if not m[1] and 1 <= nn <= 12:
+        first = month_index(year, nn)
+        return first, first
+    if nn != (year + 1) % 100:
+        raise ValueError(f"not a month nor a fiscal year: {value!r}")
+    first = month_index(year, fiscal_year_start)
+    return first, first + 11
+
+
+# --- uncertain numbers (SPEC "Distributions") --------------------------------------------------
+
+
+def parse_number(value: Any) -> float:
+    """A plain number or a percentage string ("25%", "-5%", "+30%")."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    if text.endswith("%"):
+        return float(text[:-1].strip()) / 100.0
+    return float(text)
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """One uncertain number: fixed, or ``transform(dist)`` clipped to [low, high].
+
+    For a ``choice``, ``dist`` draws an index into ``values``.
+    """
+
+    fixed: float | None = None
+    dist: Any = None  # a frozen scipy.stats distribution
+    transform: str = "identity"  # or "expm1": the distribution is of ln(1 + r)
+    low: float = -math.inf
+    high: float = math.inf
+    values: tuple[float, ...] | None = None
+
+    def _finish(self, x: np.ndarray) -> np.ndarray:
+        if self.values is not None:
+            x = np.asarray(self.values)[x.astype(int)]
+        if self.transform == "expm1":
+            x = np.expm1(x)
+        return np.clip(x, self.low, self.high)
+
+    def quantile(self, q: Any) -> np.ndarray:
+        q = np.asarray(q, dtype=float)
+        if self.fixed is not None:
+            return np.full(q.shape, self.fixed)
+        return self._finish(np.asarray(self.dist.ppf(q), dtype=float))
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        if self.fixed is not None:
+            return np.full(size, self.fixed)
+        return self._finish(np.asarray(self.dist.rvs(size=size, random_state=rng), dtype=float))
+
+
+_CLIP = {"growth": (-0.99, math.inf), "positive": (0.0, math.inf), "fraction": (0.0, 1.0)}
+
+
+def parse_uncertain(value: Any, domain: str) -> Uncertain:
+    """SPEC's four forms of an uncertain number, for a field of the given domain."""
+    if domain not in DOMAINS:
+        raise ValueError(f"unknown domain {domain!r}")
+    if isinstance(value, Mapping):
+        if len(value) != 1:
+            raise ValueError(f"one family key expected: {value!r}")
+        ((family, params),) = value.items()
+        low, high = _CLIP[domain]
+        return Uncertain(low=low, high=high, **_family(family, params))
+    if isinstance(value, str) and " to " in value:
+        a, b = (parse_number(part) for part in value.split(" to "))
+        if b < a:
+            raise ValueError(f"interval ends below its start: {value!r}")
+        if a == b:
+            return Uncertain(fixed=a)
+        if domain == "growth":
+            if a <= -1:
+                raise ValueError(f"growth rates stay above -100%: {value!r}")
+            la, lb = math.log1p(a), math.log1p(b)
+            return Uncertain(
+                dist=stats.norm((la + lb) / 2, (lb - la) / (2 * Z95)), transform="expm1"
+            )
+        if domain == "positive":
+            if a <= 0:
+                raise ValueError(f"a positive interval needs bounds > 0: {value!r}")
+            sigma = (math.log(b) - math.log(a)) / (2 * Z95)
+            return Uncertain(dist=stats.lognorm(s=sigma, scale=math.sqrt(a * b)))
+        return Uncertain(dist=stats.norm((a + b) / 2, (b - a) / (2 * Z95)), low=0.0, high=1.0)
+    return Uncertain(fixed=parse_number(value))
+
+
+def _family(family: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    if family == "choice":
+        values = tuple(parse_number(v) for v in params["values"])
+        weights = np.array([parse_number(w) for w in params.get("weights", [1] * len(values))])
+        index = stats.rv_discrete(values=(np.arange(len(values)), weights / weights.sum()))
+        return {"dist": index, "values": values}
+    p = {key: parse_number(v) for key, v in params.items()}
+    if family == "normal":
+        return {"dist": stats.norm(p["mean"], p["sd"])}
+    if family == "lognormal":
+        return {"dist": stats.lognorm(s=p["sigma"], scale=p["median"])}
+    if family == "uniform":
+        return {"dist": stats.uniform(p["low"], p["high"] - p["low"])}
+    low, mode, high = p["low"], p["mode"], p["high"]
+    width = high - low
+    if family == "triangular":
+        return {"dist": stats.triang((mode - low) / width, loc=low, scale=width)}
+    if family == "pert":
+        alpha = 1 + PERT_LAMBDA * (mode - low) / width
+        beta = 1 + PERT_LAMBDA * (high - mode) / width
+        return {"dist": stats.beta(alpha, beta, loc=low, scale=width)}
+    raise ValueError(f"unknown family {family!r}")
+
+
+def _optional(value: Any, domain: str, default: float | None) -> Uncertain | None:
+    if value is None:
+        return None if default is None else Uncertain(fixed=default)
+    return parse_uncertain(value, domain)
+
+
+# --- the scenario fields the model reads -------------------------------------------------------
+
+
+@dataclass
+class _Country:
+    name: str
+    first: int  # baseline period
+    last: int
+    baseline: Uncertain
+    rate: Uncertain
+    volatility: Uncertain
+    noise: Uncertain
+    window_last: int
+    routes: dict[str, float]
+
+
+@dataclass
+class _Route:
+    closed_months: frozenset[int]
+    reroute: float
+
+
+@dataclass
+class _Event:
+    name: str
+    routes: list[str]
+    countries: list[str]  # empty: every country
+    rate: Uncertain | None
+    start: tuple[int, int] | None
+    probability: Uncertain
+    duration: Uncertain | None  # None: to the end of the horizon
+    severity: Uncertain | None
+    level: Uncertain | None
+    growth: Uncertain | None
+    ramp: float
+
+
+def _read(scenario: str | Mapping[str, Any]):
+    data = yaml.safe_load(scenario) if isinstance(scenario, str) else scenario
+    fy = int(data.get("fiscal_year_start", 7))
+    routes = {
+        name: _Route(
+            frozenset(int(m) for m in (r or {}).get("closed_months", [])),
+            parse_number((r or {}).get("reroute", 0)),
+        )
+        for name, r in (data.get("routes") or {}).items()
+    }
+    countries = {}
+    for cid, c in data["countries"].items():
+        first, last = parse_period(c["baseline"]["period"], fy)
+        growth = c["growth"]
+        countries[cid] = _Country(
+            name=cid,
+            first=first,
+            last=last,
+            baseline=parse_uncertain(c["baseline"]["value"], "positive"),
+            rate=parse_uncertain(growth["rate"], "growth"),
+            volatility=parse_uncertain(growth.get("volatility", 0), "positive"),
+            noise=parse_uncertain(growth.get("noise", 0), "positive"),
+            window_last=parse_period(c["target"]["by"], fy)[1],
+            routes={r: parse_number(s) for r, s in (c.get("routes") or {}).items()},
+        )
+    events = [
+        _Event(
+            name=eid,
+            routes=list(e.get("routes") or []),
+            countries=list(e.get("countries") or []),
+            rate=_optional(e.get("rate"), "positive", None),
+            start=parse_period(e["start"], fy) if "start" in e else None,
+            probability=parse_uncertain(e.get("probability", 1), "fraction"),
+            duration=_optional(e.get("duration"), "positive", None),
+            severity=_optional(e.get("severity"), "fraction", None),
+            level=_optional(e.get("level"), "growth", None),
+            growth=_optional(e.get("growth"), "growth", None),
+            ramp=parse_number(e.get("ramp", 0)),
+        )
+        for eid, e in (data.get("events") or {}).items()
+    ]
+    deadline = max(c.window_last for c in countries.values())
+    horizon = parse_period(data["horizon"], fy)[1] if "horizon" in data else deadline
+    if horizon < deadline:
+        raise ValueError("the horizon ends before a deadline")
+    return countries, routes, events, horizon
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Onset:
+    """The onsets of one event in one month m, on the paths ``idx`` (at most one each)."""
+
+    event: _Event
+    m: int
+    idx: np.ndarray
+    u: np.ndarray
+    end: np.ndarray  # u + d; inf without duration
+    severity: np.ndarray | None
+    level: np.ndarray | None
+    growth: np.ndarray | None
+
+    def coverage(self, t: int) -> np.ndarray:
+        """overlap([u, u + d], [t, t + 1]) on each of the onset's paths."""
+        return np.maximum(0.0, np.minimum(self.end, t + 1.0) - np.maximum(self.u, float(t)))
+
+
+def _onsets(event: _Event, months: dict[int, np.ndarray], rng: np.random.Generator):
+    out = []
+    for m, idx in sorted(months.items()):
+        if len(idx) == 0:
+            continue
+        k = len(idx)
+        u = m + rng.random(k)
+        d = np.full(k, math.inf) if event.duration is None else event.duration.draw(rng, k)
+        severity = None if event.severity is None else event.severity.draw(rng, k)
+        level = None if event.level is None else event.level.draw(rng, k)
+        growth = None if event.growth is None else event.growth.draw(rng, k)
+        out.append(_Onset(event, m, idx, u, u + d, severity, level, growth))
+    return out
+
+
+def oracle_window_totals(
+    scenario: str | Mapping[str, Any], paths: int, seed: int
+) -> dict[str, np.ndarray]:
     """Each path's trade summed over each country's 12-month target window."""
+    countries, routes, events, horizon = _read(scenario)
     rng = np.random.default_rng(seed)
-    horizon = scenario.horizon_end
-    countries = scenario.countries
-    grid_first = min(c.baseline.period.last + 1 for c in countries.values())
+    n = paths
+    grid_first = min(c.last + 1 for c in countries.values())
+    last_needed = min(horizon, max(c.window_last for c in countries.values()))
 
-    # Per-country, per-path parameter samplers.
-    csamp = {
-        cid: {
-            "b": _draws(c.baseline.value, rng, None),
-            "r": _draws(c.growth.rate, rng, None),
-            "sigma": _draws(c.growth.volatility, rng, 0.0),
-            "nu": _draws(c.growth.noise, rng, 0.0),
+    # ---- rule 5: onsets, drawn once per path and shared by every country
+    onsets: list[_Onset] = []
+    for e in events:
+        months: dict[int, np.ndarray] = {}
+        if e.rate is not None:  # recurring: at most one onset a grid month
+            q = 1.0 - np.exp(-e.rate.draw(rng, n) / 12.0)
+            for m in range(grid_first, horizon + 1):
+                months[m] = np.flatnonzero(rng.random(n) < q)
+        else:  # one-off: with its probability, in a month uniform over `start`
+            assert e.start is not None
+            happens = rng.random(n) < e.probability.draw(rng, n)
+            month = rng.integers(e.start[0], e.start[1] + 1, size=n)
+            for m in range(e.start[0], e.start[1] + 1):
+                months[m] = np.flatnonzero(happens & (month == m))
+        onsets += _onsets(e, months, rng)
+
+    # ---- rules 1–4: per-country draws, fixed over time
+    state = {}
+    for cid, c in countries.items():
+        months_in_period = c.last - c.first + 1
+        run_rate = c.baseline.draw(rng, n) / months_in_period  # rule 1
+        win_first, win_last = c.window_last - 11, c.window_last
+        observed = max(0, min(win_last, c.last) - win_first + 1)  # rule 8
+        state[cid] = {
+            "run_rate": run_rate,
+            "mid": (c.first + c.last) / 2,
+            "g": np.log1p(c.rate.draw(rng, n)),  # rule 2
+            "sigma": c.volatility.draw(rng, n),
+            "nu": c.noise.draw(rng, n),
+            "walk": np.zeros(n),  # rule 3
+            "growth_acc": np.zeros(n),  # growth events, carried forward (rule 5)
+            "total": observed * run_rate,
         }
-        for cid, c in countries.items()
-    }
-    # Per-event samplers: rate/probability per path; the rest per onset.
-    esamp = {
-        eid: {
-            "rate": _draws(e.rate, rng, None),
-            "p": _draws(e.probability, rng, 1.0),
-            "d": _draws(e.duration, rng, math.inf),
-            "s": _draws(e.severity, rng, None),
-            "level": _draws(e.level, rng, None),
-            "growth": _draws(e.growth, rng, None),
-        }
-        for eid, e in scenario.events.items()
-    }
 
-    out = {cid: np.zeros(paths) for cid in countries}
-    for path in range(paths):
-        # ---- events: drawn once per path, shared by all countries (rule 5)
-        onsets = []  # (event, u, d, severity, level, growth)
-        for eid, e in scenario.events.items():
-            es = esamp[eid]
-            months: list[int] = []
-            if e.rate is not None:
-                q = 1.0 - math.exp(-es["rate"]() / 12.0)
-                for m in range(grid_first, horizon + 1):
-                    if rng.random() < q:
-                        months.append(m)
-            else:
-                if rng.random() < es["p"]():
-                    months.append(int(rng.integers(e.start.first, e.start.last + 1)))
-            for m in months:
-                u = m + rng.random()
-                onsets.append((e, u, es["d"](), es["s"](), es["level"](), es["growth"]()))
-
-        # onsets by the simulated months they may cover (a speed-up only)
-        active: dict[int, list] = {}
-        for onset in onsets:
-            u, d = onset[1], onset[2]
-            last = horizon if math.isinf(d) else min(horizon, math.ceil(u + d) - 1)
-            for m in range(max(math.floor(u), grid_first), last + 1):
-                active.setdefault(m, []).append(onset)
+    for t in range(grid_first, last_needed + 1):
+        live = [o for o in onsets if o.m <= t and o.end.max() > t]
+        covered = [(o, o.coverage(t)) for o in live]
+        # rule 5: route availability, shared by every country that uses the route
+        avail = {}
+        for rname, route in routes.items():
+            a = np.zeros(n) if (t % 12 + 1) in route.closed_months else np.ones(n)
+            for o, cov in covered:
+                if o.severity is not None and rname in o.event.routes:
+                    a[o.idx] *= 1.0 - o.severity * cov
+            avail[rname] = a
 
         for cid, c in countries.items():
-            cs = csamp[cid]
-            b, r = cs["b"](), cs["r"]()
-            sigma, nu = cs["sigma"](), cs["nu"]()
-            period = c.baseline.period
-            run_rate = b / period.months  # rule 1
-            mid = (period.first + period.last) / 2
-            g = math.log1p(r)  # rule 2
-            first_sim = period.last + 1
-            win_last = c.target.by.last
-            win_first = win_last - 11
-
-            # observed months of the window count at the run-rate (rule 8)
-            observed = max(0, min(win_last, period.last) - win_first + 1)
-            total = observed * run_rate
-
-            walk = 0.0  # rule 3
-            growth_acc = 0.0  # growth events, carried forward (rule 5)
-            for t in range(first_sim, horizon + 1):
-                walk += sigma / math.sqrt(12.0) * rng.standard_normal()
-                eta = rng.standard_normal()
-                level_factor = 1.0
-                avail = {}
-                if c.routes:
-                    for rname in c.routes:
-                        closed = (t % 12 + 1) in scenario.routes[rname].closed_months
-                        avail[rname] = 0.0 if closed else 1.0
-                for e, u, d, s, x_level, x_growth in active.get(t, ()):
-                    cov = _overlap(u, u + d, t, t + 1.0)
-                    if cov <= 0.0:
-                        continue
-                    affects_country = not e.countries or cid in e.countries
-                    if s is not None and c.routes:
-                        for rname in e.routes:
-                            if rname in avail:
-                                avail[rname] *= 1.0 - s * cov
-                    if affects_country and x_level is not None:
-                        ramp = 1.0 if e.ramp == 0 else min(1.0, (t + 1 - u) / e.ramp)
-                        level_factor *= 1.0 + x_level * ramp * cov
-                    if affects_country and x_growth is not None:
-                        growth_acc += math.log1p(x_growth) * cov / 12.0
-                # route factor (rule 6)
-                if c.routes:
-                    factor = 0.0
-                    for rname, share in c.routes.items():
-                        a = avail[rname]
-                        others = [avail[o] for o in c.routes if o != rname]
-                        best = max(others) if others else 0.0
-                        factor += share * (a + (1.0 - a) * scenario.routes[rname].reroute * best)
-                else:
-                    factor = 1.0
-                log_level = math.log(run_rate) + g * (t - mid) / 12.0 + walk + growth_acc
-                trade = math.exp(log_level) * math.exp(nu * eta) * factor * level_factor
-                if win_first <= t <= win_last:
-                    total += trade
-            out[cid][path] = total
-    return out
+            if t <= c.last:
+                continue  # observed month: not simulated
+            s = state[cid]
+            s["walk"] += s["sigma"] / math.sqrt(12.0) * rng.standard_normal(n)  # rule 3
+            eta = rng.standard_normal(n)  # rule 4
+            level_factor = np.ones(n)
+            for o, cov in covered:
+                if o.event.countries and cid not in o.event.countries:
+                    continue
+                if o.level is not None:
+                    ramp = (
+                        1.0 if o.event.ramp == 0 else np.minimum(1.0, (t + 1 - o.u) / o.event.ramp)
+                    )
+                    level_factor[o.idx] *= 1.0 + o.level * ramp * cov
+                if o.growth is not None:
+                    s["growth_acc"][o.idx] += np.log1p(o.growth) * cov / 12.0
+            # rule 6: route factor
+            if c.routes:
+                factor = np.zeros(n)
+                for rname, share in c.routes.items():
+                    a = avail[rname]
+                    others = [avail[other] for other in c.routes if other != rname]
+                    best = np.max(others, axis=0) if others else np.zeros(n)
+                    factor += share * (a + (1.0 - a) * routes[rname].reroute * best)
+            else:
+                factor = np.ones(n)
+            # rule 7
+            level = s["run_rate"] * np.exp(
+                s["g"] * (t - s["mid"]) / 12.0 + s["walk"] + s["growth_acc"]
+            )
+            trade = level * np.exp(s["nu"] * eta) * factor * level_factor
+            if c.window_last - 11 <= t <= c.window_last:  # rule 8
+                s["total"] += trade
+    return {cid: state[cid]["total"] for cid in countries}

@@ -54,7 +54,7 @@ def test_load_reads_a_path_text_or_dict_with_the_same_validation(tmp_path):
     assert from_dict.spec.countries == from_text.spec.countries
     assert from_path.file == str(path) and from_text.file == "<text>"
     assert from_path.sha256 == from_text.sha256
-    broken = SCENARIO.replace("rate: \"0% to 40%\"", "rat: 5%")
+    broken = SCENARIO.replace('rate: "0% to 40%"', "rat: 5%")
     with pytest.raises(sim.ScenarioError) as error:
         sim.load(broken, name="mine.yaml")
     assert [str(p) for p in error.value.problems] == [
@@ -83,9 +83,11 @@ def test_run_gives_the_cli_json_to_the_byte(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(SCENARIO_ROUTED, encoding="utf-8")
     result = sim.run(path, paths=4000, seed=3, workers=1)
-    cli_json = CliRunner().invoke(
-        cli, ["run", str(path), "--paths", "4000", "--seed", "3", "--format", "json"]
-    ).output
+    cli_json = (
+        CliRunner()
+        .invoke(cli, ["run", str(path), "--paths", "4000", "--seed", "3", "--format", "json"])
+        .output
+    )
     assert result.render("json") == cli_json
     assert result.to_dict() == json.loads(cli_json)
     assert 0 < result.to_dict()["runs"][0]["results"][0]["probability"] < 1
@@ -100,7 +102,14 @@ def test_frames_are_tidy():
         result.runs[0].results[0].probability
     )
     years = result.by_year()
-    assert list(years.columns) == ["scenario", "country", "year", "window", "probability", "reached"]
+    assert list(years.columns) == [
+        "scenario",
+        "country",
+        "year",
+        "window",
+        "probability",
+        "reached",
+    ]
     assert list(years["year"]) == [2025, 2026, 2027]
     assert years["reached"].is_monotonic_increasing
     events = result.events()
@@ -182,15 +191,13 @@ def test_options_are_checked_in_the_users_words():
 
 def test_solve_finds_the_country_of_a_one_country_file():
     answer = sim.solve(SCENARIO, probability=0.5, field="target", paths=4000, workers=1)
-    (name, _, solution), = answer.solutions
+    ((name, _, solution),) = answer.solutions
     assert solution.country == "kz" and name == "api test"
     assert math.isclose(solution.achieved, 0.5, abs_tol=0.03)
 
 
 def test_sweep_takes_a_mapping_of_values():
-    result = sim.sweep(
-        SCENARIO, {"countries.kz.target.value": [150, 250]}, paths=2000, workers=1
-    )
+    result = sim.sweep(SCENARIO, {"countries.kz.target.value": [150, 250]}, paths=2000, workers=1)
     low, high = (results[0].probability for _, results in result.points)
     assert low > high
     assert result.to_dict()["sweep"][0]["fields"] == ["countries.kz.target.value"]

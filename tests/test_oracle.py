@@ -1,16 +1,19 @@
 """The vectorised engine against the per-path oracle (tests/oracle.py), within Monte Carlo error.
 
 Each comparison: a pilot engine run sets every country's target at its median window total, so
-probabilities sit near 0.5; then the engine (many paths) and the oracle (few paths, different
-random numbers) are compared on
+probabilities sit near 0.5; then the engine and the oracle (its own reading of the YAML text,
+its own distributions from scipy.stats, different random numbers) are compared on
 - P(window total >= t) at the target and at the pilot's 10th and 90th percentiles,
 - P(every country meets its target) when there are several countries (events are shared),
 - the mean window total,
-each within Z standard errors of the difference of two independent estimates.
+each within Z standard errors of the difference of two independent estimates. The hand-written
+scenarios use enough paths that a 1-percentage-point gap at P = 0.5 exceeds that tolerance
+(test_power_at_one_half); the random scenarios use fewer, to cover many shapes.
 """
 
 from __future__ import annotations
 
+import ast
 import math
 from pathlib import Path
 
@@ -19,16 +22,20 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
-from oracle import oracle_window_totals
+import oracle as oracle_module
+from oracle import Z95, oracle_window_totals, parse_period, parse_uncertain
 from sim.engine.run import simulate
 from sim.scenario.compile import compile_scenario
 from sim.scenario.load import load_scenario
 
 Z = 4.5
 PILOT_PATHS = 4_000
-ENGINE_PATHS = 40_000
-ORACLE_PATHS = 3_000
+ENGINE_PATHS = 200_000
+ORACLE_PATHS = 200_000
+RANDOM_ENGINE_PATHS = 40_000
+RANDOM_ORACLE_PATHS = 20_000
 
 
 def _engine(scenario, paths: int, seed: int) -> dict[str, np.ndarray]:
@@ -40,8 +47,10 @@ def _engine(scenario, paths: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def _write(data: dict, path: Path):
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    return load_scenario(path)
+    """Write ``data`` as YAML; return the engine's validated scenario and the text itself."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    path.write_text(text)
+    return load_scenario(path), text
 
 
 def _meets(totals: np.ndarray, threshold: float) -> np.ndarray:
@@ -50,13 +59,17 @@ def _meets(totals: np.ndarray, threshold: float) -> np.ndarray:
     return totals >= threshold - 1e-6 * abs(threshold)
 
 
-def _check_proportion(name: str, a: np.ndarray, b: np.ndarray, failures: list[str]) -> None:
-    """a, b: booleans from the oracle and the engine."""
+def _check_proportion(
+    name: str, a: np.ndarray, b: np.ndarray, failures: list[str]
+) -> tuple[float, float, float]:
+    """a, b: booleans from the oracle and the engine; returns their shares and the standard
+    error of the difference."""
     pa, pb = a.mean(), b.mean()
     pooled = (a.sum() + b.sum()) / (len(a) + len(b))
     se = math.sqrt(pooled * (1 - pooled) * (1 / len(a) + 1 / len(b)))
     if abs(pa - pb) > Z * se:
         failures.append(f"{name}: oracle {pa:.4f} engine {pb:.4f} (se of difference {se:.4f})")
+    return float(pa), float(pb), se
 
 
 def _check_mean(name: str, a: np.ndarray, b: np.ndarray, failures: list[str]) -> None:
@@ -68,9 +81,17 @@ def _check_mean(name: str, a: np.ndarray, b: np.ndarray, failures: list[str]) ->
         )
 
 
-def compare(data: dict, directory: Path, seed: int = 0, oracle_paths: int = ORACLE_PATHS) -> None:
-    """Set targets at the pilot median, then compare engine and oracle; fail with every gap."""
-    scenario = _write(data, directory / "pilot.yaml")
+def compare(
+    data: dict,
+    directory: Path,
+    seed: int = 0,
+    oracle_paths: int = ORACLE_PATHS,
+    engine_paths: int = ENGINE_PATHS,
+) -> dict[str, tuple[float, float, float]]:
+    """Set targets at the pilot median, then compare engine and oracle; fail with every gap.
+
+    Returns, per country, (oracle P, engine P, se of their difference) at the target."""
+    scenario, _ = _write(data, directory / "pilot.yaml")
     pilot = _engine(scenario, PILOT_PATHS, seed + 1)
     thresholds = {}
     for cid, totals in pilot.items():
@@ -80,17 +101,20 @@ def compare(data: dict, directory: Path, seed: int = 0, oracle_paths: int = ORAC
         positive = totals[totals > 0]
         target = p50 if p50 > 0 else (positive.min() if len(positive) else 1e-9)
         data["countries"][cid]["target"]["value"] = float(target)
-    scenario = _write(data, directory / "scenario.yaml")
+    scenario, text = _write(data, directory / "scenario.yaml")
+    targets = {cid: float(c["target"]["value"]) for cid, c in data["countries"].items()}
 
-    engine = _engine(scenario, ENGINE_PATHS, seed + 2)
-    oracle = oracle_window_totals(scenario, oracle_paths, seed + 3)
+    engine = _engine(scenario, engine_paths, seed + 2)
+    oracle = oracle_window_totals(text, oracle_paths, seed + 3)
+    assert set(oracle) == set(engine) == set(targets)
     failures: list[str] = []
-    for cid, country in scenario.countries.items():
+    at_target = {}
+    for cid, target in targets.items():
         a, b = oracle[cid], engine[cid]
-        assert a.shape == (oracle_paths,) and b.shape == (ENGINE_PATHS,)
+        assert a.shape == (oracle_paths,) and b.shape == (engine_paths,)
         assert np.all(np.isfinite(b)), f"{cid}: engine window totals not finite"
-        target = country.target.value
-        _check_proportion(
+        assert np.all(np.isfinite(a)), f"{cid}: oracle window totals not finite"
+        at_target[cid] = _check_proportion(
             f"{cid} P(total >= target)", _meets(a, target), _meets(b, target), failures
         )
         for label, t in zip(("p10", "p90"), thresholds[cid][::2], strict=True):
@@ -98,13 +122,9 @@ def compare(data: dict, directory: Path, seed: int = 0, oracle_paths: int = ORAC
                 f"{cid} P(total >= pilot {label})", _meets(a, t), _meets(b, t), failures
             )
         _check_mean(cid, a, b, failures)
-    if len(scenario.countries) > 1:
-        met_a = np.all(
-            [_meets(oracle[c], k.target.value) for c, k in scenario.countries.items()], 0
-        )
-        met_b = np.all(
-            [_meets(engine[c], k.target.value) for c, k in scenario.countries.items()], 0
-        )
+    if len(targets) > 1:
+        met_a = np.all([_meets(oracle[c], t) for c, t in targets.items()], 0)
+        met_b = np.all([_meets(engine[c], t) for c, t in targets.items()], 0)
         _check_proportion("P(all countries meet targets)", met_a, met_b, failures)
     assert not failures, (
         "engine and oracle disagree:\n"
@@ -112,6 +132,7 @@ def compare(data: dict, directory: Path, seed: int = 0, oracle_paths: int = ORAC
         + "\n"
         + (yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     )
+    return at_target
 
 
 # --- hand-written scenarios, one semantic rule each ------------------------------------------
@@ -320,6 +341,139 @@ def test_hand_written_scenario(name: str, tmp_path: Path) -> None:
     compare(HAND_WRITTEN[name], tmp_path, seed=sum(map(ord, name)))
 
 
+def test_power_at_one_half(tmp_path: Path) -> None:
+    """With the hand-written scenarios' paths, a 1-point gap between engine and oracle at
+    P = 0.5 is more than Z standard errors of the difference, so compare() would flag it."""
+    data = scenario({"a": country(volatility="20%", noise="10%")})
+    measured = compare(data, tmp_path, seed=12)
+    p_oracle, p_engine, se = measured["a"]
+    assert abs(p_engine - 0.5) < 0.03 and abs(p_oracle - 0.5) < 0.03  # the target sits at P ≈ 0.5
+    assert Z * se < 0.01, f"smallest detectable shift {Z * se:.4f} is not below 1 point"
+    # the same from the path counts alone, at exactly P = 0.5
+    assert Z * math.sqrt(0.25 * (1 / ORACLE_PATHS + 1 / ENGINE_PATHS)) < 0.01
+    # and the check itself flags an observed 1-point gap at that precision
+    rng = np.random.default_rng(0)
+    oracle_met = rng.random(ORACLE_PATHS) < 0.5
+    engine_met = np.zeros(ENGINE_PATHS, dtype=bool)
+    engine_met[: round((oracle_met.mean() + 0.01) * ENGINE_PATHS)] = True
+    failures: list[str] = []
+    _check_proportion("shifted", oracle_met, engine_met, failures)
+    assert len(failures) == 1
+
+
+# --- the oracle's own reading of SPEC "Units and time" and "Distributions" ---------------------
+
+
+def test_oracle_imports_nothing_from_sim() -> None:
+    tree = ast.parse(Path(oracle_module.__file__).read_text(encoding="utf-8"))
+    imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert imported and not [m for m in imported if m == "sim" or m.startswith("sim.")]
+
+
+@pytest.mark.parametrize(
+    ("text", "fiscal_year_start", "first", "last"),
+    [
+        (2027, 7, (2027, 1), (2027, 12)),
+        ("2027", 7, (2027, 1), (2027, 12)),
+        ("2027-28", 7, (2027, 7), (2028, 6)),
+        ("FY2024-25", 4, (2024, 4), (2025, 3)),
+        ("2025-01", 7, (2025, 1), (2025, 1)),
+        ("2011-12", 7, (2011, 12), (2011, 12)),  # a month; FY2011-12 is the fiscal year
+        ("FY2011-12", 7, (2011, 7), (2012, 6)),
+        ("2025-01/2025-07", 7, (2025, 1), (2025, 7)),
+        ("2024-11/2026-02", 7, (2024, 11), (2026, 2)),
+    ],
+)
+def test_oracle_periods(text, fiscal_year_start: int, first, last) -> None:
+    assert parse_period(text, fiscal_year_start) == (
+        12 * first[0] + first[1] - 1,
+        12 * last[0] + last[1] - 1,
+    )
+
+
+Q = np.array([0.001, 0.05, 0.2, 0.5, 0.8, 0.95, 0.999])
+
+
+def test_oracle_intervals_match_spec_closed_forms() -> None:
+    """SPEC's 90% intervals, checked against its closed forms with scipy.stats alone."""
+    assert round(Z95, 4) == 1.6449
+    norm = stats.norm.ppf
+
+    # growth rate: ln(1 + r) ~ Normal(mu, s)
+    growth = parse_uncertain("20% to 60%", "growth")
+    mu = (math.log(1.2) + math.log(1.6)) / 2
+    s = (math.log(1.6) - math.log(1.2)) / (2 * Z95)
+    np.testing.assert_allclose(np.log1p(growth.quantile(Q)), norm(Q, mu, s), rtol=1e-12)
+    np.testing.assert_allclose(growth.quantile([0.05, 0.95]), [0.2, 0.6], rtol=1e-12)
+    negative = parse_uncertain("-60% to -20%", "growth")
+    np.testing.assert_allclose(
+        negative.quantile([0.05, 0.5, 0.95]), [-0.6, math.sqrt(0.32) - 1, -0.2]
+    )
+    plus = parse_uncertain("+30% to +100%", "growth")
+    np.testing.assert_allclose(plus.quantile([0.05, 0.95]), [0.3, 1.0], rtol=1e-12)
+
+    # positive: lognormal with those percentiles
+    positive = parse_uncertain("1 to 4", "positive")
+    sigma = math.log(4) / (2 * Z95)
+    np.testing.assert_allclose(
+        np.log(positive.quantile(Q)), norm(Q, math.log(2), sigma), rtol=1e-12
+    )
+    np.testing.assert_allclose(positive.quantile([0.05, 0.5, 0.95]), [1, 2, 4], rtol=1e-12)
+    with pytest.raises(ValueError, match="bounds > 0"):
+        parse_uncertain("0 to 4", "positive")
+
+    # fraction: normal with those percentiles, clipped to [0, 1]
+    fraction = parse_uncertain("60% to 100%", "fraction")
+    expected = np.clip(norm(Q, 0.8, 0.4 / (2 * Z95)), 0, 1)
+    np.testing.assert_allclose(fraction.quantile(Q), expected, rtol=1e-12)
+    assert fraction.quantile(0.999) == 1.0 and fraction.quantile(0.95) == pytest.approx(1.0)
+
+    # fixed forms
+    assert parse_uncertain("25%", "fraction").quantile(0.3) == 0.25
+    assert parse_uncertain("-5%", "growth").quantile(0.9) == -0.05
+    assert parse_uncertain(2.5, "positive").quantile(0.1) == 2.5
+
+    # draws follow the quantiles: the sample mean of ln(1 + r) within 5 standard errors
+    x = np.log1p(growth.draw(np.random.default_rng(1), 100_000))
+    assert abs(x.mean() - mu) < 5 * s / math.sqrt(len(x))
+    assert abs(x.std() / s - 1) < 0.02
+
+
+def test_oracle_explicit_families_match_scipy_and_clip_to_domain() -> None:
+    rng = np.random.default_rng(2)
+    normal = parse_uncertain({"normal": {"mean": "30%", "sd": "10%"}}, "growth")
+    np.testing.assert_allclose(normal.quantile(Q), stats.norm.ppf(Q, 0.3, 0.1), rtol=1e-12)
+    lognormal = parse_uncertain({"lognormal": {"median": 2, "sigma": 0.5}}, "positive")
+    np.testing.assert_allclose(lognormal.quantile(Q), 2 * np.exp(0.5 * stats.norm.ppf(Q)))
+    uniform = parse_uncertain({"uniform": {"low": 0, "high": "30%"}}, "positive")
+    np.testing.assert_allclose(uniform.quantile(Q), 0.3 * Q, rtol=1e-12)
+    triangular = parse_uncertain({"triangular": {"low": 1, "mode": 2, "high": 4}}, "positive")
+    # triangular CDF below the mode: (x - low)^2 / ((high - low)(mode - low))
+    np.testing.assert_allclose(triangular.quantile(1 / 3), 2.0, rtol=1e-12)
+    np.testing.assert_allclose(triangular.quantile(0.3), 1 + math.sqrt(0.3 * 3), rtol=1e-12)
+    pert = parse_uncertain({"pert": {"low": 0.2, "mode": 0.5, "high": 0.9}}, "fraction")
+    draws = pert.draw(rng, 200_000)
+    # beta-PERT (lambda = 4): mean (low + 4 mode + high) / 6
+    pert_mean = (0.2 + 4 * 0.5 + 0.9) / 6
+    alpha, beta = 1 + 4 * 0.3 / 0.7, 1 + 4 * 0.4 / 0.7
+    pert_sd = 0.7 * math.sqrt(alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1)))
+    assert abs(draws.mean() - pert_mean) < 5 * pert_sd / math.sqrt(len(draws))
+    assert draws.min() >= 0.2 and draws.max() <= 0.9
+    choice = parse_uncertain({"choice": {"values": ["10%", 0.5], "weights": [3, 1]}}, "fraction")
+    picked = choice.draw(rng, 100_000)
+    assert set(np.unique(picked)) == {0.1, 0.5}
+    assert abs((picked == 0.1).mean() - 0.75) < 5 * math.sqrt(0.75 * 0.25 / len(picked))
+
+    # explicit families are clipped to the field's domain
+    low_growth = parse_uncertain({"normal": {"mean": -0.9, "sd": 0.5}}, "growth")
+    assert low_growth.quantile(0.01) == -0.99 and low_growth.draw(rng, 10_000).min() == -0.99
+    low_positive = parse_uncertain({"normal": {"mean": 0.1, "sd": 0.2}}, "positive")
+    assert low_positive.quantile(0.01) == 0.0
+    wide_fraction = parse_uncertain({"normal": {"mean": 0.5, "sd": 1}}, "fraction")
+    assert wide_fraction.quantile(0.01) == 0.0 and wide_fraction.quantile(0.99) == 1.0
+
+
 # --- random scenarios --------------------------------------------------------------------------
 
 
@@ -465,4 +619,10 @@ def random_scenarios(draw) -> dict:
 )
 @given(data=random_scenarios(), seed=st.integers(0, 2**20))
 def test_random_scenarios(data: dict, seed: int, tmp_path_factory: pytest.TempPathFactory) -> None:
-    compare(data, tmp_path_factory.mktemp("random"), seed=seed, oracle_paths=2_000)
+    compare(
+        data,
+        tmp_path_factory.mktemp("random"),
+        seed=seed,
+        oracle_paths=RANDOM_ORACLE_PATHS,
+        engine_paths=RANDOM_ENGINE_PATHS,
+    )
