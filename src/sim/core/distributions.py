@@ -4,15 +4,21 @@ Per-path inputs are drawn by the quantile function applied to uniform numbers, s
 is a pure function of one uniform per value. That keeps random streams aligned when a
 distribution changes (common random numbers) and makes "hold this input at its 10th percentile"
 a matter of passing 0.1.
+
+Every distribution family is one record in ``FAMILIES``: its parameters, quantile function,
+parameter check, ``scipy.stats`` equivalent and wording. Reading, drawing and describing look
+families up there, and ``tests/test_families.py`` runs one contract over every entry, so a new
+family is one entry here plus its small subclass there.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
 
 import numpy as np
 
@@ -42,16 +48,6 @@ class DistributionError(ValueError):
         self.at_key = at_key  # the problem is the key at ``subpath``, not its value
 
 
-FAMILY_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "normal": ("mean", "sd"),
-    "lognormal": ("median", "sigma"),
-    "uniform": ("low", "high"),
-    "triangular": ("low", "mode", "high"),
-    "pert": ("low", "mode", "high"),
-    "choice": ("values", "weights"),
-}
-_OPTIONAL_PARAMETERS = {"weights"}
-
 FORMS_HINT = (
     "write a number (0.25), a percentage ('25%'), a 90% interval ('20% to 60%') "
     "or a mapping such as {normal: {mean: 0.3, sd: 0.1}}"
@@ -66,32 +62,76 @@ _UNITS = re.compile(r"[$€£]|million|billion|\bbn\b|\d\s*[mMbBkK]\b")
 _GROWTH_FLOOR = -0.99
 _POSITIVE_FLOOR = float(np.finfo(float).tiny)
 
+Params = tuple[float, ...]
+Flaw = tuple[str, str]  # (parameter, message): the first thing wrong with a family's parameters
+
+
+@dataclass(frozen=True)
+class Family:
+    """One distribution family: what reading, drawing, describing and testing need of it.
+
+    ``params`` of a ``Distribution`` of this family are the numbers of ``parameters`` in order
+    (``choice`` holds its values, then as many weights).
+    """
+
+    name: str
+    parameters: tuple[str, ...]  # names in the mapping form, in the order of ``params``
+    quantile: Callable[[Params, np.ndarray], np.ndarray]
+    check: Callable[[Params], Flaw | None]  # with the message the user sees
+    scipy: Callable[[Params], Any]  # the same distribution as a frozen ``scipy.stats`` one
+    written: bool = True  # a file may name it in the mapping form; else only forms reach it
+    clip: bool = True  # draws are clipped to the quantity's domain (SPEC: explicit families)
+    domains: frozenset[Domain] = frozenset(Domain)  # the quantities it can serve
+    interval: Callable[[float, float], Params] | None = None  # params with these 5th/95th pcts
+    interval_domains: frozenset[Domain] = frozenset()  # where "a to b" is read as this family
+    optional: frozenset[str] = frozenset()  # parameters the mapping form may leave out
+    reader: Callable[[Mapping[Any, Any], Domain], Params] | None = None  # non-number params
+    wording: Callable[[Mapping[Any, Any], Domain], str] | None = None  # see ``describe``
+
+    def read(self, written: Mapping[Any, Any], domain: Domain) -> Params:
+        """The parameters of the mapping form (keys already checked), checked."""
+        if self.reader is not None:
+            params = self.reader(written, domain)
+        else:
+            params = tuple(read_number(written[k], (self.name, k)) for k in self.parameters)
+        if flaw := self.check(params):
+            raise DistributionError(flaw[1], (self.name, flaw[0]))
+        return params
+
+    def describe(self, written: Mapping[Any, Any], domain: Domain) -> str:
+        """How reports show a value of this family, from its parameters as the user wrote
+        them: by default ``normal mean 30%, sd 10%``."""
+        if self.wording is not None:
+            return self.wording(written, domain)
+        shown = ", ".join(f"{k} {written[k]}" for k in self.parameters if k in written)
+        return f"{self.name} {shown}"
+
 
 @dataclass(frozen=True)
 class Distribution:
-    """One uncertain number: a family, its parameters, its domain and how the user wrote it.
-
-    Families: ``fixed (value)``, ``normal (mean, sd)``, ``lognormal (median, sigma)``,
-    ``log_growth (mu, s)`` (a growth rate whose ln(1 + r) is normal), ``uniform (low, high)``,
-    ``triangular`` and ``pert (low, mode, high)``, ``choice (values..., weights...)``.
-    """
+    """One uncertain number: a family (a name in ``FAMILIES``), its parameters, its domain and
+    how the user wrote it."""
 
     family: str
-    params: tuple[float, ...]
+    params: Params
     domain: Domain
     text: str
-    clip: bool = True
     shift: float = 0.0  # see ``shifted``
 
     @property
     def is_fixed(self) -> bool:
         return self.family == "fixed"
 
+    @property
+    def clip(self) -> bool:
+        return FAMILIES[self.family].clip
+
     def quantile(self, u: np.ndarray | float) -> np.ndarray:
         """The values at cumulative probabilities ``u`` (in (0, 1))."""
         u = np.asarray(u, dtype=float)
-        values = self._shifted(_QUANTILES[self.family](self.params, u))
-        return self._clipped(values) if self.clip else values
+        family = FAMILIES[self.family]
+        values = self._shifted(family.quantile(self.params, u))
+        return self._clipped(values) if family.clip else values
 
     def shifted(self, shift: float) -> Distribution:
         """The distribution moved by ``shift`` on its natural scale: ln(1 + r) for a growth
@@ -126,7 +166,11 @@ class Distribution:
 def fixed(value: float, domain: Domain, text: str | None = None) -> Distribution:
     """A number the user wrote: used as written (SPEC clips only explicit families' draws, so a
     fixed growth rate of -99.5% stays -99.5%; out-of-domain numbers are errors when read)."""
-    return Distribution("fixed", (float(value),), domain, text or _format(value, domain), False)
+    shown = text or FAMILIES["fixed"].describe({"value": value}, domain)
+    return Distribution("fixed", (float(value),), domain, shown)
+
+
+# --- the families ------------------------------------------------------------------------------
 
 
 def _ndtri(u: np.ndarray) -> np.ndarray:
@@ -135,27 +179,106 @@ def _ndtri(u: np.ndarray) -> np.ndarray:
     return ndtri(u)
 
 
-def _q_fixed(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+def _stats() -> Any:
+    from scipy import stats  # slow to import; only tests and docs build references
+
+    return stats
+
+
+def _no_flaw(p: Params) -> Flaw | None:
+    return None
+
+
+def _at_least_zero(index: int, name: str) -> Callable[[Params], Flaw | None]:
+    def check(p: Params) -> Flaw | None:
+        return (name, f"{name} must be 0 or more") if p[index] < 0 else None
+
+    return check
+
+
+def _spread(low: float, high: float) -> float:
+    """The sd of a normal whose 5th and 95th percentiles are ``low`` and ``high``."""
+    return (high - low) / (2 * Z95)
+
+
+# fixed (value): a number, the same on every path.
+
+
+def _q_fixed(p: Params, u: np.ndarray) -> np.ndarray:
     return np.full(u.shape, p[0])
 
 
-def _q_normal(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+def _format(value: float, domain: Domain) -> str:
+    if domain in (Domain.GROWTH, Domain.FRACTION):
+        return f"{value * 100:g}%"
+    return f"{value:g}"
+
+
+# normal (mean, sd); on a fraction, "a to b" is this, clipped to [0, 1].
+
+
+def _q_normal(p: Params, u: np.ndarray) -> np.ndarray:
     return p[0] + p[1] * _ndtri(u)
 
 
-def _q_lognormal(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+def _interval_normal(low: float, high: float) -> Params:
+    return ((low + high) / 2, _spread(low, high))
+
+
+# lognormal (median, sigma of the log); on a positive quantity, "a to b" is this.
+
+
+def _q_lognormal(p: Params, u: np.ndarray) -> np.ndarray:
     return p[0] * np.exp(p[1] * _ndtri(u))
 
 
-def _q_log_growth(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+def _check_lognormal(p: Params) -> Flaw | None:
+    if p[0] <= 0:
+        return ("median", "median must be above 0")
+    return _at_least_zero(1, "sigma")(p)
+
+
+def _interval_lognormal(low: float, high: float) -> Params:
+    a, b = math.log(low), math.log(high)
+    return (math.exp((a + b) / 2), _spread(a, b))
+
+
+# log_growth (mu, s): a growth rate r whose ln(1 + r) is normal; on a growth rate, "a to b".
+
+
+def _q_log_growth(p: Params, u: np.ndarray) -> np.ndarray:
     return np.expm1(p[0] + p[1] * _ndtri(u))
 
 
-def _q_uniform(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+def _interval_log_growth(low: float, high: float) -> Params:
+    a, b = math.log1p(low), math.log1p(high)
+    return ((a + b) / 2, _spread(a, b))
+
+
+# uniform (low, high).
+
+
+def _q_uniform(p: Params, u: np.ndarray) -> np.ndarray:
     return p[0] + (p[1] - p[0]) * u
 
 
-def _q_triangular(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+def _check_uniform(p: Params) -> Flaw | None:
+    return ("high", "high must not be below low") if p[1] < p[0] else None
+
+
+# triangular and pert (low, mode, high); pert is beta-PERT with λ = 4.
+
+
+def _check_low_mode_high(p: Params) -> Flaw | None:
+    low, mode, high = p
+    if not low < high:
+        return ("high", "high must be above low")
+    if not low <= mode <= high:
+        return ("mode", "mode must lie between low and high")
+    return None
+
+
+def _q_triangular(p: Params, u: np.ndarray) -> np.ndarray:
     low, mode, high = p
     width = high - low
     split = (mode - low) / width
@@ -164,7 +287,7 @@ def _q_triangular(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
     return np.where(u < split, left, right)
 
 
-def _q_pert(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+def _q_pert(p: Params, u: np.ndarray) -> np.ndarray:
     from scipy.special import betaincinv
 
     low, mode, high = p
@@ -174,7 +297,10 @@ def _q_pert(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
     return low + width * betaincinv(alpha, beta, u)
 
 
-def _q_choice(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+# choice (values, weights): one of the values, with chances in proportion to the weights.
+
+
+def _q_choice(p: Params, u: np.ndarray) -> np.ndarray:
     n = len(p) // 2
     values, weights = np.array(p[:n]), np.array(p[n:])
     cumulative = np.cumsum(weights) / weights.sum()
@@ -182,25 +308,144 @@ def _q_choice(p: tuple[float, ...], u: np.ndarray) -> np.ndarray:
     return values[np.minimum(index, n - 1)]
 
 
-_QUANTILES = {
-    "fixed": _q_fixed,
-    "normal": _q_normal,
-    "lognormal": _q_lognormal,
-    "log_growth": _q_log_growth,
-    "uniform": _q_uniform,
-    "triangular": _q_triangular,
-    "pert": _q_pert,
-    "choice": _q_choice,
+def _check_choice(p: Params) -> Flaw | None:
+    weights = p[len(p) // 2 :]
+    if any(w < 0 for w in weights) or sum(weights) <= 0:
+        return ("weights", "weights must be 0 or more and not all 0")
+    return None
+
+
+def _read_choice(written: Mapping[Any, Any], domain: Domain) -> Params:
+    values = written["values"]
+    if not isinstance(values, list) or not values:
+        raise DistributionError("values must be a non-empty list", ("choice", "values"))
+    numbers = [read_number(v, ("choice", "values", i)) for i, v in enumerate(values)]
+    for i, number in enumerate(numbers):
+        check_in_domain(number, domain, "each value", ("choice", "values", i))
+    weights = written.get("weights")
+    if weights is None:
+        weight_numbers = [1.0] * len(numbers)
+    else:
+        if not isinstance(weights, list) or len(weights) != len(numbers):
+            raise DistributionError(
+                f"weights must be a list of {len(numbers)} numbers, one per value",
+                ("choice", "weights"),
+            )
+        weight_numbers = [read_number(w, ("choice", "weights", i)) for i, w in enumerate(weights)]
+    # Sorted by value, so that the quantile function is monotone.
+    pairs = sorted(zip(numbers, weight_numbers, strict=True))
+    return tuple(v for v, _ in pairs) + tuple(w for _, w in pairs)
+
+
+def _discrete(values: Params, weights: Params) -> Any:
+    """A scipy.stats discrete distribution on ``values`` (repeats merged) with these weights."""
+    merged: dict[float, float] = {}
+    for value, weight in zip(values, weights, strict=True):
+        merged[value] = merged.get(value, 0.0) + weight
+    chances = np.array(list(merged.values())) / sum(merged.values())
+    return _stats().rv_discrete(values=(np.array(list(merged)), chances))()
+
+
+def _scipy_choice(p: Params) -> Any:
+    n = len(p) // 2
+    return _discrete(p[:n], p[n:])
+
+
+def _scipy_triangular(p: Params) -> Any:
+    low, mode, high = p
+    return _stats().triang((mode - low) / (high - low), loc=low, scale=high - low)
+
+
+def _scipy_pert(p: Params) -> Any:
+    # Written out again, not shared with _q_pert, so the contract test compares two readings.
+    low, mode, high = p
+    shape = (mode - low) / (high - low)
+    return _stats().beta(1 + 4 * shape, 1 + 4 * (1 - shape), loc=low, scale=high - low)
+
+
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in (
+        # The families a file may name, in the order messages list them.
+        Family(
+            "normal",
+            ("mean", "sd"),
+            _q_normal,
+            _at_least_zero(1, "sd"),
+            lambda p: _stats().norm(p[0], p[1]),
+            interval=_interval_normal,
+            interval_domains=frozenset({Domain.FRACTION}),
+        ),
+        Family(
+            "lognormal",
+            ("median", "sigma"),
+            _q_lognormal,
+            _check_lognormal,
+            lambda p: _stats().lognorm(p[1], scale=p[0]),
+            interval=_interval_lognormal,
+            interval_domains=frozenset({Domain.POSITIVE, Domain.NONNEGATIVE}),
+        ),
+        Family(
+            "uniform",
+            ("low", "high"),
+            _q_uniform,
+            _check_uniform,
+            lambda p: _stats().uniform(p[0], p[1] - p[0]),
+        ),
+        Family(
+            "triangular",
+            ("low", "mode", "high"),
+            _q_triangular,
+            _check_low_mode_high,
+            _scipy_triangular,
+        ),
+        Family("pert", ("low", "mode", "high"), _q_pert, _check_low_mode_high, _scipy_pert),
+        Family(
+            "choice",
+            ("values", "weights"),
+            _q_choice,
+            _check_choice,
+            _scipy_choice,
+            optional=frozenset({"weights"}),
+            reader=_read_choice,
+        ),
+        # Families only the other forms reach: an interval on a growth rate, and a number.
+        Family(
+            "log_growth",
+            ("mu", "s"),
+            _q_log_growth,
+            _at_least_zero(1, "s"),
+            lambda p: _stats().lognorm(p[1], loc=-1.0, scale=math.exp(p[0])),
+            written=False,
+            clip=False,
+            domains=frozenset({Domain.GROWTH}),
+            interval=_interval_log_growth,
+            interval_domains=frozenset({Domain.GROWTH}),
+        ),
+        Family(
+            "fixed",
+            ("value",),
+            _q_fixed,
+            _no_flaw,
+            lambda p: _discrete(p, (1.0,)),
+            written=False,
+            clip=False,
+            wording=lambda written, domain: _format(written["value"], domain),
+        ),
+    )
+}
+
+_WRITTEN = tuple(name for name, family in FAMILIES.items() if family.written)
+# How "a to b" is read in each domain: the family's name and its parameters from the two ends.
+_INTERVALS = {
+    domain: (family.name, family.interval)
+    for family in FAMILIES.values()
+    if family.interval is not None
+    for domain in family.interval_domains
 }
 
 
 # --- reading the forms ---------------------------------------------------------------------
-
-
-def _format(value: float, domain: Domain) -> str:
-    if domain in (Domain.GROWTH, Domain.FRACTION):
-        return f"{value * 100:g}%"
-    return f"{value:g}"
 
 
 def read_number(value: object, subpath: tuple[str | int, ...] = ()) -> float:
@@ -271,90 +516,35 @@ def _interval(text: str, low_text: str, high_text: str, domain: Domain) -> Distr
         )
     check_in_domain(low, domain, f"{text!r}: the first end")
     check_in_domain(high, domain, f"{text!r}: the second end")
-    if domain is Domain.GROWTH:
-        a, b = math.log1p(low), math.log1p(high)
-        return Distribution("log_growth", ((a + b) / 2, (b - a) / (2 * Z95)), domain, text, False)
-    if domain is Domain.FRACTION:
-        return Distribution("normal", ((low + high) / 2, (high - low) / (2 * Z95)), domain, text)
-    a, b = math.log(low), math.log(high)
-    return Distribution("lognormal", (math.exp((a + b) / 2), (b - a) / (2 * Z95)), domain, text)
+    name, params = _INTERVALS[domain]
+    return Distribution(name, params(low, high), domain, text)
 
 
-def _family(mapping: Mapping, domain: Domain) -> Distribution:
+def _family(mapping: Mapping[Any, Any], domain: Domain) -> Distribution:
+    names = ", ".join(_WRITTEN)
     if len(mapping) != 1:
-        names = ", ".join(FAMILY_PARAMETERS)
         raise DistributionError(f"a distribution mapping needs exactly one family key: {names}")
-    ((family, params),) = mapping.items()
-    if family not in FAMILY_PARAMETERS:
-        hint = did_you_mean(str(family), FAMILY_PARAMETERS)
-        names = ", ".join(FAMILY_PARAMETERS)
-        raise DistributionError(f"unknown distribution {family!r}{hint}; use one of {names}")
-    expected = FAMILY_PARAMETERS[family]
-    if not isinstance(params, Mapping):
-        raise DistributionError(f"{family} needs a mapping of {', '.join(expected)}", (family,))
-    for key in params:
+    ((name, written),) = mapping.items()
+    if name not in _WRITTEN:
+        hint = did_you_mean(str(name), _WRITTEN)
+        raise DistributionError(f"unknown distribution {name!r}{hint}; use one of {names}")
+    family = FAMILIES[name]
+    expected = family.parameters
+    if not isinstance(written, Mapping):
+        raise DistributionError(f"{name} needs a mapping of {', '.join(expected)}", (name,))
+    for key in written:
         if key not in expected:
             hint = did_you_mean(str(key), expected)
             raise DistributionError(
-                f"unknown parameter {key!r} for {family}{hint}; it takes {', '.join(expected)}",
-                (family, key),
+                f"unknown parameter {key!r} for {name}{hint}; it takes {', '.join(expected)}",
+                (name, key),
                 at_key=True,
             )
     for key in expected:
-        if key not in params and key not in _OPTIONAL_PARAMETERS:
-            raise DistributionError(f"{family} needs {key!r}", (family,))
-    text = f"{family} " + ", ".join(f"{k} {params[k]}" for k in expected if k in params)
-    if family == "choice":
-        return _choice(params, domain, text)
-    values = tuple(read_number(params[k], (family, k)) for k in expected)
-    _check_family(family, values, domain)
-    return Distribution(family, values, domain, text)
-
-
-def _check_family(family: str, values: tuple[float, ...], domain: Domain) -> None:
-    if family == "normal" and values[1] < 0:
-        raise DistributionError("sd must be 0 or more", (family, "sd"))
-    if family == "lognormal":
-        if values[0] <= 0:
-            raise DistributionError("median must be above 0", (family, "median"))
-        if values[1] < 0:
-            raise DistributionError("sigma must be 0 or more", (family, "sigma"))
-    if family == "uniform" and values[1] < values[0]:
-        raise DistributionError("high must not be below low", (family, "high"))
-    if family in ("triangular", "pert"):
-        low, mode, high = values
-        if not low < high:
-            raise DistributionError("high must be above low", (family, "high"))
-        if not low <= mode <= high:
-            raise DistributionError("mode must lie between low and high", (family, "mode"))
-
-
-def _choice(params: Mapping, domain: Domain, text: str) -> Distribution:
-    values = params["values"]
-    if not isinstance(values, list) or not values:
-        raise DistributionError("values must be a non-empty list", ("choice", "values"))
-    numbers = [read_number(v, ("choice", "values", i)) for i, v in enumerate(values)]
-    for i, number in enumerate(numbers):
-        check_in_domain(number, domain, "each value", ("choice", "values", i))
-    weights = params.get("weights")
-    if weights is None:
-        weight_numbers = [1.0] * len(numbers)
-    else:
-        if not isinstance(weights, list) or len(weights) != len(numbers):
-            raise DistributionError(
-                f"weights must be a list of {len(numbers)} numbers, one per value",
-                ("choice", "weights"),
-            )
-        weight_numbers = [read_number(w, ("choice", "weights", i)) for i, w in enumerate(weights)]
-        if any(w < 0 for w in weight_numbers) or sum(weight_numbers) <= 0:
-            raise DistributionError(
-                "weights must be 0 or more and not all 0", ("choice", "weights")
-            )
-    # Sorted by value, so that the quantile function is monotone.
-    pairs = sorted(zip(numbers, weight_numbers, strict=True))
-    return Distribution(
-        "choice", tuple(v for v, _ in pairs) + tuple(w for _, w in pairs), domain, text
-    )
+        if key not in written and key not in family.optional:
+            raise DistributionError(f"{name} needs {key!r}", (name,))
+    text = family.describe(written, domain)
+    return Distribution(name, family.read(written, domain), domain, text)
 
 
 def parse_uncertain(value: object, domain: Domain) -> Distribution:
