@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-
-import sim
 import multiprocessing
 import os
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import sim
 from sim.cli import cli
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
@@ -250,6 +249,7 @@ def test_schema_describes_every_top_level_field():
         "unit",
         "fiscal_year_start",
         "horizon",
+        "as_of",
         "seed",
         "paths",
         "routes",

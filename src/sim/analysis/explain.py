@@ -19,10 +19,12 @@ from sim.engine.outcomes import Outcomes
 
 Run = Callable[[Model], Outcomes]
 
-COUNTRY_INPUTS = ("baseline", "rate", "volatility", "noise")
+COUNTRY_INPUTS = ("baseline", "rate", "long_run", "half_life", "volatility", "noise")
 COUNTRY_FIELDS = {  # how the file names them
     "baseline": "baseline.value",
     "rate": "growth.rate",
+    "long_run": "growth.long_run",
+    "half_life": "growth.half_life",
     "volatility": "growth.volatility",
     "noise": "growth.noise",
 }
@@ -43,12 +45,16 @@ class Input:
 
 def model_inputs(model: Model) -> list[Input]:
     """Every input of ``model`` that an analysis can hold or shift, fixed ones included (a
-    recurring event's probability is not one: its frequency is its rate)."""
+    recurring event's probability is not one: its frequency is its rate; a country without
+    mean reversion has no long_run or half_life)."""
     inputs = []
     for index, country in enumerate(model.countries):
         for name in COUNTRY_INPUTS:
+            distribution = getattr(country, name)
+            if distribution is None:
+                continue
             path = f"countries.{country.id}.{COUNTRY_FIELDS[name]}"
-            inputs.append(Input(path, "country", index, name, getattr(country, name)))
+            inputs.append(Input(path, "country", index, name, distribution))
     for index, event in enumerate(model.events):
         for name in EVENT_INPUTS:
             distribution = getattr(event, name)

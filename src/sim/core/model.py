@@ -8,6 +8,7 @@ indices: ``0`` is the grid's first month.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -15,6 +16,15 @@ from sim.core.distributions import Distribution
 from sim.core.periods import Period
 
 TARGET_ROUNDING = 1e-9  # far above double rounding over a horizon, far below a meaningful gap
+
+
+class HistoryPoint(NamedTuple):
+    """Trade observed over months ``first`` to ``last`` (absolute month indices of
+    ``sim.core.periods``, not grid indices), in the file's unit."""
+
+    first: int
+    last: int
+    value: float
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,16 @@ class CountryModel:
     route_shares: tuple[tuple[int, float], ...]  # (route index, share); empty: no routes
     baseline_source: str | None
     target_source: str | None
+    # mean reversion (docs/model.md "Trend"): both or neither; None: the trend grows at `rate`
+    long_run: Distribution | None = None  # growth rate the trend's growth decays toward
+    half_life: Distribution | None = None  # years for the gap to long_run to halve
+    # the judging history series, points dated after as_of left out (absolute months)
+    history: tuple[HistoryPoint, ...] = ()
+    statistic: str | None = None  # the name of the history series that judges the target
+
+    @property
+    def mean_reverting(self) -> bool:
+        return self.long_run is not None
 
     def observed_months(self, window_end: int) -> int:
         """Months of the 12 ending at grid month ``window_end`` that are observed, not

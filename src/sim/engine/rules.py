@@ -20,6 +20,8 @@ from sim.engine.outcomes import CountryOutcome, Plan, Results, merge
 from sim.engine.routes import route_factor
 from sim.engine.streams import CHUNK, generator, path_uniforms
 
+LN2 = math.log(2.0)
+
 
 def simulate_block(
     model: Model, plan: Plan, chunks: range, results: Results | None = None
@@ -39,7 +41,6 @@ def simulate_block(
                 results.place(chunk, outcomes)
             parts.append(outcomes)
     return merge(parts)
-
 
 
 class Workspace:
@@ -118,7 +119,6 @@ def _monthly_trade(
     shape = (months, CHUNK)
 
     run_rate = draws.values(country, "baseline") / country.baseline_months
-    growth = np.log1p(draws.values(country, "rate")) / 12.0  # per month
 
     # The log level is a sum of increments carried forward: the trend's (the first simulated
     # month's level, then a month's growth each month), the shocks and noise, growth events.
@@ -129,8 +129,13 @@ def _monthly_trade(
     else:
         log_level[...] = 0.0
     if months:  # none when the baseline period ends at the horizon
-        log_level[0] += np.log(run_rate) + growth * (start - country.midpoint)
-        log_level[1:] += growth
+        if country.mean_reverting:
+            first, increments = _reverting_trend(country, draws, months, workspace)
+        else:
+            growth = np.log1p(draws.values(country, "rate")) / 12.0  # per month
+            first, increments = growth * (start - country.midpoint), growth
+        log_level[0] += np.log(run_rate) + first
+        log_level[1:] += increments
     # level and growth effects act on the event's countries only (severity acts on routes)
     scoped = (
         [] if events is None else [e for e, ev in enumerate(model.events) if index in ev.countries]
@@ -148,6 +153,33 @@ def _monthly_trade(
         availability = [a[start:] for a in events.availability]
         trade *= route_factor(country.route_shares, reroute, availability)
     return trade, run_rate
+
+
+def _reverting_trend(
+    country: CountryModel, draws: Draws, months: int, workspace: Workspace
+) -> tuple[np.ndarray, np.ndarray]:
+    """A mean-reverting trend (docs/model.md, "Trend"): its log level above the run-rate in
+    the first simulated month, and its increments over each later month.
+
+    With g0 = ln(1 + rate), g∞ = ln(1 + long_run), λ = ln 2 / half_life and τ years from the
+    baseline's midpoint, the trend is g∞·τ + (g0 − g∞)·D(τ) with D(τ) = (1 − e^{−λτ}) / λ.
+    Over the month after τ, D grows by e^{−λτ} · (1 − e^{−λ/12}) / λ: computed so, without
+    a difference of nearly equal numbers, it stays exact as the half-life grows without bound
+    (D(τ) → τ, the constant trend).
+    """
+    g0 = np.log1p(draws.values(country, "rate"))
+    g_inf = np.log1p(draws.values(country, "long_run"))
+    decay = LN2 / draws.values(country, "half_life")  # λ, per year
+    gap = g0 - g_inf
+    tau = (country.first_simulated - country.midpoint) / 12.0
+    first = g_inf * tau + gap * (-np.expm1(-decay * tau) / decay)
+    # τ at the start of each later month: the decay factor has one column per half-life drawn
+    taus = tau + np.arange(months - 1)[:, None] / 12.0
+    decay_step = np.exp(taus * -decay) * (-np.expm1(-decay / 12.0) / decay)
+    increments = workspace.array("trend", (months - 1, max(gap.size, decay.size)))
+    np.multiply(gap, decay_step, out=increments)
+    increments += g_inf / 12.0
+    return first, increments
 
 
 def _is_zero(distribution: Distribution) -> bool:

@@ -40,6 +40,8 @@ def compile_scenario(scenario: Scenario) -> Model:
                 midpoint=period.midpoint - grid_start,
                 first_simulated=first_simulated,
                 rate=country.growth.rate,
+                long_run=country.growth.long_run,
+                half_life=country.growth.half_life,
                 volatility=country.growth.volatility,
                 noise=country.growth.noise,
                 target=country.target.value,
@@ -49,6 +51,8 @@ def compile_scenario(scenario: Scenario) -> Model:
                 route_shares=shares,
                 baseline_source=country.baseline.source,
                 target_source=country.target.source,
+                history=country.history_points,
+                statistic=country.statistic,
             )
         )
 

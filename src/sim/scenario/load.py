@@ -14,9 +14,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.core.periods import PeriodError, parse_month
 from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario.schema import Scenario
-from sim.scenario.source import Document, Location, format_location, parse_yaml, read_text
+from sim.scenario.source import (
+    Document,
+    Location,
+    Position,
+    format_location,
+    parse_yaml,
+    read_text,
+)
 from sim.scenario.variants import Variant, prefixed, variant_documents
 
 _PLAIN_MESSAGES = {
@@ -31,6 +39,8 @@ _PLAIN_MESSAGES = {
     "int_strict": "expected a whole number",
     "float_type": "expected a number",
     "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
     "missing": "is required",
 }
 
@@ -62,8 +72,7 @@ def validate_with_variants(document: Document) -> tuple[Scenario, list[Variant]]
             continue
         variants.append(Variant(variant.name, variant.description, variant.overrides, validated))
     if problems:
-        problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path))
-        raise ScenarioError(problems)
+        raise ScenarioError(_in_order(problems, document.file))
     return scenario, variants
 
 
@@ -94,26 +103,40 @@ def validate_document(document: Document) -> Scenario:
             raise ScenarioError([Problem(document.file, message, kind, line, column)])
     problems = list(document.problems)
     try:
-        scenario = Scenario.model_validate(data, context=_context(data))
+        scenario = Scenario.model_validate(data, context=_context(document))
     except ValidationError as error:
         for item in error.errors(include_url=False):
             problems += _problems(document, item)
         scenario = None
     if problems or scenario is None:
-        problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path))
-        raise ScenarioError(problems)
+        raise ScenarioError(_in_order(problems, document.file))
     return scenario
 
 
-def _context(data: dict[str, Any]) -> dict[str, Any]:
+def _in_order(problems: list[Problem], file: str) -> list[Problem]:
+    """The scenario file's problems by position, then those in files it names (CSV)."""
+    return sorted(
+        problems, key=lambda p: (p.file != file, p.file, p.line or 0, p.column or 0, p.path)
+    )
+
+
+def _context(document: Document) -> dict[str, Any]:
     """The whole-file facts that field validators need (see ``sim.scenario.schema``)."""
+    data = document.data
     start = data.get("fiscal_year_start", 7)
     names = {
         kind: set(data[kind]) if isinstance(data.get(kind), dict) else set()
         for kind in ("routes", "countries")
     }
+    as_of = data.get("as_of")
+    try:
+        as_of_month = parse_month(as_of) if isinstance(as_of, str) else None
+    except PeriodError:
+        as_of_month = None  # reported by the field
     return {
         "fiscal_year_start": start if isinstance(start, int) and 1 <= start <= 12 else 7,
+        "as_of": as_of_month,
+        "folder": Path(document.file).parent,
         **names,
     }
 
@@ -136,13 +159,14 @@ def _problems(document: Document, error: Any) -> list[Problem]:
             for problem in _problems(document, {**inner, "loc": location + tuple(inner["loc"])})
         ]
         return nested + [
-            _locate(
+            _place(
                 document,
                 message,
                 location + tuple(subpath),
                 about_key or (whole_object and not subpath),
+                *where,
             )
-            for message, subpath in context["findings"]
+            for message, subpath, *where in context["findings"]
         ]
     if kind == "extra_forbidden":
         message = f"unknown field {location[-1]!r}{_suggestion(location)}"
@@ -154,6 +178,20 @@ def _problems(document: Document, error: Any) -> list[Problem]:
         if error.get("input") is None and kind in ("model_type", "dict_type", "list_type"):
             message += ", but the field is empty"
     return [_locate(document, message, location, about_key or kind == "missing")]
+
+
+def _place(
+    document: Document,
+    message: str,
+    location: Location,
+    about_key: bool,
+    where: str | Position | None = None,
+) -> Problem:
+    """A rule's finding as a Problem: at a place in another file (a CSV the scenario names),
+    at a key (``where == "key"``), or at the value of ``location``."""
+    if isinstance(where, Position):
+        return Problem(where.file, message, format_location(location), where.line, where.column)
+    return _locate(document, message, location, about_key or where == "key")
 
 
 def _locate(document: Document, message: str, location: Location, about_key: bool) -> Problem:

@@ -1,25 +1,34 @@
 """The scenario format (SPEC "Scenario file") as pydantic models, with every validation rule.
 
-Validation needs three facts from the whole file, passed as pydantic validation context:
-``fiscal_year_start`` (to read fiscal years), and the names of the file's ``routes`` and
-``countries`` (to check references). ``sim.scenario.load`` supplies them.
+Validation needs facts from the whole file and its place, passed as pydantic validation
+context: ``fiscal_year_start`` (to read fiscal years), the names of the file's ``routes`` and
+``countries`` (to check references), ``as_of`` (the information date, a month index or None)
+and ``folder`` (where history CSV files are read from). ``sim.scenario.load`` supplies them.
+
+A country with a history may omit its baseline (the last history value known by ``as_of``)
+and its growth (fitted by ``sim.calibration.fit``); a validated Country always has both.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     PlainValidator,
+    PrivateAttr,
+    StrictBool,
     StrictInt,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -33,15 +42,23 @@ from sim.core.distributions import (
     parse_uncertain,
     read_number,
 )
-from sim.core.periods import Period, PeriodError, month_name, parse_period
+from sim.core.model import HistoryPoint
+from sim.core.periods import Period, PeriodError, month_name, parse_month, parse_period
 from sim.errors import did_you_mean
+from sim.scenario import history as reading
+from sim.scenario.history import Where
+
+if TYPE_CHECKING:
+    from sim.calibration.fit import GrowthFit, Observation
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 SHARE_TOLERANCE = 1e-6
 MAX_SIMULATED_YEARS = 100
 
 
-Finding = tuple[str, tuple[str | int, ...]]
+# A rule's finding: (message, path below the object) and, optionally, where it points:
+# "key" (the key at that path rather than its value) or a Position in another file.
+Finding = tuple[str, tuple[str | int, ...]] | tuple[str, tuple[str | int, ...], Where]
 
 
 def problem(message: str, *subpath: str | int, at_key: bool = False) -> PydanticCustomError:
@@ -51,27 +68,42 @@ def problem(message: str, *subpath: str | int, at_key: bool = False) -> Pydantic
     return PydanticCustomError("scenario", "{message}", context)
 
 
-def problems(found: list[Finding], nested: list[Any] | None = None) -> PydanticCustomError:
+def problems(
+    found: list[Finding], nested: list[Any] | None = None, at_object: bool = True
+) -> PydanticCustomError:
     """An object's rule violations, each (message, path below the object); one with an empty
-    path is about the whole object and points at its name. ``nested`` carries the object's
-    field errors (pydantic's error dicts) when both are reported together."""
+    path is about the whole object and points at its name (at its value when not
+    ``at_object``). ``nested`` carries field errors (pydantic's error dicts, located below the
+    object) when both are reported together; ``found`` may then be empty."""
     context = {
-        "message": found[0][0],
+        "message": found[0][0] if found else "problems below this field",
         "findings": found,
         "at_key": False,
-        "object": True,
+        "object": at_object,
         "nested": nested or [],
     }
     return PydanticCustomError("scenario", "{message}", context)
 
 
+def _error_dict(error: PydanticCustomError, location: tuple[str | int, ...], value: Any) -> Any:
+    """A validator's error, raised outside pydantic, as the error dict pydantic would make."""
+    return {
+        "type": error.type,
+        "loc": location,
+        "msg": error.message(),
+        "input": value,
+        "ctx": error.context,
+    }
+
+
 Rules = Callable[[dict[str, Any], dict[str, Any]], list[Finding]]
 
 
-def with_rules(rules: Rules) -> Any:
+def with_rules(rules: Rules, after: Callable[[Any], list[Finding]] | None = None) -> Any:
     """A model validator that checks ``rules(raw mapping, context)`` on the raw data alongside
     the fields' own validation, so that a bad field does not hide a broken rule: both kinds of
     problems are reported at once. Rules skip what they cannot read (the field errors say why).
+    ``after(model)`` checks what only the validated model knows (values taken from a history).
     """
 
     def validate(cls: type, data: Any, handler: Any, info: ValidationInfo) -> Any:
@@ -84,6 +116,8 @@ def with_rules(rules: Rules) -> Any:
             raise problems(found, error.errors(include_url=False)) from None
         if found:
             raise problems(found)
+        if after is not None and (late := after(model)):
+            raise problems(late)
         return model
 
     return model_validator(mode="wrap")(classmethod(validate))
@@ -177,6 +211,91 @@ PeriodField = Annotated[
 ]
 
 
+def _month(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        raise problem(
+            f"{value} is a year; as_of is a month: write {value}-12 for the end of {value}"
+        )
+    if not isinstance(value, str):
+        raise problem("expected a month, YYYY-MM, e.g. 2018-12")
+    try:
+        return parse_month(value)
+    except PeriodError as error:
+        raise problem(str(error)) from None
+
+
+Month = Annotated[
+    int,
+    PlainValidator(_month),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "a month, YYYY-MM"}
+    ),
+]
+
+
+def _raise_found(found: list[reading.Found], at_object: bool = False) -> None:
+    if found:
+        raise problems(
+            [(m, p, w) if w is not None else (m, p) for m, p, w in found], at_object=at_object
+        )
+
+
+def _history_values(value: object, info: ValidationInfo) -> tuple[HistoryPoint, ...]:
+    if not isinstance(value, dict):
+        raise problem("expected a mapping of period: value, e.g. {2015: 27.5, 2016: 39.8}")
+    points, found = reading.read_values(value, (info.context or {}).get("fiscal_year_start", 7))
+    _raise_found(found, at_object=True)
+    return points
+
+
+HistoryValues = Annotated[
+    tuple[HistoryPoint, ...],
+    PlainValidator(_history_values),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "period: value, oldest first (SPEC period forms; gaps allowed)",
+            "additionalProperties": {"type": ["number", "string"]},
+            "minProperties": 1,
+            "examples": [{"2015": 27.5, "2016": 39.8, "2017": 36.2}],
+        }
+    ),
+]
+
+
+@dataclass(frozen=True)
+class HistoryFile:
+    """A history series read from a CSV file: its path as written and its points."""
+
+    path: str
+    points: tuple[HistoryPoint, ...]
+
+
+def _history_file(value: object, info: ValidationInfo) -> HistoryFile:
+    if not isinstance(value, str) or not value.strip():
+        raise problem("expected the path of a CSV file, e.g. data/uzbekistan.csv")
+    context = info.context or {}
+    path = Path(context.get("folder", ".")) / value.strip()
+    shown = str(path)
+    points, found = reading.read_csv(path, shown, context.get("fiscal_year_start", 7))
+    _raise_found(found)
+    return HistoryFile(value, points)
+
+
+CsvFile = Annotated[
+    HistoryFile,
+    PlainValidator(_history_file),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "a CSV file with columns period,value, read from the scenario "
+            "file's folder",
+            "examples": ["data/uzbekistan.csv"],
+        }
+    ),
+]
+
+
 def _reference(kind: str, singular: str) -> Any:
     """A name that must be one of the file's ``routes`` or ``countries``."""
 
@@ -237,14 +356,33 @@ class Target(_Strict):
         description="Who announced the target, and when.",
         examples=['officials, "in the near future" (Dec 2025)'],
     )
+    statistic: str | None = Field(
+        None,
+        description="The history series (by its statistic name) that judges the target; "
+        "required when the country's history has several series.",
+        examples=["Kazakh customs"],
+    )
 
 
 class Growth(_Strict):
     """How the trend and the randomness around it are described."""
 
     rate: GrowthRate = Field(
-        description="Trend annual growth of the median path (growth rate).",
+        description="Trend annual growth of the median path (growth rate); with long_run, "
+        "its growth at the baseline's midpoint.",
         examples=["20% to 60%", 0.25, {"normal": {"mean": 0.3, "sd": 0.1}}],
+    )
+    long_run: GrowthRate | None = Field(
+        None,
+        description="Mean reversion: the annual growth rate that the trend's growth decays "
+        "toward, from rate (growth rate; give half_life with it).",
+        examples=["-2% to 12%", "5%"],
+    )
+    half_life: Positive | None = Field(
+        None,
+        description="Mean reversion: years for the gap between the trend's growth and "
+        "long_run to halve (positive; give long_run with it).",
+        examples=["1 to 5", 3],
     )
     volatility: NonNegative = Field(
         fixed(0.0, Domain.NONNEGATIVE),
@@ -256,16 +394,152 @@ class Growth(_Strict):
         description="Sd of transitory month-to-month log noise (positive or 0).",
         json_schema_extra={"default": 0, "examples": ["10%"]},
     )
+    fit: StrictBool = Field(
+        False,
+        description="`fit: true` (alone): the whole block is fitted from the country's "
+        "history, as `sim fit` prints it; the same as omitting growth.",
+        examples=[True],
+    )
+
+    _rules = with_rules(lambda raw, context: _growth_rules(raw))
+
+
+def _growth_rules(raw: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    for given, missing in (("long_run", "half_life"), ("half_life", "long_run")):
+        if _present(raw, given) and not _present(raw, missing):
+            found.append(
+                (
+                    f"is required with {given}: mean reversion needs both long_run and half_life",
+                    (missing,),
+                )
+            )
+    return found
+
+
+class Series(_Strict):
+    """One statistic's observed trade, oldest first: values written here or a CSV file."""
+
+    statistic: str | None = Field(
+        None,
+        description="The statistic's name (required in a list of series; unique).",
+        examples=["Kazakh customs", "State Bank of Pakistan"],
+    )
+    source: str | None = Field(
+        None, description="Where the figures come from.", examples=["Uzbek statistics"]
+    )
+    values: HistoryValues | None = Field(
+        None, description="Observed trade by period, oldest first, in the file's unit."
+    )
+    file: CsvFile | None = Field(None, description="Instead of values: a CSV file.")
+
+    _rules = with_rules(lambda raw, context: _series_rules(raw))
+
+    @property
+    def points(self) -> tuple[HistoryPoint, ...]:
+        """Every point of the series, as written (``Country.history_points`` leaves out those
+        dated after as_of)."""
+        if self.values is not None:
+            return self.values
+        return self.file.points if self.file is not None else ()
+
+
+def _series_rules(raw: dict[str, Any]) -> list[Finding]:
+    if _present(raw, "values") and _present(raw, "file"):
+        return [("give values or file, not both", ("file",))]
+    if not _present(raw, "values") and not _present(raw, "file"):
+        return [("a history series needs values (period: value) or file (a CSV file)", ())]
+    return []
+
+
+def _history(value: object, context: dict[str, Any]) -> Series | list[Series]:
+    """A country's history: one series (a mapping) or a list of named series."""
+    if isinstance(value, Series) or (
+        isinstance(value, list) and value and all(isinstance(s, Series) for s in value)
+    ):
+        return value  # validated already: a Country validates its history first
+    if isinstance(value, dict):
+        try:
+            return Series.model_validate(value, context=context)
+        except ValidationError as error:
+            raise problems([], error.errors(include_url=False)) from None
+    if not isinstance(value, list):
+        raise problem(
+            "expected a series (source, values or file) or a list of series, each with a "
+            "statistic name" + (", but the field is empty" if value is None else "")
+        )
+    if not value:
+        raise problem("needs at least one series")
+    found: list[Finding] = []
+    nested: list[Any] = []
+    series = []
+    names: list[str] = []
+    for i, item in enumerate(value):
+        try:
+            series.append(Series.model_validate(item, context=context))
+        except ValidationError as error:
+            nested += [{**e, "loc": (i, *e["loc"])} for e in error.errors(include_url=False)]
+        if not isinstance(item, dict):
+            continue
+        name = item.get("statistic")
+        if name is None:
+            found.append(("is required in a list of series: name each one", (i, "statistic")))
+        elif isinstance(name, str) and name in names:
+            found.append(
+                (f"{name!r} names an earlier series too; names must differ", (i, "statistic"))
+            )
+        if isinstance(name, str):
+            names.append(name)
+    if found or nested:
+        raise problems(found, nested)
+    return series
+
+
+def _judging(series: tuple[Series, ...], statistic: object) -> Series | None:
+    """The series that judges the target: the one named by ``statistic``, else the only one."""
+    if statistic is None:
+        return series[0] if len(series) == 1 else None
+    return next((s for s in series if s.statistic == statistic), None)
+
+
+class Outcome(_Strict):
+    """What happened: trade over a period (read by backtests only, never by a run)."""
+
+    value: PositiveNumber = Field(
+        description="Observed turnover over `period` (fixed, positive).", examples=[403.9]
+    )
+    period: PeriodField = Field(description="The period it was observed over.", examples=[2024])
+    source: str | None = Field(
+        None, description="Where the figure comes from.", examples=["Uzbek statistics"]
+    )
+
+
+def _optional_with_history(schema: dict[str, Any]) -> None:
+    """In the JSON schema: baseline and growth may come from the history."""
+    schema["required"] = [n for n in schema.get("required", []) if n not in ("baseline", "growth")]
 
 
 class Country(_Strict):
-    """One partner country's trade: baseline, target, growth and the routes it uses."""
+    """One partner country's trade: baseline, target, growth and the routes it uses, and the
+    trade observed before (history) and after (outcome)."""
+
+    model_config = ConfigDict(json_schema_extra=_optional_with_history)
 
     label: str | None = Field(
         None, description="Display name (default: the id).", examples=["Kazakhstan"]
     )
+    history: Series | list[Series] | None = Field(
+        None,
+        description="Observed trade, oldest first: one series, or a list of series each "
+        "with a statistic name. Points dated after as_of are ignored.",
+        examples=[
+            {"source": "Uzbek statistics", "values": {"2015": 27.5, "2016": 39.8, "2017": 36.2}},
+            {"source": "Uzbek statistics", "file": "data/uzbekistan.csv"},
+        ],
+    )
     baseline: Baseline = Field(
-        description="Trade observed over a period.",
+        description="Trade observed over a period (with a history, default: its last value "
+        "known by as_of).",
         examples=[{"value": "85 to 140", "period": "2025-01/2025-07"}],
     )
     target: Target = Field(
@@ -273,16 +547,235 @@ class Country(_Strict):
         examples=[{"value": 1000, "by": 2027}],
     )
     growth: Growth = Field(
-        description="Trend growth and randomness.",
-        examples=[{"rate": "0% to 80%", "volatility": "25%", "noise": "15%"}],
+        description="Trend growth and randomness (with a history, default: fitted from it, "
+        "as `sim fit` prints it).",
+        examples=[
+            {"rate": "0% to 80%", "volatility": "25%", "noise": "15%"},
+            {"rate": "20% to 60%", "long_run": "0% to 10%", "half_life": "1 to 5"},
+            {"fit": True},
+        ],
     )
     routes: dict[RouteName, FractionNumber] | None = Field(
         None,
         description="Shares of this country's trade by route; must sum to 1.",
         examples=[{"afghan_transit": 0.6, "china_kkh": 0.4}],
     )
+    outcome: Outcome | None = Field(
+        None,
+        description="What happened by the deadline: read by backtests only, never by a run.",
+        examples=[{"value": 403.9, "period": 2024}],
+    )
 
-    _rules = with_rules(lambda raw, context: _country_rules(raw, context))
+    _as_of: int | None = PrivateAttr(None)
+    _baseline_from_history: bool = PrivateAttr(False)
+    _growth_fit: Any = PrivateAttr(None)
+
+    @field_validator("history", mode="wrap")
+    @classmethod
+    def _read_history(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
+        return _history(value, info.context or {})
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _resolve(cls, data: Any, handler: Any, info: ValidationInfo) -> Any:
+        """Check the rules on the raw data, read the history, fill the baseline and growth
+        from it where the file leaves them out, then validate the fields; every problem at
+        once."""
+        if not isinstance(data, dict):
+            return handler(data)
+        context = info.context or {}
+        found = _country_rules(data, context)
+        resolved = _Resolution(dict(data), context)
+        resolved.run()
+        try:
+            model = handler(resolved.data)
+            nested: list[Any] = []
+        except ValidationError as error:
+            model = None
+            nested = [
+                e
+                for e in error.errors(include_url=False)
+                if not (e["type"] == "missing" and e["loc"] in resolved.excused)
+            ]
+        nested = resolved.nested + nested
+        found += resolved.found
+        if found or nested or model is None:
+            raise problems(found, nested)
+        model._as_of = context.get("as_of")
+        model._baseline_from_history = resolved.baseline_from_history
+        model._growth_fit = resolved.growth_fit
+        return model
+
+    @property
+    def series(self) -> tuple[Series, ...]:
+        """The history's series (none without a history)."""
+        if self.history is None:
+            return ()
+        return (self.history,) if isinstance(self.history, Series) else tuple(self.history)
+
+    @property
+    def judging_series(self) -> Series | None:
+        """The history series that judges the target (None without a history)."""
+        return _judging(self.series, self.target.statistic)
+
+    @property
+    def statistic(self) -> str | None:
+        """The name of the statistic that judges the target, when the history names it."""
+        judging = self.judging_series
+        return judging.statistic if judging is not None else None
+
+    @property
+    def as_of(self) -> int | None:
+        """The file's information date (a month index), None when it has none."""
+        return self._as_of
+
+    @property
+    def history_points(self) -> tuple[HistoryPoint, ...]:
+        """The judging series' points dated by as_of (ending at or before it)."""
+        judging = self.judging_series
+        return reading.until(judging.points, self._as_of) if judging is not None else ()
+
+    def observations(self, as_of: int | None = None) -> list[Observation]:
+        """``history_points`` as ``sim.calibration.fit`` takes them; with ``as_of`` (a month
+        index), only those ending by it too (the file's as_of always applies)."""
+        from sim.calibration.fit import Observation
+
+        points = reading.until(self.history_points, as_of)
+        return [Observation(p.first, p.last, p.value) for p in points]
+
+    @property
+    def baseline_from_history(self) -> bool:
+        """Whether the baseline is the history's last value (the file gives none)."""
+        return self._baseline_from_history
+
+    @property
+    def growth_fit(self) -> GrowthFit | None:
+        """The fit behind the growth block when it was fitted (its evidence in words)."""
+        return self._growth_fit
+
+
+class _Resolution:
+    """A country's raw data made whole before its fields are validated: the history read
+    once, and the baseline and growth taken from it where the file leaves them out.
+
+    ``found`` and ``nested`` collect problems; ``excused`` holds fields whose absence is
+    explained by another problem (their "is required" is not reported).
+    """
+
+    def __init__(self, data: dict[str, Any], context: dict[str, Any]) -> None:
+        self.data = data
+        self.context = context
+        self.found: list[Finding] = []
+        self.nested: list[Any] = []
+        self.excused: set[tuple[str, ...]] = set()
+        self.baseline_from_history = False
+        self.growth_fit: Any = None
+
+    def run(self) -> None:
+        data = self.data
+        has_history = "history" in data
+        series = self._series()
+        wants_baseline = "baseline" not in data
+        wants_growth = "growth" not in data
+        growth = data.get("growth")
+        if isinstance(growth, dict) and growth.get("fit") is True:
+            del data["growth"]  # the fitted block takes its place
+            self.excused.add(("growth",))
+            wants_growth = self._fit_asked(growth, has_history)
+        if not has_history:
+            return
+        if wants_baseline:
+            self.excused.add(("baseline",))
+        if wants_growth:
+            self.excused.add(("growth",))
+        judging = _judging(series, _statistic(data)) if series else None
+        if judging is None or not (wants_baseline or wants_growth):
+            return  # when wanted, the history's or the statistic's problems say why
+        as_of = self.context.get("as_of")
+        points = reading.until(judging.points, as_of)
+        if not points:
+            needs = [n for n, w in (("baseline", wants_baseline), ("growth", wants_growth)) if w]
+            what, pronoun = " and ".join(needs), "them" if len(needs) > 1 else "it"
+            self.found.append(
+                (
+                    f"every value of the history ends after as_of ({month_name(as_of or 0)}), "
+                    f"so the {what} cannot come from it; give {pronoun} in the file",
+                    ("history",),
+                )
+            )
+            return
+        if wants_baseline:
+            self._baseline(points[-1], judging)
+        if wants_growth:
+            self._fit(points, as_of)
+
+    def _fit_asked(self, growth: dict[str, Any], has_history: bool) -> bool:
+        """Whether ``growth: {fit: true}`` can be fitted; if not, why."""
+        if len(growth) > 1:
+            others = ", ".join(k for k in growth if k != "fit")
+            message = f"fit: true fits the whole growth block; remove {others}, or fit"
+        elif not has_history:
+            message = "fit: true fits growth to the country's history, but it has none"
+        else:
+            return True
+        self.found.append((message, ("growth", "fit")))
+        return False
+
+    def _series(self) -> tuple[Series, ...] | None:
+        """The history, validated once (None when absent or broken)."""
+        if "history" not in self.data:
+            return None
+        raw = self.data["history"]
+        try:
+            history = _history(raw, self.context)
+        except PydanticCustomError as error:
+            self.nested.append(_error_dict(error, ("history",), raw))
+            del self.data["history"]
+            return None
+        self.data["history"] = history
+        return (history,) if isinstance(history, Series) else tuple(history)
+
+    def _baseline(self, last: HistoryPoint, judging: Series) -> None:
+        period = Period(last.first, last.last)
+        self.data["baseline"] = Baseline.model_construct(  # valid already: not read again
+            value=fixed(last.value, Domain.POSITIVE), period=period, source=judging.source
+        )
+        self.baseline_from_history = True
+        deadline = _period_of(self.data.get("target"), "by", self.context)
+        if deadline is not None and deadline.last < period.last:
+            self.found.append(
+                (
+                    f"the deadline ends in {month_name(deadline.last)}, before the baseline "
+                    f"period ends ({month_name(period.last)}, the history's last value)",
+                    ("target", "by"),
+                )
+            )
+
+    def _fit(self, points: tuple[HistoryPoint, ...], as_of: int | None) -> None:
+        from sim.calibration import fit
+
+        observations = [fit.Observation(p.first, p.last, p.value) for p in points]
+        try:
+            result = fit.fit_growth(observations, as_of)
+        except (ValueError, ArithmeticError) as error:
+            self.found.append((f"growth cannot be fitted from this history: {error}", ("history",)))
+            return
+        try:
+            growth = Growth.model_validate(result.block, context=self.context)
+        except ValidationError as error:
+            details = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                for e in error.errors(include_url=False)
+            )
+            self.found.append((f"the fitted growth block is not valid ({details})", ("history",)))
+            return
+        self.data["growth"] = growth
+        self.growth_fit = result
+
+
+def _statistic(data: dict[str, Any]) -> object:
+    target = data.get("target")
+    return target.get("statistic") if isinstance(target, dict) else None
 
 
 def _country_rules(raw: dict[str, Any], context: dict[str, Any]) -> list[Finding]:
@@ -297,6 +790,16 @@ def _country_rules(raw: dict[str, Any], context: dict[str, Any]) -> list[Finding
                 ("target", "by"),
             )
         )
+    as_of = context.get("as_of")
+    if period is not None and as_of is not None and period.last > as_of:
+        found.append(
+            (
+                f"the baseline period ends in {month_name(period.last)}, after as_of "
+                f"({month_name(as_of)}); data dated later are ignored",
+                ("baseline", "period"),
+            )
+        )
+    found += _statistic_rules(raw)
     shares = raw.get("routes")
     if isinstance(shares, dict) and shares:
         try:
@@ -306,6 +809,40 @@ def _country_rules(raw: dict[str, Any], context: dict[str, Any]) -> list[Finding
         if abs(total - 1.0) > SHARE_TOLERANCE:
             found.append((f"route shares must sum to 1, not {total:g}", ("routes",)))
     return found
+
+
+def _statistic_rules(raw: dict[str, Any]) -> list[Finding]:
+    """``target.statistic`` must name one of the history's series; with several, it must be
+    given."""
+    history = raw.get("history")
+    items = [history] if isinstance(history, dict) else history if isinstance(history, list) else []
+    names = list(
+        dict.fromkeys(
+            s["statistic"]
+            for s in items
+            if isinstance(s, dict) and isinstance(s.get("statistic"), str)
+        )
+    )
+    name = _statistic(raw)
+    at = ("target", "statistic")
+    if isinstance(name, str):
+        if "history" not in raw:
+            return [("names a history series, but the country has no history", at)]
+        if name not in names and isinstance(history, dict | list):
+            known = (
+                f"the history's statistics: {', '.join(names)}"
+                if names
+                else "the history's series has no statistic name"
+            )
+            return [(f"unknown statistic {name!r}{did_you_mean(name, names)}; {known}", at)]
+    elif name is None and isinstance(history, list) and len(history) > 1:
+        listing = ", ".join(names)
+        message = (
+            f"is required: the history has {len(history)} series; name the one that judges "
+            f"the target ({listing})"
+        )
+        return [(message, at)]
+    return []
 
 
 class Route(_Strict):
@@ -474,6 +1011,12 @@ class Scenario(_Strict):
         description="Simulate until its end (default: the latest deadline).",
         examples=[2032, "2030-31"],
     )
+    as_of: Month | None = Field(
+        None,
+        description="The information date (a month): history dated later is ignored, and a "
+        "baseline must end by it.",
+        examples=["2018-12"],
+    )
     seed: Annotated[StrictInt, Field(ge=0)] | None = Field(
         None, description="Default seed (the command line's --seed wins).", examples=[20251213]
     )
@@ -517,7 +1060,10 @@ class Scenario(_Strict):
         description="What-ifs, by name: overrides of this file's fields (see sim compare).",
     )
 
-    _rules = with_rules(lambda raw, context: _horizon_rules(raw, context))
+    _rules = with_rules(
+        lambda raw, context: _horizon_rules(raw, context),
+        after=lambda scenario: _simulated_years(scenario),
+    )
 
     @property
     def horizon_end(self) -> int:
@@ -568,6 +1114,18 @@ def _horizon_rules(raw: dict[str, Any], context: dict[str, Any]) -> list[Finding
             )
         )
     return found
+
+
+def _simulated_years(scenario: Scenario) -> list[Finding]:
+    """The limit on simulated years, for baselines taken from a history (``_horizon_rules``
+    checks those the file writes)."""
+    start = min(c.baseline.period.last for c in scenario.countries.values())
+    years = (scenario.horizon_end - start) / 12
+    if years <= MAX_SIMULATED_YEARS:
+        return []
+    where = ("horizon",) if scenario.horizon is not None else ("countries",)
+    message = f"this would simulate {years:.0f} years; sim simulates at most {MAX_SIMULATED_YEARS}"
+    return [(message, where)]
 
 
 def json_schema() -> dict[str, Any]:

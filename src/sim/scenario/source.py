@@ -30,6 +30,16 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
 
+@dataclass(frozen=True)
+class Position:
+    """A place in a file other than the scenario itself (a CSV it names): 1-based line and
+    column, None when the problem is with the file as a whole."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+
 @dataclass
 class Document:
     """A YAML document as plain data, with the position of every key and value.
