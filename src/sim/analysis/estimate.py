@@ -66,8 +66,8 @@ def variance_of_mean(values: np.ndarray, antithetic: bool) -> float:
     return (_sum_of_squares(pairs, 2 * mean) + _sum_of_squares(singles, mean)) / paths**2
 
 
-def wilson_interval(hits: int, paths: int, z: float = Z_95) -> tuple[float, float]:
-    """The Wilson score interval for a binomial proportion."""
+def wilson_interval(hits: float, paths: float, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion (counts may be effective, not whole)."""
     p = hits / paths
     z2n = z * z / paths
     centre = (p + z2n / 2) / (1 + z2n)

@@ -218,9 +218,11 @@ def assumptions(model: Model, index: int) -> tuple[str, ...]:
     lines = [
         f"Baseline: {country.baseline.text} {unit} over {period}{baseline_source}.",
         f"Target: {country.target:,.10g} {unit} over {country.window}{target_source}.",
-        f"Growth: trend {country.rate.text} a year; volatility {country.volatility.text}; "
-        f"month-to-month noise {country.noise.text}.",
+        f"Growth: trend {country.rate.text} a year{_reversion_text(country)}; volatility "
+        f"{country.volatility.text}; month-to-month noise {country.noise.text}.",
     ]
+    if country.history:
+        lines.insert(0, _history_text(country))
     if country.route_shares:
         routes = []
         for route, share in country.route_shares:
@@ -237,14 +239,32 @@ def assumptions(model: Model, index: int) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _reversion_text(country: CountryModel) -> str:
+    if country.long_run is None or country.half_life is None:
+        return ""
+    return (
+        f", decaying toward {country.long_run.text} with a half-life of "
+        f"{country.half_life.text} years"
+    )
+
+
+def _history_text(country: CountryModel) -> str:
+    first, last, count = country.history[0].first, country.history[-1].last, len(country.history)
+    judged = f"; the target is judged on {country.statistic}" if country.statistic else ""
+    values = f"{count} value{'s' if count != 1 else ''}"
+    return f"History: {values} from {Period(first, first)} to {Period(last, last)}{judged}."
+
+
 def _event_text(model: Model, event: EventModel) -> str:
     if event.rate is not None:
         when = f"recurring, {event.rate.text} onsets a year"
-    else:
+    elif event.start is not None:
         first, last = event.start
         when = (
             f"one-off, chance {event.probability.text}, starting {_period_text(model, first, last)}"
         )
+    else:  # compile gives every one-off event its window of onset months
+        raise ValueError(f"event {event.name!r} is neither recurring nor given a start")
     lasting = f"lasting {event.duration.text} months" if event.duration else "permanent"
     effects = []
     if event.severity is not None:

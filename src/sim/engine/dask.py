@@ -34,8 +34,7 @@ def run_on_dask(model: Model, plan: Plan, blocks: list[range]) -> Iterator[list]
     with client:
         shared = client.scatter(model, broadcast=True)
         pending = collections.deque(
-            client.submit(rules.simulate_block, shared, plan, block, pure=False)
-            for block in blocks
+            client.submit(rules.simulate_block, shared, plan, block, pure=False) for block in blocks
         )
         try:
             while pending:  # a block's outcomes are let go once the caller has them

@@ -269,7 +269,8 @@ def chunk_events(
                     log_availability[route] += log_remaining
                 else:
                     log_availability[route] = log_remaining
-                    log_remaining = log_remaining.copy() if len(event.routes) > 1 else None
+                    if len(event.routes) > 1:  # the next route must not add into this one's array
+                        log_remaining = log_remaining.copy()
         if onsets.level is not None:
             step = ramp_share(event, onsets.time[covered.onset], covered.month)
             step *= onsets.level[covered.onset]

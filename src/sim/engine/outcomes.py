@@ -13,6 +13,7 @@ from sim.engine.streams import CHUNK
 
 DEFAULT_BLOCK = 4 * CHUNK  # 32,768 paths: small enough to share a default run among workers
 
+
 @dataclass
 class CountryOutcome:
     """What the paths did for one country.
@@ -45,7 +46,6 @@ class Outcomes:
     def antithetic(self) -> bool:
         """Whether paths come in antithetic pairs (their statistics use the pairs)."""
         return self.method == "antithetic"
-
 
 
 @dataclass(frozen=True)
@@ -113,5 +113,3 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
             )
         )
     return merged
-
-

@@ -23,11 +23,11 @@ def route_factor(
         a, b = availability[r1], availability[r2]
         c1, c2 = s1 * reroute[r1], s2 * reroute[r2]
         # s1·a + s2·b + c1·(1 − a)·b + c2·(1 − b)·a = (s1 + c2)·a + (s2 + c1)·b − (c1 + c2)·a·b
-        factor = a * (s1 + c2) + b * (s2 + c1)
+        pair = a * (s1 + c2) + b * (s2 + c1)
         both = a * b
         both *= c1 + c2
-        factor -= both
-        return factor
+        pair -= both
+        return pair
     used = [route for route, _ in shares]
     factor: np.ndarray | float = 0.0
     for route, share in shares:

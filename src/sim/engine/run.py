@@ -167,5 +167,3 @@ def gather(
     for row, outcome in enumerate(counted):
         outcome.window_total, outcome.met = results.totals[row], results.met[row]
     return counted
-
-

@@ -18,6 +18,7 @@ or noise still share their numbers smoothly.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import overload
 
 import numpy as np
 
@@ -92,6 +93,10 @@ def increments(
     _combine(w, _columns(diag, drawn, paths), _columns(sub, drawn, paths), out[:, drawn:])
 
 
+@overload
+def _columns(coefficients: np.ndarray, first: int, last: int) -> np.ndarray: ...
+@overload
+def _columns(coefficients: np.ndarray | None, first: int, last: int) -> np.ndarray | None: ...
 def _columns(coefficients: np.ndarray | None, first: int, last: int) -> np.ndarray | None:
     """Paths first..last of per-path coefficients; shared coefficients (one column) as they are."""
     if coefficients is None or coefficients.shape[1] == 1:

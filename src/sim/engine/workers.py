@@ -13,7 +13,7 @@ import concurrent.futures as futures
 import contextlib
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
@@ -175,7 +175,7 @@ def run_in_workers(
     blocks: list[range],
     pool: WorkerPool,
     shared: SharedResults | None = None,
-) -> Iterator[list[CountryOutcome]]:
+) -> Generator[list[CountryOutcome], None, None]:
     """Simulate ``blocks`` in ``pool``'s worker processes; yield each block's outcomes in
     order. With ``shared``, the workers write their per-path arrays there and send back only
     counts.

@@ -86,7 +86,7 @@ def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: boo
             "paths",
             "seed",
         ]
-        rows = [
+        csv_rows = [
             [
                 c.scenario,
                 c.file,
@@ -105,7 +105,7 @@ def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: boo
             for c in comparisons
             for r in c.results
         ]
-        return _csv(header, rows)
+        return _csv(header, csv_rows)
     header = [
         "Variant",
         "Country",
@@ -248,11 +248,22 @@ def _value(path: str, value: float) -> str:
     """An input's value in the words of its field."""
     field = path.rsplit(".", 1)[-1]
     if path.endswith(
-        ("growth.rate", ".volatility", ".noise", ".probability", ".severity", ".level", ".growth")
+        (
+            "growth.rate",
+            "growth.long_run",
+            ".volatility",
+            ".noise",
+            ".probability",
+            ".severity",
+            ".level",
+            ".growth",
+        )
     ):
         return percent(value) if field in ("probability", "severity") else f"{value * 100:+.1f}%"
     if field == "duration":
         return f"{value:.3g} months"
+    if field == "half_life":
+        return f"{value:.3g} years"
     if field == "rate":
         return f"{value:.3g}/yr"
     return money(value)

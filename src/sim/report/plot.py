@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from sim.analysis.summarise import baseline_annual, year_window
 from sim.engine.outcomes import Outcomes
 from sim.errors import SimulationError
 from sim.report.render import window_label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 BANDS = (5, 25, 50, 75, 95)
 
@@ -113,7 +117,7 @@ def draw(charts: list[CountryChart], title: str, footer: str, path: Path) -> Non
     plt.close(figure)
 
 
-def _fan(axis, chart: CountryChart) -> None:  # type: ignore[no-untyped-def]
+def _fan(axis: Axes, chart: CountryChart) -> None:
     years = chart.years
     axis.fill_between(
         years, chart.bands[5], chart.bands[95], color="#9ecae1", alpha=0.5, label="5–95% of paths"
@@ -152,7 +156,7 @@ def _fan(axis, chart: CountryChart) -> None:  # type: ignore[no-untyped-def]
     axis.legend(fontsize=8, loc="best")
 
 
-def _odds(axis, chart: CountryChart) -> None:  # type: ignore[no-untyped-def]
+def _odds(axis: Axes, chart: CountryChart) -> None:
     axis.step(
         chart.years,
         100 * chart.reached,
@@ -174,7 +178,7 @@ def _odds(axis, chart: CountryChart) -> None:  # type: ignore[no-untyped-def]
     axis.legend(fontsize=8, loc="upper left")
 
 
-def _year_ticks(axis, chart: CountryChart) -> None:  # type: ignore[no-untyped-def]
+def _year_ticks(axis: Axes, chart: CountryChart) -> None:
     """Ticks at the windows, named as years (2027) or fiscal years (FY2027-28), not crowded."""
     wide = max(len(name) for name in chart.window_names) > 4
     step = max(1, math.ceil(len(chart.years) / (5 if wide else 10)))

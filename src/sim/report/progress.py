@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 MIN_SECONDS = 1.0
 
@@ -20,8 +24,8 @@ class ProgressBar:
     def __init__(self, total_paths: int, shown: bool) -> None:
         self.total = total_paths
         self.shown = shown
-        self._progress = None
-        self._task = None
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> ProgressBar:
         if self.shown:
@@ -41,7 +45,7 @@ class ProgressBar:
         return self
 
     def advance(self, paths: int) -> None:
-        if self._progress is not None:
+        if self._progress is not None and self._task is not None:  # both set together
             self._progress.update(self._task, advance=paths)
 
     def __exit__(

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,7 @@ def text_report(sections: list[Section], notes: list[str], rich_output: bool) ->
     return buffer.getvalue()
 
 
-def markdown_report(sections: list[Section], notes: list[str], extra: list[str] = ()) -> str:
+def markdown_report(sections: list[Section], notes: list[str], extra: Sequence[str] = ()) -> str:
     """Tables as markdown, then ``extra`` markdown lines, then the notes."""
     lines: list[str] = []
     for section in (s for s in sections if s.rows):
@@ -253,8 +254,7 @@ def html_report(sections: list[Section], notes: list[str]) -> str:
             parts.append(f"<p><b>{escape(section.title)}</b></p>")
         head = "".join(f"<th>{escape(c).replace(chr(10), '<br>')}</th>" for c in section.header)
         body = "".join(
-            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-            for row in section.rows
+            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in section.rows
         )
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     parts += [f"<p><small>{escape(note)}</small></p>" for note in notes]
