@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.4.0"
 
 __all__ = [
+    "BacktestResult",
     "Chart",
     "CompareResult",
     "ExplainResult",
+    "FitResult",
     "MissingExtraError",
     "RunResult",
     "Scenario",
@@ -28,9 +30,11 @@ __all__ = [
     "SolveResult",
     "SweepResult",
     "__version__",
+    "backtest",
     "chart",
     "compare",
     "explain",
+    "fit",
     "load",
     "run",
     "solve",
@@ -38,11 +42,25 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from sim.api import Chart, Scenario, chart, compare, explain, load, run, solve, sweep
+    from sim.api import (
+        Chart,
+        Scenario,
+        backtest,
+        chart,
+        compare,
+        explain,
+        fit,
+        load,
+        run,
+        solve,
+        sweep,
+    )
     from sim.errors import ScenarioError, SettingError, SimError, SimulationError, SolveError
     from sim.results import (
+        BacktestResult,
         CompareResult,
         ExplainResult,
+        FitResult,
         MissingExtraError,
         RunResult,
         SolveResult,
@@ -53,9 +71,11 @@ _HOMES = {
     "sim.api": (
         "Chart",
         "Scenario",
+        "backtest",
         "chart",
         "compare",
         "explain",
+        "fit",
         "load",
         "run",
         "solve",
@@ -63,8 +83,10 @@ _HOMES = {
     ),
     "sim.errors": ("ScenarioError", "SettingError", "SimError", "SimulationError", "SolveError"),
     "sim.results": (
+        "BacktestResult",
         "CompareResult",
         "ExplainResult",
+        "FitResult",
         "MissingExtraError",
         "RunResult",
         "SolveResult",

@@ -8,6 +8,7 @@ DataFrame (``to_frame``), and shows itself in a notebook. The CLI is a thin shel
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,12 +17,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from sim.calibration.fit import CountryFit
+from sim.calibration.scores import BacktestCase
 from sim.core.model import Model
-from sim.defaults import DEFAULT_MAX_PATHS, DEFAULT_METHOD, PLOT_PATHS, Method
-from sim.errors import SettingError
+from sim.core.periods import month_name
+from sim.defaults import BACKTEST_PATHS, DEFAULT_MAX_PATHS, DEFAULT_METHOD, PLOT_PATHS, Method
+from sim.errors import ScenarioError, SettingError
 from sim.results import (
+    BacktestResult,
     CompareResult,
     ExplainResult,
+    FitResult,
     RunResult,
     SolveResult,
     SweepResult,
@@ -218,9 +224,7 @@ def compare(
         picked = [scenario.variant(name) for name in variants]
         chosen.append(picked or list(scenario.variants))
     jobs = [
-        Job(
-            s.model, options.paths_for(s.spec.paths), options.seed_for(s.spec.seed), 1 + len(v)
-        )
+        Job(s.model, options.paths_for(s.spec.paths), options.seed_for(s.spec.seed), 1 + len(v))
         for s, v in zip(loaded, chosen, strict=True)
     ]
     comparisons = []
@@ -460,3 +464,136 @@ def chart(
         "Bands: 5–95% and 25–75% of simulated paths; line: median."
     )
     return Chart(loaded.name, footer, chart_data(outcomes))
+
+
+def fit(scenario: Source | Scenario) -> FitResult:
+    """For every country with a history, the growth block fitted from it and the reference
+    class (what a run uses when the file omits ``growth``), with the evidence in words."""
+    from sim.calibration.fit import fit_growth
+
+    loaded = load(scenario)
+    fits = []
+    for cid, country in loaded.spec.countries.items():
+        observations = country.observations()
+        fitted = fit_growth(observations, loaded.spec.as_of) if observations else None
+        fits.append(CountryFit(cid, country.label or cid, country.statistic, fitted))
+    return FitResult(loaded.name, loaded.file, tuple(fits))
+
+
+def backtest(
+    sources: Source | Scenario | Sequence[Source | Scenario],
+    *,
+    paths: int = BACKTEST_PATHS,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: Progress = None,
+) -> BacktestResult:
+    """Score the forecasts of past targets against what happened: every country with an
+    ``outcome`` in the files (a folder stands for its ``*.yaml`` files) is forecast as of its
+    file's ``as_of``, and the same is done for the hand-picked-range rule."""
+    from sim.calibration.scores import score, smoothed
+
+    files: list[Source | Scenario] = []
+    many = isinstance(sources, Sequence) and not isinstance(sources, str)
+    for source in sources if many else [sources]:  # type: ignore[union-attr]
+        if isinstance(source, str | os.PathLike) and Path(source).is_dir():
+            files += sorted(Path(source).glob("*.yaml"))
+        else:
+            files.append(source)
+    loaded = load_all(files)
+    cases = []
+    for scenario in loaded:
+        for cid, country in scenario.spec.countries.items():
+            if country.outcome is None:
+                continue
+            options = {"paths": paths, "seed": seed, "workers": workers, "progress": progress}
+            index = list(scenario.spec.countries).index(cid)
+            forecast = run(scenario, **options).runs[0].results[index]
+            exceed = _probability(_with_target(scenario, cid, country.outcome), cid, options)
+            rule = _hand_picked(scenario, cid)
+            rule_p = rule_pit = None
+            if rule is not None:
+                rule_p = smoothed(*_hits(run(rule, **options), rule, cid))
+                rule_pit = 1 - _probability(_with_target(rule, cid, country.outcome), cid, options)
+            cases.append(
+                BacktestCase(
+                    file=scenario.file,
+                    country=cid,
+                    label=country.label or cid,
+                    as_of=None if scenario.spec.as_of is None else month_name(scenario.spec.as_of),
+                    target=country.target.value,
+                    window=str(forecast.window),
+                    outcome=country.outcome.value,
+                    outcome_period=str(country.outcome.period),
+                    met=country.outcome.value >= country.target.value,
+                    probability=smoothed(forecast.hits, paths),
+                    pit=1 - exceed,
+                    hand_picked=rule_p,
+                    hand_picked_pit=rule_pit,
+                )
+            )
+    if not cases:
+        raise SettingError("no scenario with an outcome: backtests need countries with outcome:")
+    met = [c.met for c in cases]
+    base_rate = sum(met) / len(met)
+    scores = [
+        score("sim", [c.probability for c in cases], met, [c.pit for c in cases]),
+        score("constant at the set's base rate", [base_rate] * len(cases), met),
+    ]
+    ruled = [c for c in cases if c.hand_picked is not None]
+    if ruled:
+        scores.append(
+            score(
+                "hand-picked range",
+                [c.hand_picked for c in ruled if c.hand_picked is not None],
+                [c.met for c in ruled],
+                [c.hand_picked_pit for c in ruled if c.hand_picked_pit is not None],
+            )
+        )
+    return BacktestResult(tuple(cases), tuple(scores), base_rate, paths)
+
+
+def _hits(result: RunResult, scenario: Scenario, country: str) -> tuple[int, int]:
+    summary = result.runs[0].results[list(scenario.spec.countries).index(country)]
+    return summary.hits, result.runs[0].paths
+
+
+def _probability(scenario: Scenario, country: str, options: dict[str, Any]) -> float:
+    hits, total = _hits(run(scenario, **options), scenario, country)
+    return hits / total
+
+
+def _with_target(scenario: Scenario, country: str, outcome: Any) -> Scenario:
+    """``scenario`` with the country's target set to its outcome: the share of paths that
+    reach it is the share above the outcome, one less the outcome's percentile (PIT)."""
+    import copy
+
+    data = copy.deepcopy(scenario.document.data)
+    entry = data["countries"][country]
+    entry["target"] = {**entry["target"], "value": outcome.value, "by": entry["outcome"]["period"]}
+    return load(data, name=scenario.file)
+
+
+def _hand_picked(scenario: Scenario, country: str) -> Scenario | None:
+    """The rule most analysts use: the baseline is the last known year, and growth ranges from
+    the lowest to the highest of the preceding yearly changes (no shocks, no noise). None when
+    the history holds no yearly change."""
+    import copy
+    import math
+
+    points = scenario.spec.countries[country].history_points
+    changes = [
+        math.exp(math.log(b.value / a.value) * 12 / (b.first - a.first)) - 1
+        for a, b in itertools.pairwise(points)
+        if b.first > a.first
+    ]
+    if not changes:
+        return None
+    data = copy.deepcopy(scenario.document.data)
+    low, high = min(changes), max(changes)
+    rate = f"{low:.6%}" if high - low < 1e-9 else f"{low:.6%} to {high:.6%}"
+    data["countries"][country]["growth"] = {"rate": rate}
+    try:
+        return load(data, name=scenario.file)
+    except ScenarioError:  # e.g. a range the growth domain cannot hold
+        return None

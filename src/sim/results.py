@@ -15,11 +15,15 @@ from sim.analysis.explain import Explanation
 from sim.analysis.solve import Solution
 from sim.analysis.summarise import RunSummary
 from sim.analysis.sweep import Result, Signature
+from sim.calibration.fit import CountryFit
+from sim.calibration.scores import BacktestCase
 from sim.engine.outcomes import Outcomes
 from sim.errors import SimError
 
 if TYPE_CHECKING:
     import pandas
+
+    from sim.calibration.scores import Bin, Scores
 
 EXTRA = "frames"  # the optional extra that brings pandas (and pyarrow for Parquet)
 
@@ -32,9 +36,7 @@ def pandas_module() -> Any:
     try:
         import pandas
     except ImportError:
-        raise MissingExtraError(
-            f"this needs pandas: pip install 'sim[{EXTRA}]'"
-        ) from None
+        raise MissingExtraError(f"this needs pandas: pip install 'sim[{EXTRA}]'") from None
     return pandas
 
 
@@ -200,4 +202,44 @@ class SweepResult(_Result):
         done = [(texts, list(results)) for texts, results in self.points]
         return render_sweep(
             self.scenario, self.file, list(self.fields), done, self.signature, fmt, rich_output
+        )
+
+
+@dataclass(frozen=True)
+class FitResult(_Result):
+    """The growth block each country with a history would be run with, and why."""
+
+    scenario: str
+    file: str
+    countries: tuple[CountryFit, ...]
+
+    def render(self, fmt: str = "table", rich_output: bool = False) -> str:
+        from sim.report.calibration import render_fit
+
+        return render_fit(self.scenario, self.file, self.countries, fmt, rich_output)
+
+
+@dataclass(frozen=True)
+class BacktestResult(_Result):
+    cases: tuple[BacktestCase, ...]
+    scores: tuple[Scores, ...]
+    base_rate: float  # the share of the set's targets that were met
+    paths: int
+
+    def reliability(self) -> list[Bin]:
+        from sim.calibration.scores import reliability
+
+        return reliability([c.probability for c in self.cases], [c.met for c in self.cases])
+
+    def render(self, fmt: str = "table", rich_output: bool = False) -> str:
+        from sim.report.calibration import render_backtest
+
+        return render_backtest(
+            self.cases,
+            self.scores,
+            self.reliability(),
+            self.base_rate,
+            self.paths,
+            fmt,
+            rich_output,
         )

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sim import __version__
-from sim.defaults import DEFAULT_MAX_PATHS, DEFAULT_METHOD, METHODS, PLOT_PATHS, Method
+from sim.defaults import (
+    BACKTEST_PATHS,
+    DEFAULT_MAX_PATHS,
+    DEFAULT_METHOD,
+    FORMATS,
+    METHODS,
+    PLOT_PATHS,
+    Method,
+)
 from sim.errors import SettingError
 
 if TYPE_CHECKING:
@@ -443,6 +451,51 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
         click.echo(f"wrote {target}")
 
     _guarded(action)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to FILE.")
+def fit(scenario: Path, fmt: str, output: Path | None) -> None:
+    """Print the growth block fitted for every country with a history (what a run uses when
+    the file omits growth), with the evidence in words."""
+    _check_output(output)
+
+    def action() -> str:
+        import sim
+
+        return sim.fit(scenario).render(fmt, output is None and sys.stdout.isatty())
+
+    _emit(_guarded(action), output)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--paths",
+    type=click.IntRange(min=1),
+    default=BACKTEST_PATHS,
+    show_default=True,
+    help="Paths per forecast.",
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0].")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to FILE.")
+def backtest(
+    sources: tuple[Path, ...], paths: int, seed: int | None, fmt: str, output: Path | None
+) -> None:
+    """Score forecasts of past targets (files or folders of scenarios with an outcome) as of
+    each file's as_of: Brier and log scores, coverage, reliability, against two rivals."""
+    _check_output(output)
+
+    def action() -> str:
+        import sim
+
+        result = sim.backtest(list(sources), paths=paths, seed=seed)
+        return result.render(fmt, output is None and sys.stdout.isatty())
+
+    _emit(_guarded(action), output)
 
 
 @cli.command()
