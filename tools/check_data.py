@@ -14,7 +14,7 @@ import statistics
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "data"
 TARGET_COLS = (
     "id,pair,announced,target_usd_m,deadline,statement,target_source,base_period,base_usd_m,"
     "base_source,outcome_period,outcome_usd_m,outcome_source,met,quality,notes"

@@ -5,8 +5,9 @@ The procedure (docs/calibration.md states it for readers):
 1. **Reference class.** For each past announced target whose outcome was known by ``as_of``,
    the realised yearly log growth from the trade before the announcement to the outcome,
    ``r_j = ln(outcome_j / base_j) / H_j`` (yearly run-rates, ``H_j`` years between the periods'
-   midpoints). Their mean ``m`` and variance ``v`` are pooled with a stated prior worth
-   ``PRIOR_WEIGHT`` entries, so that few entries give a wide, cautious class.
+   midpoints). Their mean ``m`` and variance ``v``, each pair of countries counting once, are
+   pooled with a stated prior worth ``PRIOR_WEIGHT`` pairs, so that few entries give a wide,
+   cautious class.
 2. **Volatility.** Year-to-year log changes of every yearly series dated by ``as_of`` (the
    reference pairs' and the country's own) give the sd ``σ`` of persistent shocks, again pooled
    with a prior. The spread of realised growth across pairs that shocks do not explain is
@@ -113,13 +114,14 @@ def fit_growth(
         raise ValueError("no history point dated by as_of")
     reference = (reference or reference_class()).known_by(as_of)
 
-    # 1. the class's realised growth, pooled with the prior
+    # 1. the class's realised growth, each pair counting once, pooled with the prior
     rates = reference.realised_growth()
     count = len(rates)
-    mean = (PRIOR_WEIGHT * PRIOR_GROWTH + sum(rates)) / (PRIOR_WEIGHT + count)
-    spread = (PRIOR_WEIGHT * PRIOR_GROWTH_SD**2 + sum((r - mean) ** 2 for r in rates)) / (
-        PRIOR_WEIGHT + count
-    )
+    pairs = sum(w for _, w in rates)
+    mean = (PRIOR_WEIGHT * PRIOR_GROWTH + sum(w * r for r, w in rates)) / (PRIOR_WEIGHT + pairs)
+    spread = (
+        PRIOR_WEIGHT * PRIOR_GROWTH_SD**2 + sum(w * (r - mean) ** 2 for r, w in rates)
+    ) / (PRIOR_WEIGHT + pairs)
     horizon = reference.mean_horizon() or 5.0
 
     # 2. volatility from every yearly series known by then, the country's own included
@@ -183,7 +185,8 @@ def _evidence(
         )
     lines.append(
         f"Reference class: {count} past target{'s' if count != 1 else ''} with outcomes known "
-        f"by then{reference.as_of_text()}, pooled with a prior worth {PRIOR_WEIGHT:.0f}; "
+        f"by then{reference.as_of_text()}, each pair counting once, pooled with a prior worth "
+        f"{PRIOR_WEIGHT:.0f} pairs; "
         f"realised growth {_percent(mean)} a year on average, trend spread ±{trend_sd:.0%} "
         "(1 sd, log) between pairs."
     )

@@ -3,6 +3,7 @@ them, shipped as data (``data/targets.csv``, ``data/trade.csv``; sources in data
 
 from __future__ import annotations
 
+import collections
 import csv
 import functools
 import io
@@ -70,8 +71,12 @@ class ReferenceClass:
             as_of=as_of,
         )
 
-    def realised_growth(self) -> list[float]:
-        return [e.realised_growth for e in self.entries]
+    def realised_growth(self) -> list[tuple[float, float]]:
+        """Each entry's realised yearly log growth with its weight: a pair counts once, its
+        weight shared among its targets (a pair's targets overlap in time and share one
+        trajectory, so they are not independent evidence)."""
+        per_pair = collections.Counter(e.pair for e in self.entries)
+        return [(e.realised_growth, 1 / per_pair[e.pair]) for e in self.entries]
 
     def mean_horizon(self) -> float | None:
         if not self.entries:
