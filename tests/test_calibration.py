@@ -180,7 +180,7 @@ def test_nothing_dated_after_as_of_changes_a_fit():
         "late", "X–Y", month_index(2017, 1), 1.0, year(2019), year(2016), 1.0, year(2019), 1e6, True
     )
     late_points = (Point("X–Y", "s", year(2017), 1.0), Point("X–Y", "s", year(2018), 1e6))
-    more = ReferenceClass(shipped.entries + (late_entry,), shipped.points + late_points)
+    more = ReferenceClass((*shipped.entries, late_entry), shipped.points + late_points)
     after = fit_growth([*history, Observation(year(2018).first, year(2018).last, 1e5)], as_of, more)
     assert after.block == before.block and after.evidence == before.evidence
     assert before.entries == len(shipped.known_by(as_of).entries)
