@@ -494,27 +494,31 @@ def backtest(
     from sim.calibration.scores import score, smoothed
 
     files: list[Source | Scenario] = []
-    many = isinstance(sources, Sequence) and not isinstance(sources, str)
-    for source in sources if many else [sources]:  # type: ignore[union-attr]
+    given = sources if isinstance(sources, Sequence) and not isinstance(sources, str) else [sources]
+    for source in given:
         if isinstance(source, str | os.PathLike) and Path(source).is_dir():
             files += sorted(Path(source).glob("*.yaml"))
         else:
             files.append(source)
     loaded = load_all(files)
+
+    def run_one(scenario: Scenario) -> RunResult:
+        """A run of ``scenario`` with the backtest's settings."""
+        return run(scenario, paths=paths, seed=seed, workers=workers, progress=progress)
+
     cases = []
     for scenario in loaded:
         for cid, country in scenario.spec.countries.items():
             if country.outcome is None:
                 continue
-            options = {"paths": paths, "seed": seed, "workers": workers, "progress": progress}
             index = list(scenario.spec.countries).index(cid)
-            forecast = run(scenario, **options).runs[0].results[index]
-            exceed = _probability(_with_target(scenario, cid, country.outcome), cid, options)
+            forecast = run_one(scenario).runs[0].results[index]
+            exceed = _probability(_with_target(scenario, cid, country.outcome), cid, run_one)
             rule = _hand_picked(scenario, cid)
             rule_p = rule_pit = None
             if rule is not None:
-                rule_p = smoothed(*_hits(run(rule, **options), rule, cid))
-                rule_pit = 1 - _probability(_with_target(rule, cid, country.outcome), cid, options)
+                rule_p = smoothed(*_hits(run_one(rule), rule, cid))
+                rule_pit = 1 - _probability(_with_target(rule, cid, country.outcome), cid, run_one)
             cases.append(
                 BacktestCase(
                     file=scenario.file,
@@ -558,8 +562,10 @@ def _hits(result: RunResult, scenario: Scenario, country: str) -> tuple[int, int
     return summary.hits, result.runs[0].paths
 
 
-def _probability(scenario: Scenario, country: str, options: dict[str, Any]) -> float:
-    hits, total = _hits(run(scenario, **options), scenario, country)
+def _probability(
+    scenario: Scenario, country: str, run_one: Callable[[Scenario], RunResult]
+) -> float:
+    hits, total = _hits(run_one(scenario), scenario, country)
     return hits / total
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sim.analysis.compare import CountryDifference, differences
 from sim.core.distributions import Distribution, fixed
-from sim.core.model import Model
+from sim.core.model import EventModel, Model
 from sim.engine.outcomes import Outcomes
 
 Run = Callable[[Model], Outcomes]
@@ -74,8 +74,26 @@ def with_input(model: Model, item: Input, distribution: Distribution) -> Model:
     if item.kind == "country":
         return with_country(model, item.index, **{item.name: distribution})
     events = list(model.events)
-    events[item.index] = replace(events[item.index], **{item.name: distribution})
+    events[item.index] = _with_event_input(events[item.index], item.name, distribution)
     return replace(model, events=tuple(events))
+
+
+def _with_event_input(event: EventModel, name: str, distribution: Distribution) -> EventModel:
+    """``event`` with its input ``name`` (one of ``EVENT_INPUTS``) replaced by ``distribution``."""
+    match name:
+        case "rate":
+            return replace(event, rate=distribution)
+        case "probability":
+            return replace(event, probability=distribution)
+        case "duration":
+            return replace(event, duration=distribution)
+        case "severity":
+            return replace(event, severity=distribution)
+        case "level":
+            return replace(event, level=distribution)
+        case "growth":
+            return replace(event, growth=distribution)
+    raise TypeError(f"{name!r} is not an event input: one of {', '.join(EVENT_INPUTS)}")
 
 
 def with_country(model: Model, index: int, **changes: Any) -> Model:

@@ -101,8 +101,8 @@ class Draws:
             diag, sub = walk.fixed_factor(float(sigma[0]), float(nu[0]), len(out))
         else:
             diag, sub = walk.factor(sigma, nu, len(out))
-        sub = None if _is_zero(country.noise) else sub
-        walk.increments(rng, diag, sub, out, self.antithetic)
+        noiseless = _is_zero(country.noise)  # no noise: no subdiagonal (walk.increments)
+        walk.increments(rng, diag, None if noiseless else sub, out, self.antithetic)
 
 
 def _monthly_trade(
@@ -137,16 +137,17 @@ def _monthly_trade(
         log_level[0] += np.log(run_rate) + first
         log_level[1:] += increments
     # level and growth effects act on the event's countries only (severity acts on routes)
-    scoped = (
-        [] if events is None else [e for e, ev in enumerate(model.events) if index in ev.countries]
-    )
-    for e in scoped:
-        if e in events.growth:
-            log_level += events.growth[e][start:]
+    scoped: list[int] = []
+    if events is not None:
+        scoped = [e for e, ev in enumerate(model.events) if index in ev.countries]
+        for e in scoped:
+            if e in events.growth:
+                log_level += events.growth[e][start:]
     cumulate(log_level)
-    for e in scoped:
-        if e in events.log_level:  # level effects multiply trade: their logs add
-            log_level += events.log_level[e][start:]
+    if events is not None:
+        for e in scoped:
+            if e in events.log_level:  # level effects multiply trade: their logs add
+                log_level += events.log_level[e][start:]
     trade = np.exp(log_level, out=log_level)
     if events is not None and country.route_shares:
         reroute = tuple(route.reroute for route in model.routes)

@@ -120,7 +120,10 @@ def with_rules(rules: Rules, after: Callable[[Any], list[Finding]] | None = None
             raise problems(late)
         return model
 
-    return model_validator(mode="wrap")(classmethod(validate))
+    # pydantic makes ``validate`` a classmethod itself (its first parameter is ``cls``), as
+    # ``@model_validator`` over ``@classmethod`` would; given the bare function, the call
+    # type-checks against pydantic's wrap-validator signature.
+    return model_validator(mode="wrap")(validate)
 
 
 def _present(raw: dict[str, Any], key: str) -> bool:
@@ -153,23 +156,34 @@ _UNCERTAIN_SCHEMA = {
 }
 
 
-def _uncertain(domain: Domain) -> Any:
+_UNCERTAIN_JSON = WithJsonSchema(_UNCERTAIN_SCHEMA)
+
+
+def _uncertain(domain: Domain) -> PlainValidator:
+    """The validator of an uncertain value in ``domain`` (a number, a percentage, an
+    interval or a distribution)."""
+
     def validate(value: object) -> Distribution:
         try:
             return parse_uncertain(value, domain)
         except DistributionError as error:
             raise problem(error.message, *error.subpath, at_key=error.at_key) from None
 
-    return Annotated[Distribution, PlainValidator(validate), WithJsonSchema(_UNCERTAIN_SCHEMA)]
+    return PlainValidator(validate)
 
 
-GrowthRate = _uncertain(Domain.GROWTH)
-Positive = _uncertain(Domain.POSITIVE)
-NonNegative = _uncertain(Domain.NONNEGATIVE)
-Fraction = _uncertain(Domain.FRACTION)
+GrowthRate = Annotated[Distribution, _uncertain(Domain.GROWTH), _UNCERTAIN_JSON]
+Positive = Annotated[Distribution, _uncertain(Domain.POSITIVE), _UNCERTAIN_JSON]
+NonNegative = Annotated[Distribution, _uncertain(Domain.NONNEGATIVE), _UNCERTAIN_JSON]
+Fraction = Annotated[Distribution, _uncertain(Domain.FRACTION), _UNCERTAIN_JSON]
 
 
-def _fixed_number(domain: Domain) -> Any:
+_FIXED_NUMBER_JSON = WithJsonSchema({"type": ["number", "string"]})
+
+
+def _fixed_number(domain: Domain) -> PlainValidator:
+    """The validator of one fixed number in ``domain`` (no interval, no distribution)."""
+
     def validate(value: object) -> float:
         if isinstance(value, str) and " to " in value:
             raise problem("this field takes one fixed value, not an interval")
@@ -180,14 +194,12 @@ def _fixed_number(domain: Domain) -> Any:
             raise problem(error.message) from None
         return number
 
-    return Annotated[
-        float, PlainValidator(validate), WithJsonSchema({"type": ["number", "string"]})
-    ]
+    return PlainValidator(validate)
 
 
-PositiveNumber = _fixed_number(Domain.POSITIVE)
-NonNegativeNumber = _fixed_number(Domain.NONNEGATIVE)
-FractionNumber = _fixed_number(Domain.FRACTION)
+PositiveNumber = Annotated[float, _fixed_number(Domain.POSITIVE), _FIXED_NUMBER_JSON]
+NonNegativeNumber = Annotated[float, _fixed_number(Domain.NONNEGATIVE), _FIXED_NUMBER_JSON]
+FractionNumber = Annotated[float, _fixed_number(Domain.FRACTION), _FIXED_NUMBER_JSON]
 
 
 def _period(value: object, info: ValidationInfo) -> Period:
@@ -296,8 +308,8 @@ CsvFile = Annotated[
 ]
 
 
-def _reference(kind: str, singular: str) -> Any:
-    """A name that must be one of the file's ``routes`` or ``countries``."""
+def _reference(kind: str, singular: str) -> PlainValidator:
+    """The validator of a name that must be one of the file's ``routes`` or ``countries``."""
 
     def validate(value: object, info: ValidationInfo) -> str:
         if not isinstance(value, str):
@@ -310,11 +322,12 @@ def _reference(kind: str, singular: str) -> Any:
             raise problem(f"unknown {singular} {value!r}{hint}; the file's {kind}: {listing}")
         return value
 
-    return Annotated[str, PlainValidator(validate), WithJsonSchema({"type": "string"})]
+    return PlainValidator(validate)
 
 
-RouteName = _reference("routes", "route")
-CountryName = _reference("countries", "country")
+_NAME_JSON = WithJsonSchema({"type": "string"})
+RouteName = Annotated[str, _reference("routes", "route"), _NAME_JSON]
+CountryName = Annotated[str, _reference("countries", "country"), _NAME_JSON]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
