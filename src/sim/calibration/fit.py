@@ -119,9 +119,9 @@ def fit_growth(
     count = len(rates)
     pairs = sum(w for _, w in rates)
     mean = (PRIOR_WEIGHT * PRIOR_GROWTH + sum(w * r for r, w in rates)) / (PRIOR_WEIGHT + pairs)
-    spread = (
-        PRIOR_WEIGHT * PRIOR_GROWTH_SD**2 + sum(w * (r - mean) ** 2 for r, w in rates)
-    ) / (PRIOR_WEIGHT + pairs)
+    spread = (PRIOR_WEIGHT * PRIOR_GROWTH_SD**2 + sum(w * (r - mean) ** 2 for r, w in rates)) / (
+        PRIOR_WEIGHT + pairs
+    )
     horizon = reference.mean_horizon() or 5.0
 
     # 2. volatility from every yearly series known by then, the country's own included
