@@ -43,6 +43,12 @@ Readings of SPEC made here (where a test fails, check these first):
 - A growth effect accumulates only over the country's simulated months.
 - Seasonal closures and route events act on simulated months only; observed months of the
   target window count at the run-rate b/n.
+- Rule 1 as the project amends it (docs/model.md): for a country with routes, the trend starts
+  from b/n divided by the mean route factor of the baseline months under the routes' seasonal
+  closures alone (a baseline observed under closures is turned into an open-road run-rate);
+  observed months of the window still count at b/n.
+- Mean reversion (docs/model.md, "Trend"): with long_run and half_life, the trend's log level at
+  τ years from the baseline midpoint is g∞·τ + (g0 − g∞)(1 − e^(−λτ))/λ, λ = ln 2 / half_life.
 - Months after the last target window are not simulated: nothing in them can change a window.
 """
 
@@ -233,6 +239,8 @@ class _Country:
     noise: Uncertain
     window_last: int
     routes: dict[str, float]
+    long_run: Uncertain | None = None  # mean reversion (docs/model.md): both or neither
+    half_life: Uncertain | None = None
 
 
 @dataclass
@@ -280,6 +288,8 @@ def _read(scenario: str | Mapping[str, Any]):
             noise=parse_uncertain(growth.get("noise", 0), "positive"),
             window_last=parse_period(c["target"]["by"], fy)[1],
             routes={r: parse_number(s) for r, s in (c.get("routes") or {}).items()},
+            long_run=_optional(growth.get("long_run"), "growth", None),
+            half_life=_optional(growth.get("half_life"), "positive", None),
         )
     events = [
         _Event(
@@ -371,12 +381,26 @@ def oracle_window_totals(
     for cid, c in countries.items():
         months_in_period = c.last - c.first + 1
         run_rate = c.baseline.draw(rng, n) / months_in_period  # rule 1
+        # rule 1, open road: the trend starts from the run-rate divided by the mean route
+        # factor of the baseline months under seasonal closures alone
+        seasonal = []
+        for m in range(c.first, c.last + 1):
+            shut = {r: 0.0 if (m % 12 + 1) in routes[r].closed_months else 1.0 for r in c.routes}
+            f = 0.0
+            for rname, share in c.routes.items():
+                best = max((shut[o] for o in c.routes if o != rname), default=0.0)
+                f += share * (shut[rname] + (1.0 - shut[rname]) * routes[rname].reroute * best)
+            seasonal.append(f)
+        open_share = sum(seasonal) / len(seasonal) if c.routes else 1.0
         win_first, win_last = c.window_last - 11, c.window_last
         observed = max(0, min(win_last, c.last) - win_first + 1)  # rule 8
         state[cid] = {
             "run_rate": run_rate,
+            "open_rate": run_rate / open_share,
             "mid": (c.first + c.last) / 2,
             "g": np.log1p(c.rate.draw(rng, n)),  # rule 2
+            "g_inf": None if c.long_run is None else np.log1p(c.long_run.draw(rng, n)),
+            "lam": None if c.half_life is None else math.log(2) / c.half_life.draw(rng, n),
             "sigma": c.volatility.draw(rng, n),
             "nu": c.noise.draw(rng, n),
             "walk": np.zeros(n),  # rule 3
@@ -424,9 +448,14 @@ def oracle_window_totals(
             else:
                 factor = np.ones(n)
             # rule 7
-            level = s["run_rate"] * np.exp(
-                s["g"] * (t - s["mid"]) / 12.0 + s["walk"] + s["growth_acc"]
-            )
+            tau = (t - s["mid"]) / 12.0  # years from the baseline's midpoint
+            if s["g_inf"] is None:
+                trend = s["g"] * tau
+            else:  # growth decays from g toward g_inf, halving the gap every half-life
+                trend = (
+                    s["g_inf"] * tau + (s["g"] - s["g_inf"]) * -np.expm1(-s["lam"] * tau) / s["lam"]
+                )
+            level = s["open_rate"] * np.exp(trend + s["walk"] + s["growth_acc"])
             trade = level * np.exp(s["nu"] * eta) * factor * level_factor
             if c.window_last - 11 <= t <= c.window_last:  # rule 8
                 s["total"] += trade

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run, write
+from conftest import model_of, run, write
 from sim.analysis.summarise import summarise
 from sim.cli import cli
 from sim.engine.events import coverage, draw_onsets, recurring_onsets
@@ -66,19 +66,35 @@ routes:
 
 
 def test_seasonal_closure_without_rerouting_gives_a_known_total(tmp_path):
+    # The 2025 baseline (120) was observed with the pass shut 4 months of 12: the open-road
+    # run-rate is 10 / (8/12) = 15 a month, and 2026's 8 open months give 120 again.
     text = scenario(country_routes="    routes: {kkh: 1}", sections=SEASONAL)
-    assert totals(tmp_path, text, 100) == pytest.approx(np.full(100, 80.0), rel=1e-12)
-    for target, probability in ((79.999, 1.0), (80.001, 0.0)):
+    assert totals(tmp_path, text, 100) == pytest.approx(np.full(100, 120.0), rel=1e-12)
+    for target, probability in ((119.999, 1.0), (120.001, 0.0)):
         text = scenario(target, "    routes: {kkh: 1}", SEASONAL)
         assert np.mean(totals(tmp_path, text, 1000) >= target) == probability
 
 
 def test_seasonal_closure_reroutes_to_the_open_route(tmp_path):
-    # closed months: F = 0.6·1 + 0.4·(0 + 1·0.5·1) = 0.8; total = 10·(8 + 4·0.8) = 112
+    # closed months: F = 0.6·1 + 0.4·(0 + 1·0.5·1) = 0.8, so the baseline year saw
+    # (8 + 4·0.8)/12 of open-road trade; 2026 sees the same share of the open-road rate: 120
     routes = "    routes: {afghan: 0.6, kkh: 0.4}"
     assert totals(tmp_path, scenario(country_routes=routes, sections=SEASONAL), 100) == (
-        pytest.approx(np.full(100, 112.0), rel=1e-12)
+        pytest.approx(np.full(100, 120.0), rel=1e-12)
     )
+
+
+def test_a_baseline_under_seasonal_closure_becomes_an_open_road_run_rate(tmp_path):
+    """Jan–Jul 2025 observed with the pass shut in Jan–Mar (and Dec): the trend starts from
+    the observed run-rate over the months' mean route factor, so a whole open year (2026,
+    shut 4 months) has 8 months at the open-road rate; required growth is read from it."""
+    text = BASE.format(target=1, country_routes="    routes: {kkh: 1}", sections=SEASONAL)
+    text = text.replace("{value: 120, period: 2025}", "{value: 40, period: 2025-01/2025-07}")
+    text = text.replace("by: 2026", "by: 2026")
+    open_rate = (40 / 7) / (4 / 7)  # 3 of the 7 months shut: 10 a month on the open road
+    assert totals(tmp_path, text, 100) == pytest.approx(np.full(100, 8 * open_rate), rel=1e-12)
+    model = model_of(tmp_path, text)
+    assert model.countries[0].open_share == pytest.approx(4 / 7)
 
 
 @pytest.mark.parametrize(("severity", "duration"), [(1, 2.5), (0.4, 2.5), (1, 7.25)])
@@ -313,7 +329,7 @@ def test_listed_months_and_runs_add_up_to_the_coverage(times, durations, head):
     seed=st.integers(0, 1000),
 )
 def test_two_route_factor_matches_spec_formula(shares, reroutes, seed):
-    from sim.engine.routes import route_factor
+    from sim.core.routes import route_factor
 
     rng = np.random.default_rng(seed)
     a, b = rng.random((6, 5)), rng.random((6, 1))  # one route may be a broadcast column

@@ -558,6 +558,10 @@ def random_scenarios(draw) -> dict:
             noise=draw(positives(0.02, 0.3, zero=True)),
         )
         used = [r for r in route_names if draw(st.booleans())]
+        if all(
+            m % 12 + 1 in routes[r]["closed_months"] for r in used for m in range(first, last + 1)
+        ):
+            used = []  # a baseline seen only under closure is refused (no open-road trade)
         if len(used) == 1:
             c["routes"] = {used[0]: 1}
         elif len(used) == 2:

@@ -78,7 +78,9 @@ def required_growth(country: CountryModel) -> float | None:
     years, observed = window_months(country)
     if len(years) == 0 or observed * run_rate >= country.threshold:
         return None
-    return math.expm1(_solve_window(years, math.log(country.target / run_rate - observed)))
+    open_road = run_rate / country.open_share  # the trend's start (docs/model.md, rule 1)
+    needed = (country.target - observed * run_rate) / open_road
+    return math.expm1(_solve_window(years, math.log(needed)))
 
 
 def _solve_window(years: np.ndarray, log_needed: float) -> float:

@@ -53,6 +53,9 @@ class CountryModel:
     # the judging history series, points dated after as_of left out (absolute months)
     history: tuple[HistoryPoint, ...] = ()
     statistic: str | None = None  # the name of the history series that judges the target
+    # the share of open-road trade the baseline months saw under seasonal closures: the trend
+    # starts from the observed run-rate divided by it (docs/model.md, rule 1)
+    open_share: float = 1.0
 
     @property
     def mean_reverting(self) -> bool:

@@ -13,11 +13,11 @@ import numpy as np
 
 from sim.core.distributions import Distribution
 from sim.core.model import CountryModel, Model
+from sim.core.routes import route_factor
 from sim.engine import walk
 from sim.engine.arrays import cumulate
 from sim.engine.events import ChunkEvents, chunk_events
 from sim.engine.outcomes import CountryOutcome, Plan, Results, merge
-from sim.engine.routes import route_factor
 from sim.engine.streams import CHUNK, generator, path_uniforms
 
 LN2 = math.log(2.0)
@@ -135,6 +135,8 @@ def _monthly_trade(
             growth = np.log1p(draws.values(country, "rate")) / 12.0  # per month
             first, increments = growth * (start - country.midpoint), growth
         log_level[0] += np.log(run_rate) + first
+        if country.open_share != 1.0:  # the trend starts from the open-road run-rate (rule 1)
+            log_level[0] -= math.log(country.open_share)
         log_level[1:] += increments
     # level and growth effects act on the event's countries only (severity acts on routes)
     scoped: list[int] = []

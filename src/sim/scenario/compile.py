@@ -8,6 +8,7 @@ import numpy as np
 from sim.core.distributions import Domain, fixed
 from sim.core.model import CountryModel, EventModel, Model, RouteModel
 from sim.core.periods import month_of_year, window_ending
+from sim.core.routes import seasonal_open_share
 from sim.scenario.schema import Scenario
 
 
@@ -25,6 +26,8 @@ def compile_scenario(scenario: Scenario) -> Model:
     route_index = {name: i for i, name in enumerate(scenario.routes)}
     country_index = {name: i for i, name in enumerate(scenario.countries)}
 
+    reroute = tuple(route.reroute for route in scenario.routes.values())
+    closed = tuple(tuple(route.closed_months) for route in scenario.routes.values())
     countries = []
     for cid, country in scenario.countries.items():
         period = country.baseline.period
@@ -37,6 +40,9 @@ def compile_scenario(scenario: Scenario) -> Model:
                 label=country.label or cid,
                 baseline=country.baseline.value,
                 baseline_months=period.months,
+                open_share=seasonal_open_share(
+                    shares, reroute, closed, range(period.first, period.last + 1)
+                ),
                 midpoint=period.midpoint - grid_start,
                 first_simulated=first_simulated,
                 rate=country.growth.rate,

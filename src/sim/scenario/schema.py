@@ -1075,7 +1075,7 @@ class Scenario(_Strict):
 
     _rules = with_rules(
         lambda raw, context: _horizon_rules(raw, context),
-        after=lambda scenario: _simulated_years(scenario),
+        after=lambda scenario: _simulated_years(scenario) + _open_road(scenario),
     )
 
     @property
@@ -1139,6 +1139,31 @@ def _simulated_years(scenario: Scenario) -> list[Finding]:
     where = ("horizon",) if scenario.horizon is not None else ("countries",)
     message = f"this would simulate {years:.0f} years; sim simulates at most {MAX_SIMULATED_YEARS}"
     return [(message, where)]
+
+
+def _open_road(scenario: Scenario) -> list[Finding]:
+    """A baseline observed only in months its routes' seasonal closures shut shows no open-road
+    trade to start the trend from (docs/model.md, rule 1)."""
+    from sim.core.routes import seasonal_open_share
+
+    index = {name: i for i, name in enumerate(scenario.routes)}
+    reroute = tuple(route.reroute for route in scenario.routes.values())
+    closed = tuple(tuple(route.closed_months) for route in scenario.routes.values())
+    found: list[Finding] = []
+    for cid, country in scenario.countries.items():
+        shares = tuple((index[r], s) for r, s in (country.routes or {}).items() if r in index)
+        period = country.baseline.period
+        months = range(period.first, period.last + 1)
+        if shares and seasonal_open_share(shares, reroute, closed, months) <= 0:
+            found.append(
+                (
+                    f"every month of the baseline period ({period}) falls in its routes' "
+                    "seasonal closures, so it shows no open-road trade to grow from; choose a "
+                    "period with open months",
+                    ("countries", cid, "baseline", "period"),
+                )
+            )
+    return found
 
 
 def json_schema() -> dict[str, Any]:

@@ -43,3 +43,28 @@ def route_factor(
         kept *= share
         factor = factor + kept  # not +=: factor may still be a (months, 1) column
     return np.asarray(factor)
+
+
+def seasonal_open_share(
+    shares: tuple[tuple[int, float], ...],
+    reroute: tuple[float, ...],
+    closed_months: tuple[tuple[int, ...], ...],
+    months: range,
+) -> float:
+    """The mean route factor over ``months`` (month indices) under the routes' seasonal
+    closures alone: the share of its open-road trade a country moves in those months.
+
+    A baseline observed over them is divided by this share to give the open-road run-rate the
+    trend starts from, because the model applies the closures again to every simulated month
+    (docs/model.md, "Baseline under seasonal closures"). 1 for a country without routes.
+    """
+    if not shares or not months:
+        return 1.0
+    from sim.core.periods import month_of_year
+
+    calendar = np.array([month_of_year(m) for m in months])
+    availability = [
+        np.where(np.isin(calendar, closed), 0.0, 1.0)[:, None] if closed else np.ones((1, 1))
+        for closed in closed_months
+    ]
+    return float(np.mean(route_factor(shares, reroute, availability)))
