@@ -309,7 +309,7 @@ def test_listed_months_and_runs_add_up_to_the_coverage(times, durations, head):
     time = np.array(times)
     end = time + np.array(durations[:n])
     path = np.arange(n) % paths
-    onsets = Onsets(path, time, end, None, None, None)
+    onsets = Onsets(path, time, end, {})
     covered = coverage(onsets, months, paths, head)
     grid = _on_grid(covered, covered.fraction, np.ones(n), (months, paths))
     expected = np.zeros((months, paths))

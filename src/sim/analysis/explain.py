@@ -14,6 +14,7 @@ from typing import Any
 
 from sim.analysis.compare import CountryDifference, differences
 from sim.core.distributions import Distribution, fixed
+from sim.core.effects import NAMES as EFFECT_NAMES
 from sim.core.model import EventModel, Model
 from sim.engine.outcomes import Outcomes
 
@@ -28,7 +29,7 @@ COUNTRY_FIELDS = {  # how the file names them
     "volatility": "growth.volatility",
     "noise": "growth.noise",
 }
-EVENT_INPUTS = ("rate", "probability", "duration", "severity", "level", "growth")
+EVENT_INPUTS = ("rate", "probability", "duration", *EFFECT_NAMES)
 LOW, HIGH = 0.10, 0.90  # the percentiles inputs are held at
 
 
@@ -57,7 +58,7 @@ def model_inputs(model: Model) -> list[Input]:
             inputs.append(Input(path, "country", index, name, distribution))
     for index, event in enumerate(model.events):
         for name in EVENT_INPUTS:
-            distribution = getattr(event, name)
+            distribution = event_input(event, name)
             if distribution is None or (name == "probability" and event.recurring):
                 continue
             inputs.append(Input(f"events.{event.name}.{name}", "event", index, name, distribution))
@@ -78,6 +79,14 @@ def with_input(model: Model, item: Input, distribution: Distribution) -> Model:
     return replace(model, events=tuple(events))
 
 
+def event_input(event: EventModel, name: str) -> Distribution | None:
+    """The event's input ``name`` (one of ``EVENT_INPUTS``), None when it has none."""
+    if name in EFFECT_NAMES:
+        return event.effects.get(name)
+    distribution: Distribution | None = getattr(event, name)
+    return distribution
+
+
 def _with_event_input(event: EventModel, name: str, distribution: Distribution) -> EventModel:
     """``event`` with its input ``name`` (one of ``EVENT_INPUTS``) replaced by ``distribution``."""
     match name:
@@ -87,12 +96,8 @@ def _with_event_input(event: EventModel, name: str, distribution: Distribution) 
             return replace(event, probability=distribution)
         case "duration":
             return replace(event, duration=distribution)
-        case "severity":
-            return replace(event, severity=distribution)
-        case "level":
-            return replace(event, level=distribution)
-        case "growth":
-            return replace(event, growth=distribution)
+    if name in EFFECT_NAMES:
+        return replace(event, effects={**event.effects, name: distribution})
     raise TypeError(f"{name!r} is not an event input: one of {', '.join(EVENT_INPUTS)}")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.analysis.estimate import proportion_interval, quantiles
+from sim.core.effects import BY_NAME
 from sim.core.model import CountryModel, EventModel, Model
 from sim.core.periods import Period
 from sim.defaults import DEFAULT_METHOD, Method
@@ -268,14 +269,11 @@ def _event_text(model: Model, event: EventModel) -> str:
     else:  # compile gives every one-off event its window of onset months
         raise ValueError(f"event {event.name!r} is neither recurring nor given a start")
     lasting = f"lasting {event.duration.text} months" if event.duration else "permanent"
-    effects = []
-    if event.severity is not None:
-        routes = ", ".join(model.routes[r].name for r in event.routes)
-        effects.append(f"{event.severity.text} of the trade on {routes} lost")
-    if event.level is not None:
-        ramp = f", phased in over {event.ramp:g} months" if event.ramp else ""
-        effects.append(f"trade changed by {event.level.text}{ramp}")
-    if event.growth is not None:
-        effects.append(f"yearly growth factor changed by {event.growth.text}")
+    routes = ", ".join(model.routes[r].name for r in event.routes)
+    ramp = f", phased in over {event.ramp:g} months" if event.ramp else ""
+    effects = [
+        BY_NAME[name].words.format(value=drawn.text, routes=routes, ramp=ramp)
+        for name, drawn in event.effects.items()
+    ]
     about = f" {event.description.strip()}" if event.description else ""
     return f"Event {event.name}: {when}, {lasting}; {'; '.join(effects)}.{about}"

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.core.distributions import Distribution
+from sim.core.effects import BY_NAME
 from sim.core.periods import Period
 
 TARGET_ROUNDING = 1e-9  # far above double rounding over a horizon, far below a meaningful gap
@@ -100,9 +101,7 @@ class EventModel:
     probability: Distribution
     start: tuple[int, int] | None  # one-off: first and last possible onset month (grid)
     duration: Distribution | None  # None: lasts to the end of the horizon
-    severity: Distribution | None
-    level: Distribution | None
-    growth: Distribution | None
+    effects: dict[str, Distribution]  # by effect name (sim.core.effects): those it has
     ramp: float
     routes: tuple[int, ...]
     countries: tuple[int, ...]
@@ -114,10 +113,13 @@ class EventModel:
 
     def affects(self, country: int, model: Model) -> bool:
         """Whether the event can change this country's trade."""
-        if (self.level is not None or self.growth is not None) and country in self.countries:
-            return True
         used = {route for route, _ in model.countries[country].route_shares}
-        return self.severity is not None and bool(used.intersection(self.routes))
+        return any(
+            bool(used.intersection(self.routes))
+            if BY_NAME[name].on_routes
+            else country in self.countries
+            for name in self.effects
+        )
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ then summed into dense (months, paths) arrays (products as sums of logarithms).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.core.effects import BY_NAME, Acts
 from sim.core.model import EventModel, Model
 from sim.engine.arrays import cumulate
 from sim.engine.streams import CELL_SPAN, cell_key, cell_uniforms, generator, path_uniforms
@@ -24,9 +26,7 @@ class Onsets:
     path: np.ndarray  # int, the path of each onset
     time: np.ndarray  # u: onset month + uniform time within it
     end: np.ndarray  # u + d, or +inf for an event without duration
-    severity: np.ndarray | None  # None when the event has no such effect
-    level: np.ndarray | None
-    growth: np.ndarray | None
+    effects: dict[str, np.ndarray]  # per effect the event has (sim.core.effects): per onset
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,13 @@ def draw_onsets(
     def draw(name: str) -> np.ndarray:
         return cell_uniforms(cell_key(seed, chunk, f"event:{event.name}:{name}"), cells)
 
-    def effect(name: str) -> np.ndarray | None:
-        distribution = getattr(event, name)
-        return None if distribution is None else distribution.quantile(draw(name))
-
     time = month + draw("time")
-    duration = effect("duration")
-    end = time + duration if duration is not None else np.full(len(path), np.inf)
-    return Onsets(path, time, end, effect("severity"), effect("level"), effect("growth"))
+    if event.duration is not None:
+        end = time + event.duration.quantile(draw("duration"))
+    else:
+        end = np.full(len(path), np.inf)
+    effects = {name: d.quantile(draw(name)) for name, d in event.effects.items()}
+    return Onsets(path, time, end, effects)
 
 
 def path_parameter(
@@ -234,10 +233,88 @@ def _on_grid(
     return grid
 
 
+@dataclass
+class _Sums:
+    """What a chunk's events add up to, per route or event, as logs on the grid."""
+
+    log_availability: dict[int, np.ndarray] = field(default_factory=dict)  # by route
+    log_level: dict[int, np.ndarray] = field(default_factory=dict)  # by event
+    growth: dict[int, np.ndarray] = field(default_factory=dict)  # by event
+
+
+Rule = Callable[[_Sums, int, EventModel, np.ndarray, Onsets, Coverage, tuple[int, int]], None]
+
+
+def _route_availability(
+    sums: _Sums,
+    index: int,
+    event: EventModel,
+    severity: np.ndarray,
+    onsets: Onsets,
+    covered: Coverage,
+    shape: tuple[int, int],
+) -> None:
+    """``A_r(t) = Π (1 − s · cov(t))`` on each of the event's routes, as a sum of logs."""
+    lost = severity[covered.onset]
+    lost *= covered.fraction
+    np.negative(lost, out=lost)
+    with np.errstate(divide="ignore"):
+        listed = np.log1p(lost, out=lost)
+        whole = np.maximum(np.log1p(-severity), LOG_ZERO)
+    log_remaining = _on_grid(covered, listed, whole, shape)
+    for route in event.routes:
+        if route in sums.log_availability:
+            sums.log_availability[route] += log_remaining
+        else:
+            sums.log_availability[route] = log_remaining
+            if len(event.routes) > 1:  # the next route must not add into this one's array
+                log_remaining = log_remaining.copy()
+
+
+def _level(
+    sums: _Sums,
+    index: int,
+    event: EventModel,
+    level: np.ndarray,
+    onsets: Onsets,
+    covered: Coverage,
+    shape: tuple[int, int],
+) -> None:
+    """A factor ``1 + x · ramp(t) · cov(t)`` on the event's countries' trade, as a log."""
+    step = ramp_share(event, onsets.time[covered.onset], covered.month)
+    step *= level[covered.onset]
+    step *= covered.fraction
+    listed = np.log1p(step, out=step)
+    sums.log_level[index] = _on_grid(covered, listed, np.log1p(level), shape)
+
+
+def _growth(
+    sums: _Sums,
+    index: int,
+    event: EventModel,
+    growth: np.ndarray,
+    onsets: Onsets,
+    covered: Coverage,
+    shape: tuple[int, int],
+) -> None:
+    """``ln(1 + x) · cov(t) / 12`` added to the countries' log level, carried forward."""
+    whole = np.log1p(growth) / 12.0
+    listed = whole[covered.onset] * covered.fraction
+    sums.growth[index] = _on_grid(covered, listed, whole, shape)
+
+
+RULES: dict[Acts, Rule] = {
+    Acts.ROUTES: _route_availability,
+    Acts.LEVEL: _level,
+    Acts.GROWTH: _growth,
+}
+
+
 def chunk_events(
     model: Model, seed: int, chunk: int, paths: int, antithetic: bool = False
 ) -> ChunkEvents:
-    """Draw every event of ``model`` for one chunk and combine its effects on the grid.
+    """Draw every event of ``model`` for one chunk and combine its effects on the grid, each
+    by its kind's rule (``RULES``).
 
     Products over overlapping onsets are taken as sums of logarithms; a month closed whole
     (severity 1 over the whole month) has log −inf (LOG_ZERO in runs), which exp turns back
@@ -247,43 +324,20 @@ def chunk_events(
     shape = (months, paths)
     # Routes no event acts on keep their seasonal pattern only: (months, 1), broadcast.
     availability = [route.open[:, None] for route in model.routes]
-    log_availability: dict[int, np.ndarray] = {}
-    log_level: dict[int, np.ndarray] = {}
-    growth: dict[int, np.ndarray] = {}
+    sums = _Sums()
     active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for index, event in enumerate(model.events):
         onsets = draw_onsets(event, seed, chunk, paths, months, antithetic, model.grid_start)
-        ramp_months = math.ceil(event.ramp) if event.level is not None else 0
-        covered = coverage(onsets, months, paths, HEAD_MONTHS + ramp_months)
+        ramps = any(BY_NAME[name].acts is Acts.LEVEL for name in event.effects)
+        covered = coverage(
+            onsets, months, paths, HEAD_MONTHS + (math.ceil(event.ramp) if ramps else 0)
+        )
         active[index] = (covered.first, covered.last, onsets.path)
-        if onsets.severity is not None:
-            lost = onsets.severity[covered.onset]
-            lost *= covered.fraction
-            np.negative(lost, out=lost)
-            with np.errstate(divide="ignore"):
-                listed = np.log1p(lost, out=lost)
-                whole = np.maximum(np.log1p(-onsets.severity), LOG_ZERO)
-            log_remaining = _on_grid(covered, listed, whole, shape)
-            for route in event.routes:
-                if route in log_availability:
-                    log_availability[route] += log_remaining
-                else:
-                    log_availability[route] = log_remaining
-                    if len(event.routes) > 1:  # the next route must not add into this one's array
-                        log_remaining = log_remaining.copy()
-        if onsets.level is not None:
-            step = ramp_share(event, onsets.time[covered.onset], covered.month)
-            step *= onsets.level[covered.onset]
-            step *= covered.fraction
-            listed = np.log1p(step, out=step)
-            log_level[index] = _on_grid(covered, listed, np.log1p(onsets.level), shape)
-        if onsets.growth is not None:
-            whole = np.log1p(onsets.growth) / 12.0
-            listed = whole[covered.onset] * covered.fraction
-            growth[index] = _on_grid(covered, listed, whole, shape)
-    for route, values in log_availability.items():
+        for name, values in onsets.effects.items():
+            RULES[BY_NAME[name].acts](sums, index, event, values, onsets, covered, shape)
+    for route, values in sums.log_availability.items():
         np.exp(values, out=values)
         if model.routes[route].seasonal:
             values *= availability[route]
         availability[route] = values
-    return ChunkEvents(availability, log_level, growth, active)
+    return ChunkEvents(availability, sums.log_level, sums.growth, active)

@@ -10,6 +10,7 @@ from sim.analysis.compare import Comparison, CountryDifference, Difference
 from sim.analysis.estimate import Z_95
 from sim.analysis.explain import Explanation
 from sim.analysis.solve import Solution
+from sim.core.effects import BY_NAME as EFFECTS
 from sim.report.render import (
     Section,
     html_report,
@@ -247,19 +248,12 @@ def render_explanations(
 def _value(path: str, value: float) -> str:
     """An input's value in the words of its field."""
     field = path.rsplit(".", 1)[-1]
-    if path.endswith(
-        (
-            "growth.rate",
-            "growth.long_run",
-            ".volatility",
-            ".noise",
-            ".probability",
-            ".severity",
-            ".level",
-            ".growth",
-        )
-    ):
-        return percent(value) if field in ("probability", "severity") else f"{value * 100:+.1f}%"
+    if path.startswith("events.") and field in EFFECTS:
+        return percent(value) if EFFECTS[field].share else f"{value * 100:+.1f}%"
+    if field == "probability":
+        return percent(value)
+    if path.endswith(("growth.rate", "growth.long_run", ".volatility", ".noise")):
+        return f"{value * 100:+.1f}%"
     if field == "duration":
         return f"{value:.3g} months"
     if field == "half_life":

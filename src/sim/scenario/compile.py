@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.distributions import Domain, fixed
+from sim.core.effects import EFFECTS
 from sim.core.model import CountryModel, EventModel, Model, RouteModel
 from sim.core.periods import month_of_year, window_ending
 from sim.core.routes import seasonal_open_share
@@ -84,9 +85,11 @@ def compile_scenario(scenario: Scenario) -> Model:
                 else None
             ),
             duration=event.duration,
-            severity=event.severity,
-            level=event.level,
-            growth=event.growth,
+            effects={
+                effect.name: drawn
+                for effect in EFFECTS
+                if (drawn := getattr(event, effect.name)) is not None
+            },
             ramp=event.ramp,
             routes=tuple(route_index[r] for r in event.routes),
             countries=tuple(country_index[c] for c in event.countries)

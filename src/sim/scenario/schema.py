@@ -42,6 +42,9 @@ from sim.core.distributions import (
     parse_uncertain,
     read_number,
 )
+from sim.core.effects import BY_NAME as EFFECT
+from sim.core.effects import EFFECTS
+from sim.core.effects import names_in_words as effect_names_in_words
 from sim.core.model import HistoryPoint
 from sim.core.periods import Period, PeriodError, month_name, parse_month, parse_period
 from sim.errors import did_you_mean
@@ -912,19 +915,20 @@ class Event(_Strict):
         description="Months, drawn per onset; omitted means to the end of the horizon.",
         examples=["0.2 to 4", 24],
     )
+    # the effects: one field each, as sim.core.effects.EFFECTS lists them (a test checks)
     severity: Fraction | None = Field(
         None,
-        description="Fraction of the routes' trade lost while active.",
+        description=EFFECT["severity"].description,
         examples=["60% to 100%", 1],
     )
     level: GrowthRate | None = Field(
         None,
-        description="Multiplies trade by (1 + x) while active.",
+        description=EFFECT["level"].description,
         examples=["+30% to +100%", "-20%"],
     )
     growth: GrowthRate | None = Field(
         None,
-        description="Multiplies the yearly growth factor by (1 + x) while active.",
+        description=EFFECT["growth"].description,
         examples=["+5%"],
     )
     ramp: NonNegativeNumber = Field(
@@ -947,10 +951,13 @@ def _event_rules(raw: dict[str, Any]) -> list[Finding]:
                 ("probability",),
             )
         )
-    if not any(_present(raw, effect) for effect in ("severity", "level", "growth")):
-        found.append(("an event needs an effect: severity, level or growth", ()))
-    if _present(raw, "severity") and not raw.get("routes"):
-        found.append(("severity acts on routes, but this event names no routes", ("severity",)))
+    if not any(_present(raw, effect.name) for effect in EFFECTS):
+        found.append((f"an event needs an effect: {effect_names_in_words()}", ()))
+    for effect in EFFECTS:
+        if effect.on_routes and _present(raw, effect.name) and not raw.get("routes"):
+            found.append(
+                (f"{effect.name} acts on routes, but this event names no routes", (effect.name,))
+            )
     for kind in ("routes", "countries"):
         names = raw.get(kind)
         if isinstance(names, list):
