@@ -191,7 +191,7 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["table", "markdown", "csv", "json"]),
+            type=click.Choice(FORMATS),
             default="table",
             show_default=True,
             help="Output format.",

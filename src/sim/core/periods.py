@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sim.defaults import DEFAULT_FISCAL_YEAR_START
+
 FIRST_YEAR = 1900
 LAST_YEAR = 2199
 
@@ -93,7 +95,7 @@ def parse_month(text: str) -> int:
     return month_index(year, month)
 
 
-def parse_period(value: object, fiscal_year_start: int = 7) -> Period:
+def parse_period(value: object, fiscal_year_start: int = DEFAULT_FISCAL_YEAR_START) -> Period:
     """Read any SPEC period form (``2028``, ``2027-28``, ``FY2027-28``, ``2025-10``, a range)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PeriodError(f"expected a period ({PERIOD_FORMS})")

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.core.periods import PeriodError, parse_month
+from sim.defaults import DEFAULT_FISCAL_YEAR_START
 from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario.schema import Scenario
 from sim.scenario.source import (
@@ -123,7 +124,7 @@ def _in_order(problems: list[Problem], file: str) -> list[Problem]:
 def _context(document: Document) -> dict[str, Any]:
     """The whole-file facts that field validators need (see ``sim.scenario.schema``)."""
     data = document.data
-    start = data.get("fiscal_year_start", 7)
+    start = data.get("fiscal_year_start", DEFAULT_FISCAL_YEAR_START)
     names = {
         kind: set(data[kind]) if isinstance(data.get(kind), dict) else set()
         for kind in ("routes", "countries")
@@ -134,7 +135,9 @@ def _context(document: Document) -> dict[str, Any]:
     except PeriodError:
         as_of_month = None  # reported by the field
     return {
-        "fiscal_year_start": start if isinstance(start, int) and 1 <= start <= 12 else 7,
+        "fiscal_year_start": start
+        if isinstance(start, int) and 1 <= start <= 12
+        else DEFAULT_FISCAL_YEAR_START,
         "as_of": as_of_month,
         "folder": Path(document.file).parent,
         **names,

@@ -47,6 +47,7 @@ from sim.core.effects import EFFECTS
 from sim.core.effects import names_in_words as effect_names_in_words
 from sim.core.model import HistoryPoint
 from sim.core.periods import Period, PeriodError, month_name, parse_month, parse_period
+from sim.defaults import DEFAULT_FISCAL_YEAR_START
 from sim.errors import did_you_mean
 from sim.scenario import history as reading
 from sim.scenario.history import Where
@@ -138,7 +139,7 @@ def _period_of(raw: Any, key: str, context: dict[str, Any]) -> Period | None:
     if not isinstance(raw, dict) or raw.get(key) is None:
         return None
     try:
-        return parse_period(raw[key], context.get("fiscal_year_start", 7))
+        return parse_period(raw[key], context.get("fiscal_year_start", DEFAULT_FISCAL_YEAR_START))
     except PeriodError:
         return None
 
@@ -206,7 +207,7 @@ FractionNumber = Annotated[float, _fixed_number(Domain.FRACTION), _FIXED_NUMBER_
 
 
 def _period(value: object, info: ValidationInfo) -> Period:
-    start = (info.context or {}).get("fiscal_year_start", 7)
+    start = (info.context or {}).get("fiscal_year_start", DEFAULT_FISCAL_YEAR_START)
     try:
         return parse_period(value, start)
     except PeriodError as error:
@@ -258,7 +259,9 @@ def _raise_found(found: list[reading.Found], at_object: bool = False) -> None:
 def _history_values(value: object, info: ValidationInfo) -> tuple[HistoryPoint, ...]:
     if not isinstance(value, dict):
         raise problem("expected a mapping of period: value, e.g. {2015: 27.5, 2016: 39.8}")
-    points, found = reading.read_values(value, (info.context or {}).get("fiscal_year_start", 7))
+    points, found = reading.read_values(
+        value, (info.context or {}).get("fiscal_year_start", DEFAULT_FISCAL_YEAR_START)
+    )
     _raise_found(found, at_object=True)
     return points
 
@@ -292,7 +295,9 @@ def _history_file(value: object, info: ValidationInfo) -> HistoryFile:
     context = info.context or {}
     path = Path(context.get("folder", ".")) / value.strip()
     shown = str(path)
-    points, found = reading.read_csv(path, shown, context.get("fiscal_year_start", 7))
+    points, found = reading.read_csv(
+        path, shown, context.get("fiscal_year_start", DEFAULT_FISCAL_YEAR_START)
+    )
     _raise_found(found)
     return HistoryFile(value, points)
 
@@ -1024,7 +1029,9 @@ class Scenario(_Strict):
         examples=["USD million"],
     )
     fiscal_year_start: Annotated[StrictInt, Field(ge=1, le=12)] = Field(
-        7, description="Month (1–12) in which fiscal years begin.", examples=[7, 4]
+        DEFAULT_FISCAL_YEAR_START,
+        description="Month (1–12) in which fiscal years begin.",
+        examples=[7, 4],
     )
     horizon: PeriodField | None = Field(
         None,
