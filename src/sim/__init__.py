@@ -13,86 +13,109 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.4.0"
 
-__all__ = [
-    "BacktestResult",
-    "Chart",
-    "CompareResult",
-    "ExplainResult",
-    "FitResult",
-    "MissingExtraError",
-    "RunResult",
-    "Scenario",
-    "ScenarioError",
-    "SettingError",
-    "SimError",
-    "SimulationError",
-    "SolveError",
-    "SolveResult",
-    "SweepResult",
-    "__version__",
-    "backtest",
-    "chart",
-    "compare",
-    "explain",
-    "fit",
-    "load",
-    "run",
-    "solve",
-    "sweep",
-]
 
-if TYPE_CHECKING:
-    from sim.api import (
-        Chart,
-        Scenario,
-        backtest,
-        chart,
-        compare,
-        explain,
-        fit,
-        load,
-        run,
-        solve,
-        sweep,
-    )
-    from sim.errors import ScenarioError, SettingError, SimError, SimulationError, SolveError
-    from sim.results import (
-        BacktestResult,
-        CompareResult,
-        ExplainResult,
-        FitResult,
-        MissingExtraError,
-        RunResult,
-        SolveResult,
-        SweepResult,
-    )
-
-_HOMES = {
-    "sim.api": (
-        "Chart",
-        "Scenario",
-        "backtest",
-        "chart",
-        "compare",
-        "explain",
-        "fit",
-        "load",
-        "run",
-        "solve",
-        "sweep",
-    ),
-    "sim.errors": ("ScenarioError", "SettingError", "SimError", "SimulationError", "SolveError"),
-    "sim.results": (
-        "BacktestResult",
-        "CompareResult",
-        "ExplainResult",
-        "FitResult",
-        "MissingExtraError",
-        "RunResult",
-        "SolveResult",
-        "SweepResult",
-    ),
+# Where each public name lives: imported on first use (see __getattr__).
+_PUBLIC = {
+    "Chart": "sim.api",
+    "Scenario": "sim.api",
+    "backtest": "sim.api",
+    "chart": "sim.api",
+    "compare": "sim.api",
+    "explain": "sim.api",
+    "fit": "sim.api",
+    "load": "sim.api",
+    "run": "sim.api",
+    "solve": "sim.api",
+    "sweep": "sim.api",
+    "ScenarioError": "sim.errors",
+    "SettingError": "sim.errors",
+    "SimError": "sim.errors",
+    "SimulationError": "sim.errors",
+    "SolveError": "sim.errors",
+    "BacktestResult": "sim.results",
+    "CompareResult": "sim.results",
+    "ExplainResult": "sim.results",
+    "FitResult": "sim.results",
+    "MissingExtraError": "sim.results",
+    "RunResult": "sim.results",
+    "SolveResult": "sim.results",
+    "SweepResult": "sim.results",
 }
+__all__ = ["__version__", *_PUBLIC]
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from sim.api import (
+        Chart as Chart,
+    )
+    from sim.api import (
+        Scenario as Scenario,
+    )
+    from sim.api import (
+        backtest as backtest,
+    )
+    from sim.api import (
+        chart as chart,
+    )
+    from sim.api import (
+        compare as compare,
+    )
+    from sim.api import (
+        explain as explain,
+    )
+    from sim.api import (
+        fit as fit,
+    )
+    from sim.api import (
+        load as load,
+    )
+    from sim.api import (
+        run as run,
+    )
+    from sim.api import (
+        solve as solve,
+    )
+    from sim.api import (
+        sweep as sweep,
+    )
+    from sim.errors import (
+        ScenarioError as ScenarioError,
+    )
+    from sim.errors import (
+        SettingError as SettingError,
+    )
+    from sim.errors import (
+        SimError as SimError,
+    )
+    from sim.errors import (
+        SimulationError as SimulationError,
+    )
+    from sim.errors import (
+        SolveError as SolveError,
+    )
+    from sim.results import (
+        BacktestResult as BacktestResult,
+    )
+    from sim.results import (
+        CompareResult as CompareResult,
+    )
+    from sim.results import (
+        ExplainResult as ExplainResult,
+    )
+    from sim.results import (
+        FitResult as FitResult,
+    )
+    from sim.results import (
+        MissingExtraError as MissingExtraError,
+    )
+    from sim.results import (
+        RunResult as RunResult,
+    )
+    from sim.results import (
+        SolveResult as SolveResult,
+    )
+    from sim.results import (
+        SweepResult as SweepResult,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -100,9 +123,8 @@ def __getattr__(name: str) -> Any:
     quick (numpy, scipy and pydantic load only when a scenario is read or run)."""
     import importlib
 
-    for module, names in _HOMES.items():
-        if name in names:
-            value = getattr(importlib.import_module(module), name)
-            globals()[name] = value
-            return value
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from sim.calibration.fit import CountryFit
 from sim.calibration.scores import BacktestCase
 from sim.core.model import Model
 from sim.core.periods import month_name
-from sim.defaults import BACKTEST_PATHS, DEFAULT_MAX_PATHS, DEFAULT_METHOD, PLOT_PATHS, Method
+from sim.defaults import BACKTEST_PATHS, DEFAULT_MAX_PATHS, PLOT_PATHS
 from sim.errors import ScenarioError, SettingError
 from sim.results import (
     BacktestResult,
@@ -35,7 +35,7 @@ from sim.results import (
 from sim.scenario import schema
 from sim.scenario.source import Document
 from sim.scenario.variants import Variant
-from sim.session import Job, Progress, RunOptions, Session, paths_for_precision
+from sim.session import Job, Progress, RunKeywords, RunOptions, Session, paths_for_precision
 
 Source = str | os.PathLike[str] | Mapping[str, Any]
 
@@ -118,25 +118,13 @@ def _scenarios(scenarios: Source | Scenario | Sequence[Source | Scenario]) -> li
     return [load(scenarios)]
 
 
-def _options(**kwargs: Any) -> RunOptions:
-    return RunOptions(**kwargs)
-
-
 def run(
     scenarios: Source | Scenario | Sequence[Source | Scenario],
     *,
-    paths: int | None = None,
-    seed: int | None = None,
-    method: Method = DEFAULT_METHOD,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    block_size: int | None = None,
     precision: float | None = None,
     max_paths: int | None = None,
-    progress: Progress = None,
     keep_paths: bool = False,
-    force: bool = False,
-    quiet_pipe: bool = False,
+    **settings: Unpack[RunKeywords],
 ) -> RunResult:
     """Each country's odds of reaching its target, for one scenario or several.
 
@@ -146,23 +134,14 @@ def run(
     """
     from sim.analysis.summarise import summarise
 
-    if precision is not None and paths is not None:
+    if precision is not None and settings.get("paths") is not None:
         raise SettingError("give --paths or --precision, not both")
     if max_paths is not None and precision is None:
         raise SettingError("--max-paths goes with --precision")
     if precision is not None and not 0 < precision <= 0.5:
         raise SettingError(f"--precision {precision!r}: give a half-width above 0 and at most 0.5")
     loaded = _scenarios(scenarios)
-    options = _options(
-        paths=paths,
-        seed=seed,
-        method=method,
-        workers=workers,
-        scheduler=scheduler,
-        block_size=block_size,
-        progress=progress,
-        force=force,
-    )
+    options = RunOptions(**settings)
     cap = max_paths or DEFAULT_MAX_PATHS
     jobs = [
         Job(
@@ -173,7 +152,7 @@ def run(
         for s in loaded
     ]
     outcomes = []
-    with Session(options, jobs, quiet_pipe) as session:
+    with Session(options, jobs) as session:
         for job in jobs:
             if precision is None:
                 outcomes.append(session(job.model, job.paths, job.seed, years=keep_paths))
@@ -190,31 +169,14 @@ def compare(
     scenarios: Source | Scenario | Sequence[Source | Scenario],
     *,
     variants: Sequence[str] = (),
-    paths: int | None = None,
-    seed: int | None = None,
-    method: Method = DEFAULT_METHOD,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    block_size: int | None = None,
-    progress: Progress = None,
-    force: bool = False,
-    quiet_pipe: bool = False,
+    **settings: Unpack[RunKeywords],
 ) -> CompareResult:
     """Each scenario against its variants (all, or those named), on common random numbers."""
     from sim.analysis.compare import Comparison, differences
     from sim.scenario.compile import compile_scenario
 
     loaded = _scenarios(scenarios)
-    options = _options(
-        paths=paths,
-        seed=seed,
-        method=method,
-        workers=workers,
-        scheduler=scheduler,
-        block_size=block_size,
-        progress=progress,
-        force=force,
-    )
+    options = RunOptions(**settings)
     chosen: list[list[Variant]] = []
     for scenario in loaded:
         if not scenario.variants:
@@ -228,7 +190,7 @@ def compare(
         for s, v in zip(loaded, chosen, strict=True)
     ]
     comparisons = []
-    with Session(options, jobs, quiet_pipe) as session:
+    with Session(options, jobs) as session:
         for scenario, picked, job in zip(loaded, chosen, jobs, strict=True):
             base = session(job.model, job.paths, job.seed)
             for variant in picked:
@@ -251,32 +213,14 @@ def compare(
 
 def explain(
     scenarios: Source | Scenario | Sequence[Source | Scenario],
-    *,
-    paths: int | None = None,
-    seed: int | None = None,
-    method: Method = DEFAULT_METHOD,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    block_size: int | None = None,
-    progress: Progress = None,
-    force: bool = False,
-    quiet_pipe: bool = False,
+    **settings: Unpack[RunKeywords],
 ) -> ExplainResult:
     """What each event does to the odds, and which inputs matter most (tornado)."""
     from sim.analysis.explain import explain as explain_model
     from sim.analysis.explain import runs_needed
 
     loaded = _scenarios(scenarios)
-    options = _options(
-        paths=paths,
-        seed=seed,
-        method=method,
-        workers=workers,
-        scheduler=scheduler,
-        block_size=block_size,
-        progress=progress,
-        force=force,
-    )
+    options = RunOptions(**settings)
     jobs = [
         Job(
             s.model,
@@ -286,7 +230,7 @@ def explain(
         )
         for s in loaded
     ]
-    with Session(options, jobs, quiet_pipe) as session:
+    with Session(options, jobs) as session:
         results = tuple(
             (s.name, s.file, explain_model(job.model, _runner(session, job)))
             for s, job in zip(loaded, jobs, strict=True)
@@ -304,15 +248,7 @@ def solve(
     probability: float,
     field: str,
     country: str | None = None,
-    paths: int | None = None,
-    seed: int | None = None,
-    method: Method = DEFAULT_METHOD,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    block_size: int | None = None,
-    progress: Progress = None,
-    force: bool = False,
-    quiet_pipe: bool = False,
+    **settings: Unpack[RunKeywords],
 ) -> SolveResult:
     """The value of ``field`` (``target`` or an input such as ``growth.rate``) that makes the
     country's P(target) equal ``probability``; ``country`` may be left out in a one-country
@@ -321,16 +257,7 @@ def solve(
     from sim.analysis.solve import solve as solve_model
 
     loaded = load(scenario)
-    options = _options(
-        paths=paths,
-        seed=seed,
-        method=method,
-        workers=workers,
-        scheduler=scheduler,
-        block_size=block_size,
-        progress=progress,
-        force=force,
-    )
+    options = RunOptions(**settings)
     if country is None:
         ids = list(loaded.spec.countries)
         if len(ids) != 1:
@@ -342,29 +269,21 @@ def solve(
         options.seed_for(loaded.spec.seed),
         MAX_TRIALS // 3,
     )
-    with Session(options, [job], quiet_pipe) as session:
+    with Session(options, [job]) as session:
         answer = solve_model(job.model, country, probability, field, _runner(session, job))
     return SolveResult(((loaded.name, loaded.file, answer),))
 
 
 def sweep(
     scenario: Source | Scenario,
-    settings: Mapping[str, Sequence[Any]] | Sequence[str],
+    grid: Mapping[str, Sequence[Any]] | Sequence[str],
     *,
-    paths: int | None = None,
-    seed: int | None = None,
-    method: Method = DEFAULT_METHOD,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    block_size: int | None = None,
-    progress: Progress = None,
-    force: bool = False,
-    quiet_pipe: bool = False,
     saved: Sequence[Sequence[str]] = (),
     on_point: Callable[[SweepResult], None] | None = None,
+    **settings: Unpack[RunKeywords],
 ) -> SweepResult:
-    """A grid of what-ifs, every combination of the settings' values, on common random
-    numbers. ``settings`` maps a field to its values (``{"countries.kz.target.by": [2027,
+    """A grid of what-ifs, every combination of the grid's values, on common random
+    numbers. ``grid`` maps a field to its values (``{"countries.kz.target.by": [2027,
     2028]}``) or lists ``FIELD=V1,V2`` texts. ``saved`` holds the CSV rows of an earlier run
     of the same sweep (points found there are not run again); ``on_point`` is called with the
     result so far after every point (the CLI saves it)."""
@@ -373,25 +292,16 @@ def sweep(
     from sim.scenario.compile import compile_scenario
 
     loaded = load(scenario)
-    if isinstance(settings, Mapping):
+    if isinstance(grid, Mapping):
         texts = [
             f"{name}=" + ",".join(v if isinstance(v, str) else json.dumps(v) for v in values)
-            for name, values in settings.items()
+            for name, values in grid.items()
         ]
     else:
-        texts = list(settings)
+        texts = list(grid)
     parsed = [parse_setting(text) for text in texts]
     fields = [s.field for s in parsed]
-    options = _options(
-        paths=paths,
-        seed=seed,
-        method=method,
-        workers=workers,
-        scheduler=scheduler,
-        block_size=block_size,
-        progress=progress,
-        force=force,
-    )
+    options = RunOptions(**settings)
     from sim import __version__
 
     signature = Signature(
@@ -401,16 +311,16 @@ def sweep(
         loaded.sha256,
         __version__,
     )
-    grid = points(loaded.document, parsed)
+    planned = points(loaded.document, parsed)
     done = finished([list(row) for row in saved], fields, signature)
-    todo = [(p, compile_scenario(p.scenario)) for p in grid if p.texts not in done]
+    todo = [(p, compile_scenario(p.scenario)) for p in planned if p.texts not in done]
 
     def result() -> SweepResult:
-        finished_points = tuple((p.texts, tuple(done[p.texts])) for p in grid if p.texts in done)
+        finished_points = tuple((p.texts, tuple(done[p.texts])) for p in planned if p.texts in done)
         return SweepResult(loaded.name, loaded.file, tuple(fields), finished_points, signature)
 
     jobs = [Job(model, signature.paths, signature.seed) for _, model in todo]
-    with Session(options, jobs, quiet_pipe) as session:
+    with Session(options, jobs) as session:
         for point, model in todo:
             outcomes = session(model, signature.paths, signature.seed)
             done[point.texts] = [
@@ -455,7 +365,7 @@ def chart(
     from sim.report.plot import chart_data
 
     loaded = load(scenario)
-    options = _options(paths=paths, seed=seed, workers=workers)
+    options = RunOptions(paths=paths, seed=seed, workers=workers)
     job = Job(loaded.model, paths, options.seed_for(loaded.spec.seed))
     with Session(options, [job]) as session:
         outcomes = session(job.model, job.paths, job.seed, years=True)

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TypedDict
 
 from sim.core.model import Model
 from sim.defaults import (
@@ -28,6 +29,20 @@ from sim.errors import SettingError
 Progress = bool | Callable[[int], None] | None
 
 
+class RunKeywords(TypedDict, total=False):
+    """The keyword arguments every simulating function of the API takes (``RunOptions``)."""
+
+    paths: int | None
+    seed: int | None
+    method: Method
+    workers: int | None
+    scheduler: str | None
+    block_size: int | None
+    progress: Progress
+    force: bool
+    quiet_pipe: bool
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """How runs are carried out. ``paths`` and ``seed`` override a scenario's own (``None``:
@@ -41,6 +56,7 @@ class RunOptions:
     block_size: int | None = None
     progress: Progress = None  # None: a bar when a person watches a run over a second
     force: bool = False  # run even when the estimated work is huge
+    quiet_pipe: bool = False  # machine-readable output goes to a pipe: no bar unless asked
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -75,7 +91,7 @@ class Session:
     """Runs models with ``options``, sharing one worker pool and one progress bar; a context
     manager. ``jobs`` are the runs the call will make, for the cost estimate and the bar."""
 
-    def __init__(self, options: RunOptions, jobs: list[Job], quiet_pipe: bool = False) -> None:
+    def __init__(self, options: RunOptions, jobs: list[Job]) -> None:
         from sim.engine.memory import keep_freed_memory
         from sim.engine.run import estimate_work
         from sim.engine.workers import WorkerPool, available_cores
@@ -92,7 +108,9 @@ class Session:
             _refuse_huge_work(seconds, memory, [job.paths for job in jobs])
         total = sum(job.runs * job.paths for job in jobs)
         self._callback = options.progress if callable(options.progress) else None
-        shown = wanted(seconds, quiet_pipe) if options.progress is None else options.progress
+        shown = (
+            wanted(seconds, options.quiet_pipe) if options.progress is None else options.progress
+        )
         self.bar = ProgressBar(total, shown is True)
         self.pool = WorkerPool(self.workers)
 

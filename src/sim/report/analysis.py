@@ -32,7 +32,8 @@ def point_interval(difference: Difference) -> str:
     return f"{difference.low * 100:+.2f} to {difference.high * 100:+.2f}"
 
 
-def _emit(sections: list[Section], notes: list[str], fmt: str, rich_output: bool) -> str:
+def emit(sections: list[Section], notes: list[str], fmt: str, rich_output: bool) -> str:
+    """Tables and notes as text, markdown or HTML (``fmt``)."""
     if fmt == "markdown":
         return markdown_report(sections, notes)
     if fmt == "html":
@@ -47,7 +48,8 @@ def _runs_text(runs: Any) -> str:
     return text if len(distinct) == 1 else f"per file: {text}"
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """A header and rows as CSV text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -106,7 +108,7 @@ def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: boo
             for c in comparisons
             for r in c.results
         ]
-        return _csv(header, csv_rows)
+        return csv_text(header, csv_rows)
     header = [
         "Variant",
         "Country",
@@ -139,7 +141,7 @@ def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: boo
         "variants: differences are paired path by path (common random numbers). The last "
         "column is the half-width the interval would have with two independent runs."
     )
-    return _emit([Section(None, header, rows)], notes, fmt, rich_output)
+    return emit([Section(None, header, rows)], notes, fmt, rich_output)
 
 
 def _comparison_json(comparison: Comparison) -> dict[str, Any]:
@@ -242,7 +244,7 @@ def render_explanations(
         "path by path. An effect is P(target) with the event minus P(target) without it "
         "(negative: the event costs that many points)."
     ]
-    return _emit(sections, notes, fmt, rich_output)
+    return emit(sections, notes, fmt, rich_output)
 
 
 def _value(path: str, value: float) -> str:
@@ -359,7 +361,7 @@ def _explanations_csv(explanations: list[tuple[str, str, Explanation]]) -> str:
                         "",
                     ]
                 )
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 # --- solve ---------------------------------------------------------------------------------
@@ -374,7 +376,7 @@ def render_solutions(
         return json_document("solutions", documents)
     if fmt == "csv":
         header = list(documents[0])
-        return _csv(header, [[d[k] for k in header] for d in documents])
+        return csv_text(header, [[d[k] for k in header] for d in documents])
     header = [
         "Country",
         "Field",
@@ -410,7 +412,7 @@ def render_solutions(
                 f"{percent(s.jump[1])} at this value; no value gives {percent(s.probability)} "
                 "exactly."
             )
-    return _emit([Section(None, header, rows)], notes, fmt, rich_output)
+    return emit([Section(None, header, rows)], notes, fmt, rich_output)
 
 
 def _solution_json(scenario: str, file: str, solution: Solution) -> dict[str, Any]:
@@ -448,7 +450,7 @@ def render_sweep(
     from sim.analysis.sweep import header, rows
 
     if fmt == "csv":
-        return _csv(
+        return csv_text(
             header(fields),
             [row for texts, results in done for row in rows(texts, results, signature)],
         )
@@ -494,7 +496,7 @@ def render_sweep(
         f"{signature.seed} ({signature.method}), so differences between points are paired "
         "(common random numbers)."
     ]
-    return _emit(
+    return emit(
         [Section(None, [*names, "Country", "P(target)", "95% interval"], table)],
         notes,
         fmt,

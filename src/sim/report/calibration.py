@@ -3,17 +3,13 @@ past forecasts against what happened."""
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from sim.report.analysis import csv_text, emit
 from sim.report.render import (
     Section,
-    html_report,
     json_document,
-    markdown_report,
     percent,
-    text_report,
 )
 
 if TYPE_CHECKING:
@@ -21,22 +17,6 @@ if TYPE_CHECKING:
     from sim.calibration.scores import BacktestCase, Bin, Scores
 
 GROWTH_FIELDS = ("rate", "long_run", "half_life", "volatility", "noise")
-
-
-def _emit(sections: list[Section], notes: list[str], fmt: str, rich_output: bool) -> str:
-    if fmt == "markdown":
-        return markdown_report(sections, notes)
-    if fmt == "html":
-        return html_report(sections, notes)
-    return text_report(sections, notes, rich_output)
-
-
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def render_fit(
@@ -64,7 +44,7 @@ def render_fit(
             ],
         )
     if fmt == "csv":
-        return _csv(
+        return csv_text(
             ["scenario", "file", "country", "label", "statistic", *GROWTH_FIELDS],
             [
                 [
@@ -108,7 +88,7 @@ def render_fit(
         )
     ]
     notes = [f"{c.label}: " + " ".join(c.fit.evidence) for c in fitted if c.fit is not None]
-    return _emit(sections, notes, fmt, rich_output)
+    return emit(sections, notes, fmt, rich_output)
 
 
 def _share(value: float | None) -> str:
@@ -139,7 +119,7 @@ def render_backtest(
         )
     if fmt == "csv":
         header = list(vars(cases[0]))
-        return _csv(header, [[getattr(c, k) for k in header] for c in cases])
+        return csv_text(header, [[getattr(c, k) for k in header] for c in cases])
     case_rows = [
         [
             f"{c.label} ({c.file.rsplit('/', 1)[-1]})",
@@ -200,4 +180,4 @@ def render_backtest(
         "it knows the answer's frequency, which sim must learn from data dated before each "
         "as_of."
     ]
-    return _emit(sections, notes, fmt, rich_output)
+    return emit(sections, notes, fmt, rich_output)
