@@ -44,6 +44,8 @@ class CountrySummary:
     baseline_source: str | None
     target_source: str | None
     assumptions: tuple[str, ...] = ()  # the country's inputs in words, for reports
+    statistic: str | None = None  # the history series that judges the target, if named
+    fitted: bool = False  # growth was fitted from the history (sim fit)
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ def summarise_country(
         baseline_source=country.baseline_source,
         target_source=country.target_source,
         assumptions=assumptions(model, model.countries.index(country)),
+        statistic=country.statistic,
+        fitted=country.fitted,
     )
 
 

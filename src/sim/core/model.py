@@ -57,6 +57,7 @@ class CountryModel:
     # the share of open-road trade the baseline months saw under seasonal closures: the trend
     # starts from the observed run-rate divided by it (docs/model.md, rule 1)
     open_share: float = 1.0
+    fitted: bool = False  # growth fitted from the history (the file gives none)
 
     @property
     def mean_reverting(self) -> bool:

@@ -152,6 +152,12 @@ def notes(runs: list[RunSummary]) -> list[str]:
     lines = [f"{scenario_label(run)}: {run.scenario} ({run.file})" for run in runs]
     for run in runs:
         for result in run.results:
+            if result.statistic or result.fitted:
+                judged = f"judged on {result.statistic}" if result.statistic else ""
+                fitted = "growth fitted from its history (sim fit)" if result.fitted else ""
+                lines.append(
+                    f"{result.label}: " + "; ".join(w for w in (judged, fitted) if w) + "."
+                )
             if result.observed_in_window:
                 lines.append(
                     f"{result.label}: {result.observed_in_window} of the window's 12 months are "
@@ -354,6 +360,8 @@ def result_json(result: CountrySummary) -> dict[str, Any]:
         "ci_high": result.ci_high,
         "turnover": dict(result.turnover),
         "required_growth": result.required_growth,
+        "statistic": result.statistic,
+        "growth_fitted": result.fitted,
         "hits": result.hits,
         "baseline_annual": {"p5": low, "p50": mid, "p95": high},
         "observed_months_in_window": result.observed_in_window,

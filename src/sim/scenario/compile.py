@@ -60,6 +60,7 @@ def compile_scenario(scenario: Scenario) -> Model:
                 target_source=country.target.source,
                 history=country.history_points,
                 statistic=country.statistic,
+                fitted=country.growth_fit is not None,
             )
         )
 
