@@ -1183,6 +1183,14 @@ def _open_road(scenario: Scenario) -> list[Finding]:
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, generated from the models above."""
     schema = Scenario.model_json_schema()
+    growth = schema["$defs"]["Country"]["properties"]["growth"]
+    fit_alone = {
+        "type": "object",
+        "properties": {"fit": {"const": True, "description": "Fit growth from the history."}},
+        "required": ["fit"],
+        "additionalProperties": False,
+    }
+    growth["anyOf"] = [{"$ref": growth.pop("$ref")}, fit_alone]  # `growth: {fit: true}`
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "sim scenario"
     return schema
