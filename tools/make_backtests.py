@@ -1,7 +1,8 @@
 """Write backtests/*.yaml: one scenario per past target of data/targets.csv, as it could have
 been written when the target was announced (run: python tools/make_backtests.py).
 
-Each scenario has ``as_of`` at the announcement month, the pair's yearly trade known by then
+Each scenario has ``as_of`` at the month before the announcement (a figure for a period
+ending in the announcement month itself was not complete yet), the pair's yearly trade known by then
 (the statistic the outcome is reported in; else the target's base figure alone), the target,
 no growth (so sim fits it), and the outcome. Targets without a base figure are skipped.
 """
@@ -40,7 +41,8 @@ def main() -> None:
     for row in targets:
         if not row["base_usd_m"].strip():
             continue
-        as_of = row["announced"]
+        year, month = map(int, row["announced"].split("-"))
+        as_of = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"  # the month before
         outcome_rows = [
             t
             for t in trade

@@ -52,7 +52,10 @@ class _Result:
 
     def to_frame(self) -> pandas.DataFrame:
         """A tidy DataFrame: the rows and columns of ``--format csv``."""
-        return pandas_module().read_csv(io.StringIO(self.render("csv")), keep_default_na=False)
+        # empty cells (e.g. required growth that no rate can give) are missing numbers, not
+        # text; nothing else is read as missing
+        text = io.StringIO(self.render("csv"))
+        return pandas_module().read_csv(text, keep_default_na=False, na_values=[""])
 
     def _repr_html_(self) -> str:
         return self.render("html")

@@ -40,6 +40,7 @@ PRIOR_VOLATILITY = 0.25  # small bilateral trade swings by about a quarter a yea
 PRIOR_WEIGHT = 3.0  # the prior counts as three entries (or three yearly changes)
 MIN_TREND_SD = 0.05  # never claim to know a pair's trend to better than 5 points a year
 HALF_LIFE = "1 to 5"  # years; judgement (docs/calibration.md)
+MAX_LOG_GROWTH = 10.0  # a fitted 90% range reaching e^10 = 22,000 times a year is no fit
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,11 @@ def log_growth_interval(mean: float, sd: float) -> str:
 
 
 def own_record(history: Sequence[Observation]) -> tuple[float | None, float, list[float]]:
-    """The record's drift estimate (total log change over the years between first and last
-    midpoints), those years, and the standardised residuals of its changes (for volatility)."""
+    """The record's drift estimate (total log change of the yearly run-rate over the years
+    between its first and last midpoints), those years, and the residuals of its year-to-year
+    changes for the volatility: as in the reference class, only changes between 12-month
+    periods that start 12 months apart count, so that part-year or monthly figures (whose
+    swings are partly seasonal and transitory) are not read as persistent shocks."""
     points = sorted(history, key=lambda o: o.last)
     if len(points) < 2:
         return None, 0.0, []
@@ -94,11 +98,11 @@ def own_record(history: Sequence[Observation]) -> tuple[float | None, float, lis
     if span <= 0:
         return None, 0.0, []
     drift = math.log(points[-1].annual / points[0].annual) / span
-    residuals = []
-    for a, b in itertools.pairwise(points):
-        gap = (b.midpoint - a.midpoint) / 12
-        if gap > 0:
-            residuals.append((math.log(b.annual / a.annual) - drift * gap) / math.sqrt(gap))
+    residuals = [
+        math.log(b.annual / a.annual) - drift
+        for a, b in itertools.pairwise(points)
+        if a.years == b.years == 1 and b.first - a.first == 12
+    ]
     return drift, span, residuals
 
 
@@ -139,6 +143,12 @@ def fit_growth(
     current = weight * (drift or 0.0) + (1 - weight) * mean
     current_sd = 1.0 / math.sqrt(own_precision + class_precision)
 
+    reach = max(abs(current) + Z95 * current_sd, abs(mean) + Z95 * trend_sd)
+    if not math.isfinite(reach + volatility) or reach > MAX_LOG_GROWTH:
+        raise ValueError(
+            "the history's changes are too extreme to fit a growth rate from (yearly log "
+            f"growth beyond ±{MAX_LOG_GROWTH:g}); check its values and units, or write growth"
+        )
     block = {
         "rate": log_growth_interval(current, current_sd),
         "long_run": log_growth_interval(mean, trend_sd),
