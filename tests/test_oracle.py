@@ -176,6 +176,29 @@ HAND_WRITTEN = {
     "uncertain volatility and noise": scenario(
         {"a": country(volatility="10% to 40%", noise={"uniform": {"low": 0, "high": 0.3}})}
     ),
+    "mean reversion, uncertain": scenario(
+        {
+            "a": {
+                **country(rate="10% to 80%", volatility="20%"),
+                "growth": {
+                    "rate": "10% to 80%",
+                    "long_run": "-5% to 15%",
+                    "half_life": "1 to 5",
+                    "volatility": "20%",
+                },
+            }
+        }
+    ),
+    "mean reversion with a seasonal route and a growth event": scenario(
+        {
+            "a": {
+                **country(routes={"pass": 1}),
+                "growth": {"rate": "30% to 60%", "long_run": "0%", "half_life": 2, "noise": "10%"},
+            }
+        },
+        routes={"pass": {"closed_months": [1, 2], "reroute": 0}},
+        events={"boost": {"start": "2025-09/2026-03", "duration": 12, "growth": "+10% to +30%"}},
+    ),
     "seasonal closure, no other route": scenario(
         {"a": country(routes={"pass": 1})},
         routes={"pass": {"closed_months": [12, 1, 2, 3], "reroute": 1}},
@@ -494,7 +517,7 @@ def growth_rates(draw, low=-0.3, high=0.9):
     b = draw(st.integers(a + 1, round(high * 100) + 1))
     if kind == "interval":
         return f"{a}% to {b}%"
-    return {"normal": {"mean": a / 100, "sd": (b - a) / 200}}
+    return {"normal": {"mean": f"{a}%", "sd": f"{(b - a) / 2}%"}}
 
 
 @st.composite
