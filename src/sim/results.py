@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,36 +110,32 @@ class RunResult(_Result):
         return pandas_module().DataFrame(rows, columns=["scenario", "country", "event", "share"])
 
     def samples(self) -> pandas.DataFrame:
-        """One row per scenario, path and country: every drawn uncertain input (by its field
-        path) and the outcome (window total, met, first year reached; 0: not by the horizon).
-        Needs ``sim.run(..., keep_paths=True)``."""
-        return pandas_module().DataFrame(self.sample_columns())
+        """One row per scenario and path: every drawn uncertain input, named by its field path
+        (``countries.kz.growth.rate``, ``events.closures.rate``; an event's number of onsets as
+        ``events.closures.onsets``), and each country's outcome (``countries.kz.window_total``,
+        ``.met``, ``.first_year_reached``: 0 when not by the horizon). Needs
+        ``sim.run(..., keep_paths=True)``; 10^6 paths of a one-country file take about 70 MB."""
+        pandas = pandas_module()
+        frames = []
+        for scenario, columns in self._sample_parts():
+            paths = len(columns["path"])
+            label = pandas.Categorical.from_codes([0] * paths, [scenario])
+            frames.append(pandas.DataFrame({"scenario": label, **columns}, copy=False))
+        if len(frames) == 1:
+            return frames[0]
+        joined = pandas.concat(frames, ignore_index=True)
+        joined["scenario"] = joined["scenario"].astype("category")
+        return joined
 
     def sample_columns(self) -> dict[str, Any]:
-        """The columns of ``samples()`` as numpy arrays (no pandas needed)."""
+        """The columns of ``samples()`` as numpy arrays (no pandas needed; the scenario as an
+        array of text)."""
         import numpy as np
 
-        from sim.analysis.samples import first_year_reached, path_inputs
-
-        if self.outcomes is None:
-            raise SimError("per-path samples need a run with keep_paths=True (--samples FILE)")
-        parts: list[dict[str, Any]] = []
-        for run, outcomes in zip(self.runs, self.outcomes, strict=True):
-            model = outcomes.model
-            inputs = path_inputs(model, outcomes)
-            for index, (country, outcome) in enumerate(
-                zip(model.countries, outcomes.countries, strict=True)
-            ):
-                part: dict[str, Any] = {
-                    "scenario": np.full(outcomes.paths, run.scenario, dtype=object),
-                    "path": np.arange(outcomes.paths),
-                    "country": np.full(outcomes.paths, country.id, dtype=object),
-                    "window_total": outcome.window_total,
-                    "met": outcome.met,
-                    "first_year_reached": first_year_reached(model, outcomes, index),
-                }
-                part.update(inputs)
-                parts.append(part)
+        parts = [
+            {"scenario": np.full(len(columns["path"]), scenario, dtype=object), **columns}
+            for scenario, columns in self._sample_parts()
+        ]
         keys = list(dict.fromkeys(k for part in parts for k in part))
         return {
             key: np.concatenate(
@@ -146,6 +143,28 @@ class RunResult(_Result):
             )
             for key in keys
         }
+
+    def _sample_parts(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Per scenario: its name and its per-path columns."""
+        import numpy as np
+
+        from sim.analysis.samples import first_year_reached, path_inputs
+
+        if self.outcomes is None:
+            raise SimError("per-path samples need a run with keep_paths=True (--samples FILE)")
+        for run, outcomes in zip(self.runs, self.outcomes, strict=True):
+            model = outcomes.model
+            columns: dict[str, Any] = {"path": np.arange(outcomes.paths, dtype=np.int32)}
+            for index, (country, outcome) in enumerate(
+                zip(model.countries, outcomes.countries, strict=True)
+            ):
+                prefix = f"countries.{country.id}."
+                columns[prefix + "window_total"] = outcome.window_total
+                columns[prefix + "met"] = outcome.met
+                reached = first_year_reached(model, outcomes, index)
+                columns[prefix + "first_year_reached"] = reached.astype(np.int16)
+            columns.update(path_inputs(model, outcomes))
+            yield run.scenario, columns
 
     def write_samples(self, path: Path) -> None:
         """Write ``samples()`` as CSV, or as Parquet when ``path`` ends in .parquet."""
