@@ -269,7 +269,8 @@ def test_coverage_of_an_onset_spanning_months(tmp_path):
             write(
                 tmp_path,
                 scenario(
-                    sections="events:\n  e:\n    start: 2026-03\n    duration: 2.5\n    level: 1\n"
+                    sections="events:\n  e:\n    start: 2026-03\n    duration: 2.5\n"
+                    "    level: 100%\n"
                 ),
             )
         )

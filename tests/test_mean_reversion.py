@@ -56,7 +56,7 @@ def window_total(rate: float, long_run: float, half_life: float) -> float:
 )
 def test_window_total_is_the_closed_form(tmp_path, rate, long_run, half_life):
     model = model_of(
-        tmp_path, scenario(f"rate: {rate}, long_run: {long_run}, half_life: {half_life}")
+        tmp_path, scenario(f"rate: {rate:.0%}, long_run: {long_run}, half_life: {half_life}")
     )
     totals = simulate(model, 100, 1).countries[0].window_total
     expected = window_total(rate, long_run, half_life)

@@ -45,7 +45,9 @@ countries:
 def test_required_growth_meets_the_target_exactly(tmp_path):
     model = model_of(tmp_path, SCENARIO.format(value=16, target=200, by="2027-28", rate="0%"))
     r = required_growth(model.countries[0])
-    exact = model_of(tmp_path, SCENARIO.format(value=16, target=200, by="2027-28", rate=repr(r)))
+    exact = model_of(
+        tmp_path, SCENARIO.format(value=16, target=200, by="2027-28", rate=f"{r * 100!r}%")
+    )
     total = simulate(exact, 10, 0).countries[0].window_total
     assert total == pytest.approx(np.full(10, 200.0), rel=1e-12)
 
@@ -114,7 +116,7 @@ def test_reached_accumulates_over_years(tmp_path):
 )
 def test_probability_properties(tmp_path_factory, value, low, width, volatility, noise, targets):
     folder = tmp_path_factory.mktemp("p")
-    rate = f"{low:.4f} to {low + width:.4f}"
+    rate = f"{low * 100:.2f}% to {(low + width) * 100:.2f}%"
     growth = f"{{rate: {rate}, volatility: {volatility:.4f}, noise: {noise:.4f}}}"
     results = []
     for target in sorted(targets):

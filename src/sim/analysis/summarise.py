@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.analysis.estimate import proportion_interval, quantiles
+from sim.core.distributions import Distribution
 from sim.core.effects import BY_NAME
 from sim.core.model import CountryModel, EventModel, Model
 from sim.core.periods import Period
@@ -46,6 +47,21 @@ class CountrySummary:
     assumptions: tuple[str, ...] = ()  # the country's inputs in words, for reports
     statistic: str | None = None  # the history series that judges the target, if named
     fitted: bool = False  # growth was fitted from the history (sim fit)
+    # growth.rate's 5th, 50th and 95th percentiles (with mean reversion: the rate now, which
+    # fades toward long_run, whose percentiles follow, with the half-life's)
+    assumed_growth: tuple[float, float, float] | None = None
+    long_run: tuple[float, float, float] | None = None
+    half_life: tuple[float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """What reports say about an event besides its numbers: what the file says it is, and,
+    for a one-off event, the months its onset can fall in (absolute months)."""
+
+    name: str
+    description: str | None
+    start: Period | None  # one-off: first and last possible onset month; None: recurring
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class RunSummary:
     method: Method = DEFAULT_METHOD
     precision: float | None = None  # the ±half-width asked for with --precision
     capped: bool = False  # --max-paths stopped the run before the precision was reached
+    relative_precision: float | None = None  # --precision 5%: ±5% of each estimate
+    events: tuple[EventSummary, ...] = ()
 
 
 def window_months(country: CountryModel) -> tuple[np.ndarray, int]:
@@ -113,6 +131,12 @@ def baseline_annual(country: CountryModel) -> tuple[float, float, float]:
     """The baseline as a yearly run-rate (× 12 / months) at its 5th, 50th and 95th percentiles."""
     annual = country.baseline.quantile(np.array([0.05, 0.5, 0.95])) * 12.0 / country.baseline_months
     return float(annual[0]), float(annual[1]), float(annual[2])
+
+
+def percentiles(distribution: Distribution) -> tuple[float, float, float]:
+    """A distribution's 5th, 50th and 95th percentiles."""
+    p5, p50, p95 = distribution.quantile(np.array([0.05, 0.5, 0.95]))
+    return float(p5), float(p50), float(p95)
 
 
 def year_window(model: Model, end: int) -> Period:
@@ -169,6 +193,9 @@ def summarise_country(
         assumptions=assumptions(model, model.countries.index(country)),
         statistic=country.statistic,
         fitted=country.fitted,
+        assumed_growth=percentiles(country.rate),
+        long_run=percentiles(country.long_run) if country.long_run is not None else None,
+        half_life=percentiles(country.half_life) if country.half_life is not None else None,
     )
 
 
@@ -181,19 +208,37 @@ def half_widths(outcomes: Outcomes) -> list[float]:
     return widths
 
 
+def precise_enough(outcomes: Outcomes, precision: float, relative: bool = False) -> bool:
+    """The stopping rule of ``--precision``: every country's 95% interval is within
+    ±``precision`` (absolute, a share of paths) or, ``relative``, within ±``precision`` times
+    its own estimate. A relative precision needs paths that meet the target: an estimate of 0
+    never reaches it (the run stops at its cap)."""
+    widths = half_widths(outcomes)
+    if not relative:
+        return max(widths) <= precision
+    estimates = [float(np.count_nonzero(o.met)) / outcomes.paths for o in outcomes.countries]
+    return all(w <= precision * p for w, p in zip(widths, estimates, strict=True))
+
+
 def summarise(
     outcomes: Outcomes,
     file: str,
     precision: float | None = None,
     max_paths: int | None = None,
+    relative: bool = False,
 ) -> RunSummary:
-    """The summary of one run of one scenario file (stopped at ``precision``, if given)."""
+    """The summary of one run of one scenario file (stopped at ``precision``, if given:
+    absolute, or ``relative`` to each estimate)."""
     model = outcomes.model
     results = tuple(
         summarise_country(model, country, outcome, outcomes.paths, outcomes.antithetic)
         for country, outcome in zip(model.countries, outcomes.countries, strict=True)
     )
-    widest = max((r.ci_high - r.ci_low) / 2 for r in results)
+    capped = (
+        precision is not None
+        and outcomes.paths == max_paths
+        and not precise_enough(outcomes, precision, relative)
+    )
     return RunSummary(
         scenario=model.name,
         file=file,
@@ -204,9 +249,20 @@ def summarise(
         results=results,
         description=model.description,
         method=outcomes.method,
-        precision=precision,
-        capped=precision is not None and outcomes.paths == max_paths and widest > precision,
+        precision=None if relative else precision,
+        capped=capped,
+        relative_precision=precision if relative else None,
+        events=tuple(_event_summary(model, event) for event in model.events),
     )
+
+
+def _event_summary(model: Model, event: EventModel) -> EventSummary:
+    start = (
+        Period(model.grid_start + event.start[0], model.grid_start + event.start[1])
+        if event.start is not None and not event.recurring
+        else None
+    )
+    return EventSummary(event.name, event.description, start)
 
 
 def _period_text(model: Model, first: int, last: int) -> str:

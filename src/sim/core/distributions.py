@@ -53,7 +53,7 @@ FORMS_HINT = (
     "or a mapping such as {normal: {mean: 0.3, sd: 0.1}}"
 )
 
-_PERCENT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%$")
+_PERCENT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*%$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _INTERVAL = re.compile(r"^(.+?)\s+to\s+(.+)$", re.IGNORECASE)
 _UNITS = re.compile(r"[$€£]|million|billion|\bbn\b|\d\s*[mMbBkK]\b")
@@ -86,6 +86,9 @@ class Family:
     interval_domains: frozenset[Domain] = frozenset()  # where "a to b" is read as this family
     optional: frozenset[str] = frozenset()  # parameters the mapping form may leave out
     reader: Callable[[Mapping[Any, Any], Domain], Params] | None = None  # non-number params
+    # parameters not in the quantity's own unit (a log-scale sigma, weights): the percentage
+    # rule (``check_percentages``) leaves them alone
+    scale_free: frozenset[str] = frozenset()
     wording: Callable[[Mapping[Any, Any], Domain], str] | None = None  # see ``describe``
 
     def read(self, written: Mapping[Any, Any], domain: Domain) -> Params:
@@ -384,6 +387,7 @@ FAMILIES: dict[str, Family] = {
             lambda p: _stats().lognorm(p[1], scale=p[0]),
             interval=_interval_lognormal,
             interval_domains=frozenset({Domain.POSITIVE, Domain.NONNEGATIVE}),
+            scale_free=frozenset({"sigma"}),
         ),
         Family(
             "uniform",
@@ -408,6 +412,7 @@ FAMILIES: dict[str, Family] = {
             _scipy_choice,
             optional=frozenset({"weights"}),
             reader=_read_choice,
+            scale_free=frozenset({"weights"}),
         ),
         # Families only the other forms reach: an interval on a growth rate, and a number.
         Family(
@@ -453,7 +458,11 @@ def read_number(value: object, subpath: tuple[str | int, ...] = ()) -> float:
     if isinstance(value, bool):
         raise DistributionError(f"expected a number, not {str(value).lower()}", subpath)
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            message = "expected a finite number; this one is too large"
+            raise DistributionError(message, subpath) from None
     elif isinstance(value, str):
         text = value.strip()
         if match := _PERCENT.match(text):
@@ -547,8 +556,15 @@ def _family(mapping: Mapping[Any, Any], domain: Domain) -> Distribution:
     return Distribution(name, family.read(written, domain), domain, text)
 
 
-def parse_uncertain(value: object, domain: Domain) -> Distribution:
-    """Read any form of SPEC's uncertain numbers for a quantity in ``domain``."""
+def parse_uncertain(value: object, domain: Domain, percent: str | None = None) -> Distribution:
+    """Read any form of SPEC's uncertain numbers for a quantity in ``domain``.
+
+    ``percent`` marks a percentage field (a growth rate, a volatility, noise) and says what a
+    percentage of it means, ``{}`` standing for the percentage (``"{} a year"``): its bare
+    numbers then follow the percentage rule (``check_percentages``).
+    """
+    if percent is not None:
+        check_percentages(value, domain, percent)
     if isinstance(value, Mapping):
         return _family(value, domain)
     if isinstance(value, str) and (match := _INTERVAL.match(value.strip())):
@@ -564,3 +580,158 @@ def parse_uncertain(value: object, domain: Domain) -> Distribution:
         check_in_domain(number, domain)
         return fixed(number, domain, value if isinstance(value, str) else None)
     raise DistributionError(f"expected an uncertain number: {FORMS_HINT}")
+
+
+# --- the percentage rule ---------------------------------------------------------------------
+#
+# One rule for every percentage field (docs/scenario-format.md, "Percentages"): a bare number
+# is a fraction of one, so 0.3 is 30%, and it must lie between -1 and 1. A bare 30 in a growth
+# rate is read as +3000% a year; that is almost always "30%" without its sign, and a run would
+# print it as a near-certain success. So a bare number of magnitude 1 or more is an error that
+# says how to write what was meant; a percentage string ("3000%") is explicit and stays allowed.
+# Fractions (severity, probability, reroute, route shares) keep the rule by their domain, which
+# already ends at 1 (100%).
+
+
+def _bare(value: object) -> float | None:
+    """The number ``value`` is when written without a percent sign; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    try:
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str) and _NUMBER.match(value.strip()):
+            number = float(value.strip())
+        else:
+            return None
+    except OverflowError:  # an integer too long for a float: reading says so
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _trapped(number: float | None, domain: Domain) -> bool:
+    """Whether a bare number breaks the rule (a negative volatility is its domain's error)."""
+    if number is None:
+        return False
+    return abs(number) >= 1.0 if domain is Domain.GROWTH else number >= 1.0
+
+
+def _as_percent(number: float, signed: bool) -> str:
+    return f"{number * 100:+.10g}%" if signed else f"{number * 100:.10g}%"
+
+
+def _in_domain(number: float, domain: Domain) -> bool:
+    try:
+        check_in_domain(number, domain)
+    except DistributionError:
+        return False
+    return True
+
+
+_ONES = (
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
+    *("eighteen", "nineteen"),
+)
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def _in_words(text: str) -> str:
+    """A whole number below 100 in words (``30``: thirty, ``-5``: minus five); else as written."""
+    sign, digits = ("minus ", text[1:]) if text.startswith("-") else ("", text.lstrip("+"))
+    if not digits.isdigit() or int(digits) >= 100:
+        return text
+    number = int(digits)
+    if number < 20:
+        return sign + _ONES[number]
+    tens, ones = divmod(number, 10)
+    return sign + _TENS[tens - 2] + (f"-{_ONES[ones]}" if ones else "")
+
+
+def _trap_message(
+    written: str, meant: str, fix: str, words: str, literal: str | None, quoted: bool
+) -> str:
+    shown = repr(written) if quoted else written
+    fix, literal = (repr(fix), repr(literal)) if quoted else (fix, literal)
+    said = " to ".join(_in_words(word) for word in words.split(" to "))
+    message = f"{shown} would mean {meant}; write {fix} for {said} percent"
+    return message + (f" (or {literal} if you mean it)" if literal else "")
+
+
+def check_percentages(value: object, domain: Domain, meaning: str) -> None:
+    """Raise DistributionError when a percentage field holds a bare number of magnitude 1 or
+    more: as a plain number, an end of an interval or a family's parameter. ``meaning`` says
+    what a percentage of the field means (``"{} a year"``). What is not a number here is left
+    for reading to judge."""
+    signed = domain is Domain.GROWTH
+    if isinstance(value, Mapping):
+        _check_family(value, domain)
+    elif isinstance(value, str) and (match := _INTERVAL.match(value.strip())):
+        ends = (match[1].strip(), match[2].strip())
+        bare = [_bare(end) for end in ends]
+        if not any(_trapped(number, domain) for number in bare):
+            return
+        try:
+            numbers = [read_number(end) for end in ends]
+        except DistributionError:
+            return
+        fix = " to ".join(e + "%" if b is not None else e for e, b in zip(ends, bare, strict=True))
+        meant = " to ".join(_as_percent(n, signed) for n in numbers)
+        raise DistributionError(
+            _trap_message(
+                value.strip(),
+                meaning.format(meant),
+                fix,
+                " to ".join(e.rstrip("%").strip() for e in ends),
+                " to ".join(_as_percent(n, False) for n in numbers)
+                if all(_in_domain(n, domain) for n in numbers)
+                else None,
+                quoted=True,
+            )
+        )
+    else:
+        number = _bare(value)
+        if number is None or not _trapped(number, domain):
+            return
+        written = str(value).strip()
+        raise DistributionError(
+            _trap_message(
+                written,
+                meaning.format(_as_percent(number, signed)),
+                f"{written}%",
+                written,
+                _as_percent(number, False) if _in_domain(number, domain) else None,
+                quoted=False,
+            )
+        )
+
+
+def _check_family(mapping: Mapping[Any, Any], domain: Domain) -> None:
+    """The rule on a family's parameters in the quantity's unit (not a sigma or weights)."""
+    if len(mapping) != 1:
+        return
+    ((name, written),) = mapping.items()
+    family = FAMILIES.get(name) if isinstance(name, str) else None
+    if family is None or not family.written or not isinstance(written, Mapping):
+        return
+    for key, item in written.items():
+        if key not in family.parameters or key in family.scale_free:
+            continue
+        items = list(enumerate(item)) if isinstance(item, list) else [(None, item)]
+        for index, each in items:
+            number = _bare(each)
+            if number is None or not _trapped(number, domain):
+                continue
+            shown = str(each).strip()
+            subpath = (name, key) if index is None else (name, key, index)
+            raise DistributionError(
+                _trap_message(
+                    shown,
+                    _as_percent(number, False),
+                    f"{shown}%",
+                    shown,
+                    _as_percent(number, False),
+                    quoted=False,
+                ),
+                subpath,
+            )

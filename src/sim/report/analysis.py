@@ -4,22 +4,41 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 from sim.analysis.compare import Comparison, CountryDifference, Difference
 from sim.analysis.estimate import Z_95
-from sim.analysis.explain import Explanation
+from sim.analysis.explain import COUNTRY_FIELDS, Explanation
 from sim.analysis.solve import Solution
 from sim.core.effects import BY_NAME as EFFECTS
+from sim.core.effects import Acts
+from sim.core.model import CountryModel, EventModel, Model
 from sim.report.render import (
+    MC_COLUMN,
+    MC_NOTE,
     Section,
+    first_sentence,
     html_report,
     interval_text,
     json_document,
     markdown_report,
     money,
+    month_words,
     percent,
     text_report,
+    window_words,
+)
+
+# What a difference's ±MC column means (the run table's MC_NOTE, for paired differences).
+MC_DIFFERENCE_NOTE = (
+    "±MC (95%): the Monte Carlo precision of the difference, paired path by path; not "
+    "uncertainty about the world, which the scenario's ranges carry."
+)
+# Windows these results do not carry: said in words.
+ANY_WINDOW = (
+    "Window: each country's target window, the 12 months ending with its deadline (a "
+    "variant that moves target.by moves it)."
 )
 
 
@@ -32,13 +51,19 @@ def point_interval(difference: Difference) -> str:
     return f"{difference.low * 100:+.2f} to {difference.high * 100:+.2f}"
 
 
-def emit(sections: list[Section], notes: list[str], fmt: str, rich_output: bool) -> str:
-    """Tables and notes as text, markdown or HTML (``fmt``)."""
+def emit(
+    sections: list[Section],
+    notes: list[str],
+    fmt: str,
+    rich_output: bool,
+    width: int | None = None,
+) -> str:
+    """Tables and notes as text (fitted to ``width``), markdown or HTML (``fmt``)."""
     if fmt == "markdown":
         return markdown_report(sections, notes)
     if fmt == "html":
         return html_report(sections, notes)
-    return text_report(sections, notes, rich_output)
+    return text_report(sections, notes, rich_output, width)
 
 
 def _runs_text(runs: Any) -> str:
@@ -70,7 +95,9 @@ def _difference_json(difference: Difference) -> dict[str, float]:
 # --- compare -------------------------------------------------------------------------------
 
 
-def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: bool = False) -> str:
+def render_comparisons(
+    comparisons: list[Comparison], fmt: str, rich_output: bool = False, width: int | None = None
+) -> str:
     if fmt == "json":
         return json_document("comparisons", [_comparison_json(c) for c in comparisons])
     if fmt == "csv":
@@ -115,7 +142,7 @@ def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: boo
         "P(base)",
         "P(variant)",
         "Difference",
-        "95% interval",
+        MC_COLUMN,
         "Independent\nruns ±",
     ]
     rows = [
@@ -136,12 +163,14 @@ def render_comparisons(comparisons: list[Comparison], fmt: str, rich_output: boo
         about = f": {c.description}" if c.description else ""
         changes = ", ".join(c.overrides) or "nothing"
         notes.append(f"{c.variant}{about} (changes {changes}; {c.file})")
+    notes.append(MC_DIFFERENCE_NOTE)
     notes.append(
         f"{_runs_text((c.paths, c.seed, c.method) for c in comparisons)}, the same for base and "
         "variants: differences are paired path by path (common random numbers). The last "
         "column is the half-width the interval would have with two independent runs."
     )
-    return emit([Section(None, header, rows)], notes, fmt, rich_output)
+    section = Section(ANY_WINDOW, header, rows, keys=2, bound=frozenset({MC_COLUMN}))
+    return emit([section], notes, fmt, rich_output, width)
 
 
 def _comparison_json(comparison: Comparison) -> dict[str, Any]:
@@ -172,7 +201,10 @@ def _country_json(result: CountryDifference, other: str) -> dict[str, Any]:
 
 
 def render_explanations(
-    explanations: list[tuple[str, str, Explanation]], fmt: str, rich_output: bool = False
+    explanations: list[tuple[str, str, Explanation]],
+    fmt: str,
+    rich_output: bool = False,
+    width: int | None = None,
 ) -> str:
     """``explanations``: (scenario name, file, explanation) triples."""
     if fmt == "json":
@@ -185,6 +217,7 @@ def render_explanations(
         for index, country in enumerate(model.countries):
             base = explanation.base.countries[index]
             probability = float(base.met.mean())
+            window = window_words(country.window, model.fiscal_year_start)
             rows = []
             for attribution in explanation.attributions:
                 result = attribution.results[index]
@@ -198,19 +231,21 @@ def render_explanations(
                     ]
                 )
             title = (
-                f"{country.label}: what the events do to P(target) "
+                f"{country.label}: what the events do to P(target), trade in {window} "
                 f"({percent(probability)} with all of them)"
             )
-            sections.append(
-                Section(
-                    title,
-                    ["Event", "P(target)\nwithout it", "Effect of\nthe event", "95% interval"],
-                    rows,
+            if rows:
+                sections.append(
+                    Section(
+                        title,
+                        ["Event", "P(target)\nwithout it", "Effect of\nthe event", MC_COLUMN],
+                        rows,
+                        tuple(_event_notes(explanation, index)),
+                    )
                 )
-            )
             rows = [
                 [
-                    s.input,
+                    _input_label(s.input, model),
                     _value(s.input, s.low_value),
                     percent(s.low.other),
                     _value(s.input, s.high_value),
@@ -221,8 +256,8 @@ def render_explanations(
                 if s.country == country.id
             ]
             title = (
-                f"{country.label}: what matters most (each input held at its 10th and 90th "
-                "percentile, the rest uncertain)"
+                f"{country.label}: what matters most to P(target), trade in {window} (each "
+                "input held at its 10th and 90th percentile, the rest uncertain)"
             )
             sections.append(
                 Section(
@@ -242,9 +277,133 @@ def render_explanations(
     notes = [
         f"{runs}; every row uses the same random numbers, so effects and swings are paired "
         "path by path. An effect is P(target) with the event minus P(target) without it "
-        "(negative: the event costs that many points)."
+        "(negative: the event costs that many points).",
+        MC_DIFFERENCE_NOTE,
     ]
-    return emit(sections, notes, fmt, rich_output)
+    return emit(sections, notes, fmt, rich_output, width)
+
+
+SHOWN_AS_ZERO = 0.5e-4  # a difference that ``points`` prints as 0.00 pts
+
+
+def _event_notes(explanation: Explanation, index: int) -> list[str]:
+    """Under a country's events table: what each event is, why an effect shows as zero, and
+    why the single effects do not add up to all events together."""
+    model = explanation.base.model
+    outcome = explanation.base.countries[index]
+    events = {event.name: event for event in model.events}
+    lines = []
+    singles = []
+    together = None
+    for attribution in explanation.attributions:
+        result = attribution.results[index]
+        if attribution.event is None:
+            together = result.difference.estimate
+            continue
+        singles.append(result.difference.estimate)
+        event = events[attribution.event]
+        text = attribution.event
+        if event.description:
+            text += f": {first_sentence(event.description)}"
+        if abs(result.difference.estimate) < SHOWN_AS_ZERO:
+            why = _why_no_effect(
+                model, index, event, result, outcome.event_paths, explanation.base.paths
+            )
+            text += f" (Effect {points(result.difference.estimate)}: {why}.)"
+        lines.append(text)
+    if together is not None:
+        total = sum(singles)
+        if points(total) != points(together):
+            lines.append(
+                f"The single-event effects add up to {points(total)}, but all events together "
+                f"change P(target) by {points(together)}: events interact (they strike the same "
+                "paths and months, and the target is a threshold), so their effects do not add up."
+            )
+    return lines
+
+
+def _why_no_effect(
+    model: Model,
+    index: int,
+    event: EventModel,
+    result: CountryDifference,
+    active: dict[str, int],
+    paths: int,
+) -> str:
+    """Why removing ``event`` changes no (or almost no) path's outcome for a country."""
+    country = model.countries[index]
+    if not event.affects(index, model):
+        return f"it does not act on {country.label}'s routes or trade"
+    if event.start is not None and not event.recurring and event.start[0] > country.window_end:
+        first = model.grid_start + event.start[0]
+        return f"it can start no earlier than {month_words(first)}, after the target window"
+    if active.get(event.name, 1) == 0:
+        return "it was active before the deadline on no path"
+    if result.base == 0 and result.other == 0:
+        return "no path met the target either way"
+    if result.base == 1 and result.other == 1:
+        return "every path met the target either way"
+    reach = _reaching_window(model, country, event)
+    if reach is not None and reach < 0.05:
+        window = window_words(country.window, model.fiscal_year_start)
+        share = "every onset" if reach == 0 else f"{_share(1 - reach)} of its onsets"
+        return (
+            f"it ends before the target window ({window}) for {share}, and it changes trade "
+            "only while it lasts"
+        )
+    meeting = round(result.other * paths)
+    few = f"; only {meeting:,} of {paths:,} paths meet the target" if meeting < 100 else ""
+    if result.difference.se == 0:
+        return f"no path's outcome changed with or without it{few}"
+    return f"it changes whether the target is met on too few paths to show{few}"
+
+
+def _share(fraction: float) -> str:
+    """A share near 1 as a percentage that is not rounded up to 100%."""
+    return f"{math.floor(fraction * 1000) / 10:g}%"
+
+
+def _reaching_window(model: Model, country: CountryModel, event: EventModel) -> float | None:
+    """For a one-off event that changes trade only while it lasts (no growth effect), the
+    share of its onsets still active at the start of the country's target window (onsets
+    uniform over its start months, durations at 1,000 quantiles); None for other events."""
+    import numpy as np
+
+    if event.recurring or event.start is None or event.duration is None:
+        return None
+    if any(EFFECTS[name].acts is Acts.GROWTH for name in event.effects):
+        return None  # a change of trend outlasts the event
+    window_first = country.window_end - 11
+    durations = event.duration.quantile((np.arange(1000) + 0.5) / 1000)
+    onsets = np.arange(event.start[0], event.start[1] + 1) + 0.5  # mid-month on average
+    ends = onsets[:, None] + durations[None, :]
+    return float(np.mean(ends > window_first))
+
+
+def _input_label(path: str, model: Model) -> str:
+    """An input in words: ``Growth rate``, ``afghan_closures duration`` (the tables are per
+    country; JSON and CSV give the field path)."""
+    parts = path.split(".")
+    if parts[0] == "countries":
+        field = ".".join(parts[2:])
+        words = {
+            COUNTRY_FIELDS["baseline"]: "Baseline",
+            COUNTRY_FIELDS["rate"]: "Growth rate",
+            COUNTRY_FIELDS["long_run"]: "Long-run growth",
+            COUNTRY_FIELDS["half_life"]: "Half-life of growth",
+            COUNTRY_FIELDS["volatility"]: "Volatility",
+            COUNTRY_FIELDS["noise"]: "Noise",
+        }
+        country = next((c for c in model.countries if c.id == parts[1]), None)
+        mean_reverting = country is not None and country.mean_reverting
+        name = words.get(field, field)
+        if field == COUNTRY_FIELDS["rate"] and mean_reverting:
+            name = "Growth rate now"
+        return name
+    if parts[0] == "events" and len(parts) == 3:
+        words = {"rate": "onsets/yr", "probability": "chance"}
+        return f"{parts[1]} {words.get(parts[2], parts[2])}"
+    return path
 
 
 def _value(path: str, value: float) -> str:
@@ -368,7 +527,10 @@ def _explanations_csv(explanations: list[tuple[str, str, Explanation]]) -> str:
 
 
 def render_solutions(
-    solutions: list[tuple[str, str, Solution]], fmt: str, rich_output: bool = False
+    solutions: list[tuple[str, str, Solution]],
+    fmt: str,
+    rich_output: bool = False,
+    width: int | None = None,
 ) -> str:
     """``solutions``: (scenario name, file, solution) triples."""
     documents = [_solution_json(*s) for s in solutions]
@@ -384,14 +546,14 @@ def render_solutions(
         "Now",
         "Needed",
         "P(target)\nthere",
-        "95% interval",
+        MC_COLUMN,
     ]
     rows = []
     for _, _, s in solutions:
         rows.append(
             [
                 s.country,
-                s.field,
+                s.field.removeprefix(f"countries.{s.country}."),
                 percent(s.probability),
                 _value(s.field, s.before),
                 _value(s.field, s.value),
@@ -412,7 +574,9 @@ def render_solutions(
                 f"{percent(s.jump[1])} at this value; no value gives {percent(s.probability)} "
                 "exactly."
             )
-    return emit([Section(None, header, rows)], notes, fmt, rich_output)
+    notes.append(MC_NOTE)
+    title = ANY_WINDOW.replace(" (a variant that moves target.by moves it)", "")
+    return emit([Section(title, header, rows, keys=2)], notes, fmt, rich_output, width)
 
 
 def _solution_json(scenario: str, file: str, solution: Solution) -> dict[str, Any]:
@@ -445,6 +609,7 @@ def render_sweep(
     signature: Any,
     fmt: str,
     rich_output: bool = False,
+    width: int | None = None,
 ) -> str:
     """``done``: (the point's values as written, its results) pairs, in grid order."""
     from sim.analysis.sweep import header, rows
@@ -494,11 +659,11 @@ def render_sweep(
     notes = [
         f"{scenario} ({file}): every point uses the same {signature.paths:,} paths and seed "
         f"{signature.seed} ({signature.method}), so differences between points are paired "
-        "(common random numbers)."
+        "(common random numbers).",
+        MC_NOTE,
     ]
+    columns = [*names, "Country", "P(target)", MC_COLUMN]
+    title = ANY_WINDOW.replace("a variant that moves", "a point that sets")
     return emit(
-        [Section(None, [*names, "Country", "P(target)", "95% interval"], table)],
-        notes,
-        fmt,
-        rich_output,
+        [Section(title, columns, table, keys=len(fields) + 1)], notes, fmt, rich_output, width
     )

@@ -6,13 +6,14 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.analysis.summarise import CountrySummary, RunSummary
+from sim.analysis.summarise import CountrySummary, EventSummary, RunSummary
 from sim.core.periods import Period
 
 EVENTS_TITLE = "Events: share of paths with the event active before the deadline"
@@ -47,6 +48,62 @@ def percent(share: float) -> str:
 
 def growth(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate * 100:+.0f}%/yr"
+
+
+def growth_range(percentiles: tuple[float, float, float] | None) -> str:
+    """A growth rate's median and 90% range: ``+8% (-1 to +17%)``, or ``+8%`` when fixed."""
+    if percentiles is None:
+        return "n/a"
+    low, mid, high = percentiles
+    if high - low <= 1e-9:
+        return f"{mid * 100:+.0f}%"
+    return f"{mid * 100:+.0f}% ({low * 100:+.0f} to {high * 100:+.0f}%)"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_words(index: int) -> str:
+    """``Jan 2027`` for a month index."""
+    return f"{MONTHS[index % 12]} {index // 12}"
+
+
+def window_words(window: Period, fiscal_year_start: int) -> str:
+    """A window in words: ``Jan–Dec 2027``, ``FY2027-28 (Jul 2027–Jun 2028)``, ``Apr 2026–Mar
+    2027``."""
+    first, last = window.first, window.last
+    span = (
+        f"{MONTHS[first % 12]}–{MONTHS[last % 12]} {first // 12}"
+        if first // 12 == last // 12
+        else f"{month_words(first)}–{month_words(last)}"
+    )
+    label = window_label(window, fiscal_year_start)
+    return f"{label} ({span})" if label.startswith("FY") else span
+
+
+def window_line(windows: Sequence[tuple[str, str]]) -> str:
+    """The one line that says which months a table's P(target) is about; ``windows`` holds
+    (country label, window in words) pairs."""
+    distinct = list(dict.fromkeys(words for _, words in windows))
+    if len(distinct) == 1:
+        every = " for every country" if len(windows) > 1 else ""
+        return f"Window: trade in {distinct[0]}{every}, the 12 months ending with the deadline."
+    each = "; ".join(f"{label} {words}" for label, words in windows)
+    return f"Windows, the 12 months ending with each deadline: {each}."
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description, whole."""
+    flat = " ".join(text.split())
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"(])", flat, maxsplit=1)
+    return parts[0]
+
+
+MC_COLUMN = "±MC (95%)"
+MC_NOTE = (
+    "±MC (95%): the Monte Carlo precision of P(target), a 95% interval that more paths "
+    "narrow; not uncertainty about the world, which the scenario's ranges carry."
+)
 
 
 def baseline(result: CountrySummary) -> str:
@@ -94,18 +151,18 @@ def _rows(runs: list[RunSummary], separator: str) -> tuple[list[str], list[list[
 
     ``separator`` joins the two lines of a header (a newline in a terminal table).
     """
-    unit = _units(runs)
-    in_unit = f"{separator}({unit})" if unit else ""
+    unit = _units(runs)  # named in the table's title line when the runs share it
     header = [
         "Scenario",
         "Country",
-        f"Baseline/yr{in_unit}",
-        f"Target{in_unit}",
+        "Baseline/yr",
+        "Target",
         "By",
         f"Required{separator}growth",
+        f"Assumed{separator}growth",
         "P(target)",
-        f"95%{separator}interval",
-        f"Turnover p5–p95{in_unit}",
+        MC_COLUMN,
+        f"Turnover{separator}p5–p95",
     ]
     if unit is None:
         header.insert(2, "Unit")
@@ -119,6 +176,7 @@ def _rows(runs: list[RunSummary], separator: str) -> tuple[list[str], list[list[
                 money(result.target),
                 window_label(result.window, run.fiscal_year_start),
                 growth(result.required_growth),
+                growth_range(result.assumed_growth),
                 percent(result.probability),
                 interval(result),
                 turnover_range(result),
@@ -147,11 +205,48 @@ def _event_rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
     return EVENT_HEADER, rows
 
 
+def _event_notes(runs: list[RunSummary]) -> list[str]:
+    """Under the events table: what each event is (the first sentence of its description),
+    and why an event was active on no path."""
+    lines = []
+    for run in runs:
+        prefix = f"{scenario_label(run)}, " if len(runs) > 1 else ""
+        for event in run.events:
+            shown = [r for r in run.results if event.name in r.events]
+            if not shown:
+                continue
+            text = f"{prefix}{event.name}"
+            if event.description:
+                text += f": {first_sentence(event.description)}"
+            idle = [r for r in shown if r.events[event.name] == 0]
+            if idle:
+                text += f" {_never_active(event, idle)}"
+            lines.append(text)
+    return lines
+
+
+def _never_active(event: EventSummary, idle: list[CountrySummary]) -> str:
+    """Why an event shows 0% for these countries."""
+    who = " and ".join(r.label for r in idle)
+    if event.start is not None and all(event.start.first > r.window.last for r in idle):
+        return (
+            f"(0% for {who}: it can start no earlier than {month_words(event.start.first)}, "
+            "after the deadline.)"
+        )
+    return f"(0% for {who}: no path had it active before the deadline.)"
+
+
 def notes(runs: list[RunSummary]) -> list[str]:
     """Plain-language notes that belong under any table of these runs."""
     lines = [f"{scenario_label(run)}: {run.scenario} ({run.file})" for run in runs]
     for run in runs:
         for result in run.results:
+            if result.long_run is not None and result.half_life is not None:
+                lines.append(
+                    f"{result.label}: assumed growth is the trend's rate now, fading toward "
+                    f"{growth_range(result.long_run)} a year, the gap halving every "
+                    f"{result.half_life[1]:.2g} years (median)."
+                )
             if result.statistic or result.fitted:
                 judged = f"judged on {result.statistic}" if result.statistic else ""
                 fitted = "growth fitted from its history (sim fit)" if result.fitted else ""
@@ -164,23 +259,31 @@ def notes(runs: list[RunSummary]) -> list[str]:
                     "observed, not simulated; they count at the baseline run-rate."
                 )
     for run in runs:
-        if run.precision is not None and run.capped:
+        if run.relative_precision is not None:
+            asked = f"±{run.relative_precision * 100:.2g}% of its estimate"
+        elif run.precision is not None:
+            asked = f"±{run.precision * 100:.2g} points"
+        else:
+            continue
+        if run.capped:
             lines.append(
                 f"{scenario_label(run)}: stopped at the cap of {run.paths:,} paths before every "
-                f"95% interval was within ±{run.precision * 100:.2g} points (--max-paths)."
+                f"95% interval was within {asked} (--max-paths)."
             )
-        elif run.precision is not None:
+        else:
             lines.append(
                 f"{scenario_label(run)}: {run.paths:,} paths, enough for every 95% interval to be "
-                f"within ±{run.precision * 100:.2g} points."
+                f"within {asked}."
             )
+    lines.append(MC_NOTE)
     paths = sorted({run.paths for run in runs})
     seeds = sorted({run.seed for run in runs})
     lines.append(
         f"{', '.join(f'{p:,}' for p in paths)} paths, seed {', '.join(map(str, seeds))}. "
         "Baseline: run-rate x 12 (median, with its 5–95% range when uncertain). "
         "Required growth: the constant yearly growth from the baseline median that just meets "
-        "the target with no shocks, noise or events."
+        "the target with no shocks, noise or events. Assumed growth: the scenario's trend "
+        "growth a year (growth.rate), median (5–95%)."
     )
     return lines
 
@@ -188,23 +291,38 @@ def notes(runs: list[RunSummary]) -> list[str]:
 @dataclass(frozen=True)
 class Section:
     """One table of a report. A header cell may hold a line break (two-line headers in the
-    terminal; markdown puts a space there)."""
+    terminal; markdown puts a space there). ``notes`` go right under the table; the first
+    ``keys`` columns name a row, and are repeated when a narrow terminal splits the table;
+    a column named in ``bound`` stays with the one before it (a figure and its ±MC)."""
 
     title: str | None
     header: list[str]
     rows: list[list[str]]
+    notes: tuple[str, ...] = ()
+    keys: int = 1
+    bound: frozenset[str] = frozenset({MC_COLUMN})
 
 
-def text_report(sections: list[Section], notes: list[str], rich_output: bool) -> str:
-    """Tables as text: boxed and coloured for a terminal, plain columns otherwise."""
-    from rich import box
+PLAIN_WIDTH = 10_000  # piped text is not folded: a line per row, whatever its length
+NARROWEST_TEXT = 16  # a text column folds no narrower than this (or its longest cell)
+
+
+def text_report(
+    sections: list[Section], notes: list[str], rich_output: bool, width: int | None = None
+) -> str:
+    """Tables as text: boxed and coloured for a terminal, plain columns otherwise.
+
+    Nothing is cut to fit ``width`` (default: the terminal's, or unlimited when not a
+    terminal): a table too wide for it is split into several that repeat its key columns, or,
+    when even that does not fit, shown as one block of "column: value" lines per row; text
+    columns and notes fold at word boundaries.
+    """
     from rich.console import Console
-    from rich.table import Table
 
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=None if rich_output else 10_000,
+        width=width if width is not None else (None if rich_output else PLAIN_WIDTH),
         force_terminal=rich_output,
         no_color=not rich_output,
         highlight=False,
@@ -214,22 +332,120 @@ def text_report(sections: list[Section], notes: list[str], rich_output: bool) ->
         if number:
             console.print()
         if section.title:
-            console.print(section.title, soft_wrap=True)
-        table = Table(box=box.SIMPLE_HEAD if rich_output else None, pad_edge=False)
-        for i, name in enumerate(section.header):
-            cells = [row[i] for row in section.rows]
-            numeric = all(c[:1].isdigit() or c[:1] in "+-−<>±" or c == "n/a" for c in cells)
-            table.add_column(
-                name, justify="right" if numeric else "left", min_width=max(map(len, cells))
-            )
-        for row in section.rows:
-            table.add_row(*row)
-        console.print(table)
+            console.print(section.title, markup=False, overflow="fold")
+        _print_table(console, section, rich_output)
+        if section.notes:
+            console.print()
+        for line in section.notes:
+            console.print(line, markup=False, overflow="fold")
     if notes:
         console.print()
     for line in notes:
-        console.print(line, soft_wrap=True)
+        console.print(line, markup=False, overflow="fold")
     return buffer.getvalue()
+
+
+def _numeric(cell: str) -> bool:
+    return cell[:1].isdigit() or cell[:1] in "+-−<>±" or cell == "n/a"
+
+
+def _table(section: Section, columns: Sequence[int], rich_output: bool) -> Any:
+    """A rich table of some of the section's columns: numbers never wrap, text folds."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    if rich_output:  # a rule under the header; columns two spaces apart, as when piped
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, show_edge=False)
+    else:
+        table = Table(box=None, pad_edge=False)
+    for i in columns:
+        cells = [row[i] for row in section.rows]
+        if all(_numeric(c) for c in cells):
+            widest = max(len(line) for line in [*cells, *section.header[i].split("\n")])
+            table.add_column(
+                Text(section.header[i]), justify="right", no_wrap=True, min_width=widest
+            )
+        else:
+            longest = max(len(c) for c in cells)
+            table.add_column(
+                Text(section.header[i]), overflow="fold", min_width=min(longest, NARROWEST_TEXT)
+            )
+    for row in section.rows:
+        table.add_row(*(Text(row[i]) for i in columns))
+    return table
+
+
+def _fits(console: Any, table: Any) -> bool:
+    """Whether ``table`` fits the console's width without cutting a cell (measured with room
+    to spare: rich clamps a measurement to the width it is given)."""
+    from rich.measure import Measurement
+
+    roomy = console.options.update_width(PLAIN_WIDTH)
+    return bool(Measurement.get(console, roomy, table).minimum <= console.width)
+
+
+def _print_table(console: Any, section: Section, rich_output: bool) -> None:
+    """The section's table, split or turned into blocks when the console is too narrow."""
+    table = _table(section, range(len(section.header)), rich_output)
+    if _fits(console, table):
+        console.print(table)
+        return
+    groups = _column_groups(console, section, rich_output)
+    if groups is None:
+        _print_blocks(console, section)
+        return
+    for number, group in enumerate(groups):
+        if number:
+            console.print()
+        console.print(_table(section, group, rich_output))
+
+
+def _column_groups(console: Any, section: Section, rich_output: bool) -> list[list[int]] | None:
+    """The section's columns in consecutive groups that each fit, every group led by the key
+    columns; None when a key column and one other do not fit together."""
+    keys = list(range(min(section.keys, len(section.header) - 1)))
+    units: list[list[int]] = []  # columns that stay together
+    for column in range(len(keys), len(section.header)):
+        if units and section.header[column] in section.bound:
+            units[-1].append(column)
+        else:
+            units.append([column])
+    groups: list[list[int]] = []
+    current = list(keys)
+    for unit in units:
+        if _fits(console, _table(section, [*current, *unit], rich_output)):
+            current += unit
+            continue
+        if len(current) == len(keys):
+            return None
+        groups.append(current)
+        current = [*keys, *unit]
+        if not _fits(console, _table(section, current, rich_output)):
+            return None
+    groups.append(current)
+    return groups
+
+
+def _print_blocks(console: Any, section: Section) -> None:
+    """One block per row: its key cells as a heading, then a "column  value" line per cell."""
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    names = [cell.replace("\n", " ") for cell in section.header]
+    keys = min(section.keys, len(names) - 1)
+    for number, row in enumerate(section.rows):
+        if number:
+            console.print()
+        console.print(Text(" · ".join(row[:keys]), style="bold"), overflow="fold")
+        grid = Table.grid(padding=(0, 2))
+        longest = max(len(name) for name in names[keys:])
+        grid.add_column(overflow="fold", width=max(1, min(longest, console.width // 2 - 2)))
+        grid.add_column(overflow="fold", ratio=1)
+        for name, cell in zip(names[keys:], row[keys:], strict=True):
+            grid.add_row(Text(name), Text(cell))
+        console.print(Padding(grid, (0, 0, 0, 2)))
 
 
 def markdown_report(sections: list[Section], notes: list[str], extra: Sequence[str] = ()) -> str:
@@ -243,6 +459,8 @@ def markdown_report(sections: list[Section], notes: list[str], extra: Sequence[s
         header = [cell.replace("\n", " ") for cell in section.header]
         lines += [_markdown_row(header), "|" + "---|" * len(header)]
         lines += [_markdown_row(row) for row in section.rows]
+        for note in section.notes:
+            lines += ["", note]
     if extra:
         lines += ["", *extra]
     for note in notes:  # a paragraph each: markdown joins lines that follow one another
@@ -263,6 +481,7 @@ def html_report(sections: list[Section], notes: list[str]) -> str:
             "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in section.rows
         )
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        parts += [f"<p><small>{escape(note)}</small></p>" for note in section.notes]
     parts += [f"<p><small>{escape(note)}</small></p>" for note in notes]
     return "\n".join(parts) + "\n"
 
@@ -274,12 +493,23 @@ def _markdown_row(cells: list[str]) -> str:
 def _run_sections(runs: list[RunSummary]) -> list[Section]:
     header, rows = _rows(runs, "\n")
     event_header, event_rows = _event_rows(runs)
-    return [Section(None, header, rows), Section(EVENTS_TITLE, event_header, event_rows)]
+    keys = 1 if len(runs) == 1 else 2  # the country, or the scenario and the country
+    windows = [
+        (result.label, window_words(result.window, run.fiscal_year_start))
+        for run in runs
+        for result in run.results
+    ]
+    unit = _units(runs)
+    title = window_line(windows) + (f" Money in {unit}." if unit else "")
+    return [
+        Section(title, header, rows, keys=keys),
+        Section(EVENTS_TITLE, event_header, event_rows, tuple(_event_notes(runs)), keys=keys),
+    ]
 
 
-def render_table(runs: list[RunSummary], rich_output: bool) -> str:
-    """The summary table (and the events table)."""
-    return text_report(_run_sections(runs), notes(runs), rich_output)
+def render_table(runs: list[RunSummary], rich_output: bool, width: int | None = None) -> str:
+    """The summary table (and the events table), fitted to ``width`` (see ``text_report``)."""
+    return text_report(_run_sections(runs), notes(runs), rich_output, width)
 
 
 def render_markdown(runs: list[RunSummary]) -> str:
@@ -317,6 +547,9 @@ CSV_COLUMNS = (
     "paths",
     "seed",
     "observed_months_in_window",
+    "assumed_growth_p5",
+    "assumed_growth_p50",
+    "assumed_growth_p95",
 )
 
 
@@ -343,6 +576,7 @@ def render_csv(runs: list[RunSummary]) -> str:
                     run.paths,
                     run.seed,
                     r.observed_in_window,
+                    *(repr(v) for v in r.assumed_growth or ("", "", "")),
                 ]
             )
     return buffer.getvalue()
@@ -365,6 +599,8 @@ def result_json(result: CountrySummary) -> dict[str, Any]:
         "hits": result.hits,
         "baseline_annual": {"p5": low, "p50": mid, "p95": high},
         "observed_months_in_window": result.observed_in_window,
+        "assumed_growth": _percentiles_json(result.assumed_growth),
+        "long_run_growth": _percentiles_json(result.long_run),
         "by_year": [
             {
                 "year": y.year,
@@ -378,6 +614,12 @@ def result_json(result: CountrySummary) -> dict[str, Any]:
     }
 
 
+def _percentiles_json(values: tuple[float, float, float] | None) -> dict[str, float] | None:
+    if values is None:
+        return None
+    return {"p5": values[0], "p50": values[1], "p95": values[2]}
+
+
 def run_json(run: RunSummary) -> dict[str, Any]:
     return {
         "scenario": run.scenario,
@@ -387,6 +629,7 @@ def run_json(run: RunSummary) -> dict[str, Any]:
         "unit": run.unit,
         "method": run.method,
         "precision": run.precision,
+        "relative_precision": run.relative_precision,
         "capped": run.capped,
         "results": [result_json(r) for r in run.results],
     }
@@ -413,10 +656,12 @@ def json_document(key: str, items: list[dict[str, Any]]) -> str:
     return json.dumps(finite_values(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def render(runs: list[RunSummary], fmt: str, rich_output: bool = False) -> str:
-    """The runs as a table, markdown, CSV or JSON (``fmt``)."""
+def render(
+    runs: list[RunSummary], fmt: str, rich_output: bool = False, width: int | None = None
+) -> str:
+    """The runs as a table, markdown, CSV or JSON (``fmt``); a table fits ``width``."""
     if fmt == "table":
-        return render_table(runs, rich_output)
+        return render_table(runs, rich_output, width)
     if fmt == "markdown":
         return render_markdown(runs)
     if fmt == "html":
