@@ -103,10 +103,25 @@ def test_same_seed_same_json_whatever_the_block_size(small):
 def test_plain_table_when_piped(small):
     output = invoke("run", str(small)).output
     lines = output.splitlines()
-    assert lines[0].split() == ["Baseline/yr", "Target", "Required", "95%", "Turnover", "p5–p95"]
-    assert lines[1].split()[:3] == ["Country", "(USD", "million)"]
-    assert lines[2].startswith("Kazakhstan")
-    assert "2027" in lines[2] and "%" in lines[2]
+    assert lines[0] == (
+        "Window: trade in Jan–Dec 2027, the 12 months ending with the deadline. "
+        "Money in USD million."
+    )
+    assert lines[1].split() == ["Required", "Assumed", "Turnover"]
+    assert lines[2].split() == [
+        "Country",
+        "Baseline/yr",
+        "Target",
+        "By",
+        "growth",
+        "growth",
+        "P(target)",
+        "±MC",
+        "(95%)",
+        "p5–p95",
+    ]
+    assert lines[3].startswith("Kazakhstan")
+    assert "2027" in lines[3] and "%" in lines[3]
     assert "small: Small (" in output and "3,000 paths, seed 11." in output
     assert "\x1b[" not in output  # no colour codes when not a terminal
 
@@ -138,8 +153,9 @@ def test_csv_and_markdown(small):
     assert 0 <= float(rows[0]["probability"]) <= 1
     markdown = invoke("run", str(small), "--format", "markdown").output.splitlines()
     assert markdown[0] == "# Small"
-    assert markdown[2].startswith("| Country | Baseline/yr (USD million) |")
-    assert markdown[4].startswith("| Kazakhstan |")
+    assert markdown[2].startswith("Window: trade in Jan–Dec 2027")
+    assert markdown[4].startswith("| Country | Baseline/yr | Target | By | Required growth |")
+    assert markdown[6].startswith("| Kazakhstan |")
     assert "## Assumptions: Small" in markdown and "### Kazakhstan" in markdown
     assert "- Growth: trend 10% to 120% a year; volatility 25%; month-to-month noise 15%." in (
         markdown
@@ -216,7 +232,7 @@ def test_interrupt_exits_130_and_writes_nothing(small, tmp_path, monkeypatch):
     target = tmp_path / "out.json"
     result = CliRunner().invoke(cli, ["run", str(small), "-o", str(target)])
     assert result.exit_code == 130
-    assert result.output == "sim: interrupted; nothing was written\n"
+    assert result.output == "sim: interrupted (SIGINT); nothing was written\n"
     assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
 
 

@@ -20,7 +20,7 @@ from sim.scenario.compile import compile_scenario
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
-EXAMPLES = int(os.environ.get("SIM_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("SIM_FUZZ_EXAMPLES", "300"))
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 FUZZ = settings(
     max_examples=EXAMPLES,

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from conftest import write
 from sim import __version__
-from sim.analysis.sweep import SettingError, parse_setting
+from sim.analysis.sweep import SettingError, checksum, parse_setting
 from sim.cli import cli
+from sim.report.analysis import csv_text
 
 SCENARIO = """\
 name: sweep
@@ -119,8 +120,9 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
         "method",
         "scenario_sha256",
         "sim_version",
+        "checksum",
     ]
-    assert {r[-1] for r in rows[1:]} == {__version__}
+    assert {r[-2] for r in rows[1:]} == {__version__}
     assert [r[0] for r in rows[1:]] == ["2027", "2028"]
     assert output.read_text().startswith(first)
     other = sweep(YEARS, "6000")
@@ -132,7 +134,8 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
     edited = sweep()
     assert edited.exit_code == 2 and "another version of the scenario" in edited.output
     path.write_text(SCENARIO)  # as saved, but by another version of sim
-    output.write_text(output.read_text().replace(f",{__version__}\n", ",0.1.0\n"))
+    older_rows = [[*r[:-2], "0.1.0"] for r in rows[1:]]  # with checksums that hold
+    output.write_text(csv_text(rows[0], [[*r, checksum(r)] for r in older_rows]))
     older = sweep()
     assert older.exit_code == 2 and "sim 0.1.0" in older.output
 

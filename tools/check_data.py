@@ -113,7 +113,8 @@ def main() -> int:
         if target and outcome and (r["met"] == "yes") != (outcome >= target):
             fail(f"{where}: met={r['met']} but outcome {outcome} vs target {target}")
         if (trade_key := (r["pair"], r["outcome_period"])) and not any(
-            (t["pair"], t["period"]) == trade_key and float(t["value_usd_m"]) == outcome for t in trade
+            (t["pair"], t["period"]) == trade_key and float(t["value_usd_m"]) == outcome
+            for t in trade
         ):
             fail(f"{where}: outcome not found in trade.csv")
         has_base = [bool(r[c].strip()) for c in ("base_period", "base_usd_m", "base_source")]
@@ -123,9 +124,12 @@ def main() -> int:
             base_p = period(r["base_period"], where)
             base = number(r["base_usd_m"], where)
             if base_p and base_p[1] >= announced:
-                fail(f"{where}: base period {r['base_period']} does not end before {r['announced']}")
+                fail(
+                    f"{where}: base period {r['base_period']} does not end before {r['announced']}"
+                )
             if not any(
-                (t["pair"], t["period"]) == (r["pair"], r["base_period"]) and float(t["value_usd_m"]) == base
+                (t["pair"], t["period"]) == (r["pair"], r["base_period"])
+                and float(t["value_usd_m"]) == base
                 for t in trade
             ):
                 fail(f"{where}: base not found in trade.csv")
@@ -139,23 +143,33 @@ def main() -> int:
     met = sum(r["met"] == "yes" for r in targets)
     strong = sum(r["quality"] == "strong" for r in targets)
     ratios = [float(r["outcome_usd_m"]) / float(r["target_usd_m"]) for r in targets]
-    print(f"trade.csv: {len(trade)} figures, {len({t['pair'] for t in trade})} pairs, "
-          f"{len({(t['pair'], t['statistic']) for t in trade})} pair/statistic series")
-    print(f"targets.csv: {len(targets)} entries; met {met}, missed {len(targets) - met}; "
-          f"strong {strong}, weak {len(targets) - strong}; with base {len(growth)}, "
-          f"without base {len(targets) - len(growth)}")
-    print(f"median outcome/target {statistics.median(ratios):.3f} "
-          f"(strong only {statistics.median([x for x, r in zip(ratios, targets) if r['quality'] == 'strong']):.3f})")
+    print(
+        f"trade.csv: {len(trade)} figures, {len({t['pair'] for t in trade})} pairs, "
+        f"{len({(t['pair'], t['statistic']) for t in trade})} pair/statistic series"
+    )
+    print(
+        f"targets.csv: {len(targets)} entries; met {met}, missed {len(targets) - met}; "
+        f"strong {strong}, weak {len(targets) - strong}; with base {len(growth)}, "
+        f"without base {len(targets) - len(growth)}"
+    )
+    print(
+        f"median outcome/target {statistics.median(ratios):.3f} "
+        f"(strong only {statistics.median([x for x, r in zip(ratios, targets) if r['quality'] == 'strong']):.3f})"
+    )
     print("\nrealised yearly log growth ln(outcome/base)/years (run-rates, period midpoints):")
     for rid, years, g in sorted(growth, key=lambda x: x[2]):
         print(f"  {rid:16} {years:5.2f} y  {g:+.3f}")
     gs = [g for _, _, g in growth]
-    print(f"\ngrowth: n={len(gs)} mean {statistics.mean(gs):+.3f} sd {statistics.stdev(gs):.3f} "
-          f"median {statistics.median(gs):+.3f}")
+    print(
+        f"\ngrowth: n={len(gs)} mean {statistics.mean(gs):+.3f} sd {statistics.stdev(gs):.3f} "
+        f"median {statistics.median(gs):+.3f}"
+    )
     strong_ids = {r["id"] for r in targets if r["quality"] == "strong"}
     gs_s = [g for rid, _, g in growth if rid in strong_ids]
-    print(f"growth, strong rows only: n={len(gs_s)} mean {statistics.mean(gs_s):+.3f} "
-          f"sd {statistics.stdev(gs_s):.3f}")
+    print(
+        f"growth, strong rows only: n={len(gs_s)} mean {statistics.mean(gs_s):+.3f} "
+        f"sd {statistics.stdev(gs_s):.3f}"
+    )
     if errors:
         print(f"\n{len(errors)} PROBLEMS:")
         for e in errors:

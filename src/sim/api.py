@@ -122,6 +122,7 @@ def run(
     scenarios: Source | Scenario | Sequence[Source | Scenario],
     *,
     precision: float | None = None,
+    relative_precision: float | None = None,
     max_paths: int | None = None,
     keep_paths: bool = False,
     **settings: Unpack[RunKeywords],
@@ -129,24 +130,34 @@ def run(
     """Each country's odds of reaching its target, for one scenario or several.
 
     ``paths`` and ``seed`` override the file's; ``precision`` (instead of ``paths``) simulates
-    until every 95% interval is within ±precision, stopping at ``max_paths``. ``keep_paths``
-    keeps per-path inputs and outcomes for ``RunResult.samples()``.
+    until every 95% interval is within ±precision, ``relative_precision`` until each is
+    within ±that share of its own estimate (0.05: ±5% of P), stopping at ``max_paths``.
+    ``keep_paths`` keeps per-path inputs and outcomes for ``RunResult.samples()``.
     """
     from sim.analysis.summarise import summarise
 
-    if precision is not None and settings.get("paths") is not None:
+    relative = relative_precision is not None
+    if relative and precision is not None:
+        raise SettingError("give precision or relative_precision, not both")
+    if (precision is not None or relative) and settings.get("paths") is not None:
         raise SettingError("give --paths or --precision, not both")
-    if max_paths is not None and precision is None:
+    if max_paths is not None and precision is None and not relative:
         raise SettingError("--max-paths goes with --precision")
     if precision is not None and not 0 < precision <= 0.5:
         raise SettingError(f"--precision {precision!r}: give a half-width above 0 and at most 0.5")
+    if relative_precision is not None and not 0 < relative_precision <= 1:
+        raise SettingError(
+            f"--precision {relative_precision * 100:g}%: give a relative half-width above 0% "
+            "and at most 100%"
+        )
+    asked = relative_precision if relative_precision is not None else precision
     loaded = _scenarios(scenarios)
     options = RunOptions(**settings)
     cap = max_paths or DEFAULT_MAX_PATHS
     jobs = [
         Job(
             s.model,
-            paths_for_precision(precision, cap) if precision else options.paths_for(s.spec.paths),
+            paths_for_precision(asked, cap, relative) if asked else options.paths_for(s.spec.paths),
             options.seed_for(s.spec.seed),
         )
         for s in loaded
@@ -154,12 +165,12 @@ def run(
     outcomes = []
     with Session(options, jobs) as session:
         for job in jobs:
-            if precision is None:
+            if asked is None:
                 outcomes.append(session(job.model, job.paths, job.seed, years=keep_paths))
             else:
-                outcomes.append(session.until(job.model, job.seed, precision, cap))
+                outcomes.append(session.until(job.model, job.seed, asked, cap, relative))
     summaries = tuple(
-        summarise(o, s.file, precision=precision, max_paths=cap if precision else None)
+        summarise(o, s.file, precision=asked, max_paths=cap if asked else None, relative=relative)
         for s, o in zip(loaded, outcomes, strict=True)
     )
     return RunResult(summaries, tuple(outcomes) if keep_paths else None)

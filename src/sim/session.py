@@ -28,6 +28,10 @@ from sim.errors import SettingError
 
 Progress = bool | Callable[[int], None] | None
 
+# More worker processes than this many per core only cost memory (each holds its own copy of
+# the model and scratch arrays): ``workers`` above it are capped.
+WORKERS_PER_CORE = 4
+
 
 class RunKeywords(TypedDict, total=False):
     """The keyword arguments every simulating function of the API takes (``RunOptions``)."""
@@ -99,10 +103,15 @@ class Session:
 
         keep_freed_memory()
         self.options = options
-        self.workers = options.workers or available_cores()
+        cores = available_cores()
+        self.workers = min(
+            options.workers or cores, WORKERS_PER_CORE * cores, _most_blocks(jobs, options)
+        )
+        if options.scheduler is not None:
+            self.workers = options.workers or cores  # the cluster's; nothing starts here
         works = [estimate_work(job.model, job.paths) for job in jobs]
         seconds = sum(job.runs * w.seconds for job, w in zip(jobs, works, strict=True))
-        seconds /= min(self.workers, available_cores())
+        seconds /= min(self.workers, cores)  # more processes than cores are no faster
         memory = max((w.memory for w in works), default=0)
         if not options.force:
             _refuse_huge_work(seconds, memory, [job.paths for job in jobs])
@@ -116,6 +125,12 @@ class Session:
 
     def __enter__(self) -> Session:
         self.pool.__enter__()
+        if self.workers > 1 and self.options.scheduler is None:
+            try:
+                self.pool.start()  # forks: before the progress bar's thread exists
+            except BaseException as error:
+                self.pool.__exit__(type(error), error, error.__traceback__)
+                raise
         self.bar.__enter__()
         return self
 
@@ -149,15 +164,18 @@ class Session:
             pool=self.pool,
         )
 
-    def until(self, model: Model, seed: int, precision: float, max_paths: int) -> Outcomes:
-        """Simulate until every country's 95% interval is within ±``precision``."""
-        from sim.analysis.summarise import half_widths
+    def until(
+        self, model: Model, seed: int, precision: float, max_paths: int, relative: bool = False
+    ) -> Outcomes:
+        """Simulate until every country's 95% interval is within ±``precision`` (with
+        ``relative``, within ±``precision`` times its estimate)."""
+        from sim.analysis.summarise import precise_enough
         from sim.engine import run
 
         return run.simulate_until(
             model,
             seed,
-            lambda outcomes: max(half_widths(outcomes)) <= precision,
+            lambda outcomes: precise_enough(outcomes, precision, relative),
             max_paths,
             # stages double from 8,192 paths: small blocks share even the early ones
             self.options.block_size or DEFAULT_BLOCK,
@@ -167,6 +185,16 @@ class Session:
             method=self.options.method,
             pool=self.pool,
         )
+
+
+def _most_blocks(jobs: list[Job], options: RunOptions) -> int:
+    """At most how many blocks a run of ``jobs`` has: more worker processes would sit idle
+    (counted in blocks no larger than the smallest default block). A session of one block
+    runs in this process and starts none."""
+    from sim.engine.outcomes import DEFAULT_BLOCK
+
+    block = min(options.block_size or DEFAULT_BLOCK, DEFAULT_BLOCK)
+    return max((math.ceil(job.paths / block) for job in jobs), default=1)
 
 
 def _refuse_huge_work(seconds: float, memory: int, path_counts: list[int]) -> None:
@@ -187,8 +215,17 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:,.0f} minutes"
 
 
-def paths_for_precision(precision: float, max_paths: int) -> int:
-    """About the paths a ±``precision`` interval needs at worst (P = 1/2)."""
+def paths_for_precision(precision: float, max_paths: int, relative: bool = False) -> int:
+    """About the paths a ±``precision`` interval needs: at worst (P = 1/2) for an absolute
+    one; for a ``relative`` one, whose need grows without bound as P falls, at P =
+    ``GUESSED_P`` (only the cost estimate and the progress bar use it; the run stops when the
+    precision is reached, or at ``max_paths``)."""
     from sim.analysis.estimate import Z_95
 
+    if relative:
+        needed = Z_95**2 * (1 - GUESSED_P) / (precision**2 * GUESSED_P)
+        return min(max_paths, math.ceil(needed))
     return min(max_paths, math.ceil((Z_95 / precision) ** 2 / 4))
+
+
+GUESSED_P = 0.01  # P(target) assumed when estimating a relative precision's paths

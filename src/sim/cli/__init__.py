@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
+import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,21 +33,68 @@ from sim.defaults import (
 from sim.errors import SettingError
 
 if TYPE_CHECKING:
+    from sim.api import Scenario
     from sim.results import SweepResult
 
 EXIT_INVALID = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT); another stop signal N ends with 128 + N
 MAX_PROBLEMS = 100  # problems printed; a broken file can have thousands
+WORKERS_PER_CORE = 4  # sim.session caps --workers at this many per core
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped (a file name may
+    hold them), so that a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
 
 
 def _fail(lines: list[str], status: int) -> None:
     for line in lines:
-        click.echo(line, err=True)
+        click.echo(_one_line(line), err=True)
     sys.exit(status)
 
 
-def _guarded(action: Callable[[], Any]) -> Any:
-    """Run ``action``; turn the project's errors into messages and exit statuses."""
+class Interrupted(KeyboardInterrupt):
+    """A stop signal (SIGINT, SIGTERM, SIGHUP) received by the command."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(signal.Signals(number).name)
+        self.number = number
+
+
+_stopping = False  # a stop signal has been received: later ones change nothing
+
+
+def _on_stop_signal(number: int, frame: object) -> None:
+    global _stopping
+    if _stopping:
+        return
+    _stopping = True
+    raise Interrupted(number)
+
+
+def _catch_stop_signals() -> None:
+    """Stop signals end the command as Ctrl-C does: the work is abandoned, worker processes
+    stopped, no output written, one line said (``_interrupted``)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _on_stop_signal)
+
+
+def _interrupted(error: BaseException, kept: str | None = None) -> None:
+    """Exit on a stop signal: 130 for Ctrl-C (SIGINT), 128 + N for signal N."""
+    number = error.number if isinstance(error, Interrupted) else signal.SIGINT
+    status = EXIT_INTERRUPTED if number == signal.SIGINT else 128 + number
+    done = kept or "nothing was written"
+    _fail([f"sim: interrupted ({signal.Signals(number).name}); {done}"], status)
+
+
+def _guarded(action: Callable[[], Any], kept: Callable[[], str | None] | None = None) -> Any:
+    """Run ``action``; turn the project's errors into messages and exit statuses. ``kept``
+    says what was saved when the run is stopped part-way (a resumable sweep's points)."""
     from sim.errors import ScenarioError, SimError, SolveError
 
     try:
@@ -55,8 +104,8 @@ def _guarded(action: Callable[[], Any]) -> Any:
         if len(error.problems) > MAX_PROBLEMS:
             lines.append(f"... and {len(error.problems) - MAX_PROBLEMS:,} more problems")
         _fail(lines, EXIT_INVALID)
-    except KeyboardInterrupt:
-        _fail(["sim: interrupted; nothing was written"], EXIT_INTERRUPTED)
+    except KeyboardInterrupt as error:
+        _interrupted(error, kept() if kept is not None else None)
     except (SettingError, SolveError) as error:  # the user's words were off: a usage error
         raise click.UsageError(str(error)) from None
     except SimError as error:
@@ -69,17 +118,118 @@ def _guarded(action: Callable[[], Any]) -> Any:
         _fail([f"sim: internal error: {type(error).__name__}: {error} (SIM_DEBUG=1 shows more)"], 1)
 
 
-def _check_output(output: Path | None, option: str = "--output") -> None:
-    """Fail before any work if the output file cannot be written."""
+def _check_output(
+    output: Path | None, option: str = "--output", inputs: Iterable[Path] = ()
+) -> None:
+    """Fail before any work if ``output`` cannot be written, or writing it would destroy
+    something: one of the command's ``inputs`` (under any name: a symbolic or hard link), a
+    directory, or anything but a regular file, a character device (/dev/null, a terminal) or
+    a pipe. Devices and pipes are written into directly; files are replaced atomically."""
     if output is None:
         return
-    folder = output.parent if str(output.parent) else Path(".")
-    if output.is_dir():
-        raise click.UsageError(f"{option} {output}: is a directory")
+    named = f"{option} {output}"
+    try:
+        status = os.stat(output)
+    except FileNotFoundError:  # a new file (or a link to one)
+        status = None
+    except OSError as error:  # a loop of links, a name too long, a folder that is a file ...
+        raise click.UsageError(f"{named}: {_reason(error)}") from None
+    if status is not None:
+        if stat.S_ISDIR(status.st_mode):
+            raise click.UsageError(f"{named}: is a directory")
+        if stat.S_ISCHR(status.st_mode) or stat.S_ISFIFO(status.st_mode):
+            return
+        if not stat.S_ISREG(status.st_mode):
+            raise click.UsageError(
+                f"{named}: is not a regular file, a character device or a pipe "
+                "(a socket or block device?); write to a file"
+            )
+        for source in inputs:
+            if _same_file(status, source):
+                raise click.UsageError(
+                    f"{named}: is the input file {source}; write to another file"
+                )
+        if not os.access(output, os.W_OK):
+            raise click.UsageError(f"{named}: not writable")
+    system = (os.path.abspath(output), os.path.realpath(output))
+    if any(p.startswith(_SYSTEM_FOLDERS) for p in system) and not _names_a_descriptor(output):
+        raise click.UsageError(f"{named}: is a system file (under /proc or /sys)")
+    folder = Path(os.path.realpath(output)).parent
     if not folder.is_dir():
-        raise click.UsageError(f"{option} {output}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
-        raise click.UsageError(f"{option} {output}: not writable")
+        raise click.UsageError(f"{named}: folder {output.parent} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise click.UsageError(f"{named}: not writable (its folder is not)")
+
+
+def _reason(error: OSError) -> str:
+    text = error.strerror or str(error)
+    return text[:1].lower() + text[1:]
+
+
+def _same_file(status: os.stat_result, path: Path) -> bool:
+    try:
+        other = os.stat(path)
+    except OSError:
+        return False
+    return (status.st_dev, status.st_ino) == (other.st_dev, other.st_ino)
+
+
+def _check_outputs(outputs: dict[str, Path | None], inputs: Iterable[Path]) -> None:
+    """``_check_output`` for each of a command's outputs (option: path), and no two of them
+    the same file."""
+    inputs = list(inputs)
+    seen: dict[str, str] = {}
+    for option, output in outputs.items():
+        _check_output(output, option, inputs)
+        if output is None:
+            continue
+        where = os.path.realpath(output)
+        if where in seen and not _is_device(output):
+            raise click.UsageError(f"{option} {output}: is also the {seen[where]} file")
+        seen[where] = option
+
+
+def _input_files(scenarios: Iterable[Scenario]) -> list[Path]:
+    """The files loaded scenarios were read from: each scenario and its history CSV files."""
+    files = []
+    for scenario in scenarios:
+        files.append(Path(scenario.file))
+        folder = Path(scenario.file).parent
+        for country in scenario.spec.countries.values():
+            files += [folder / s.file.path for s in country.series if s.file is not None]
+    return files
+
+
+def _loaded(sources: Iterable[Path], outputs: dict[str, Path | None]) -> list[Scenario]:
+    """Load scenario files, then refuse outputs that are among the files they read."""
+    from sim.api import load_all
+
+    scenarios = load_all(list(sources))
+    _check_outputs(outputs, _input_files(scenarios))
+    return scenarios
+
+
+# Names of open descriptors: written through, never replaced (``-o /dev/stdout``). Other
+# files of the kernel's file systems are settings, not outputs: refused.
+_DESCRIPTOR_NAME = r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|\d+)/fd/\d+"
+_SYSTEM_FOLDERS = ("/proc/", "/sys/")
+
+
+def _is_device(path: Path) -> bool:
+    """Whether ``path`` is a character device or a pipe, or names an open descriptor."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return True
+    return _names_a_descriptor(path)
+
+
+def _names_a_descriptor(path: Path) -> bool:
+    import re
+
+    return re.fullmatch(_DESCRIPTOR_NAME, os.path.abspath(path)) is not None
 
 
 def write_atomically(path: Path, content: str | Callable[[Path], None]) -> None:
@@ -87,8 +237,13 @@ def write_atomically(path: Path, content: str | Callable[[Path], None]) -> None:
     ``path``, then rename it into place.
 
     A symbolic link is written through (its target is replaced); the file gets the mode a new
-    file would get (or keeps the mode of the file it replaces).
+    file would get (or keeps the mode of the file it replaces). A character device or a pipe
+    (``/dev/null``, ``/dev/stdout`` into a pipe), or a name of an open descriptor, is written
+    into directly: renaming over it would replace the device with a file.
     """
+    if _is_device(path):
+        _write_directly(path, content)
+        return
     target = Path(os.path.realpath(path))
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix
@@ -104,6 +259,15 @@ def write_atomically(path: Path, content: str | Callable[[Path], None]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _write_directly(path: Path, content: str | Callable[[Path], None]) -> None:
+    if not isinstance(content, str):
+        content(path)
+        return
+    regular = stat.S_ISREG(os.stat(path).st_mode)  # /dev/stdout into a file: append to it
+    with open(path, "a" if regular else "w", encoding="utf-8") as stream:
+        stream.write(content)
 
 
 def _mode_for(target: Path) -> int:
@@ -122,13 +286,19 @@ class _Group(click.Group):
         kwargs["prog_name"] = "sim"
         try:
             return super().main(*args, **kwargs)
-        except click.exceptions.Abort:
-            _fail(["sim: interrupted; nothing was written"], EXIT_INTERRUPTED)
+        except click.exceptions.Abort as error:  # a stop signal while the line was read
+            _interrupted(error.__cause__ or error)
         except click.ClickException as error:
             hint = ""
             if isinstance(error, click.UsageError) and error.ctx is not None:
                 hint = f" (see {error.ctx.command_path} --help)"
             _fail([f"sim: {error.format_message()}{hint}"], error.exit_code)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as error:  # a stop signal outside the work (printing)
+            _interrupted(error)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -175,9 +345,12 @@ def _scheduler_address(context: Any, parameter: Any, value: str | None) -> str |
     """A Dask scheduler address must be PROTOCOL://HOST:PORT."""
     import re
 
-    forms = r"(tcp|tls|ucx|ws|wss)://[^/\s:]+:\d{1,5}|inproc://\S+"
-    if value is not None and not re.fullmatch(forms, value):
+    forms = r"(tcp|tls|ucx|ws|wss)://[^/\s:]+:(\d{1,5})|inproc://\S+"
+    match = re.fullmatch(forms, value) if value is not None else None
+    if value is not None and match is None:
         raise click.BadParameter(f"{value!r}: write tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    if match is not None and match.group(2) and not 1 <= int(match.group(2)) <= 65535:
+        raise click.BadParameter(f"{value!r}: a port is a number from 1 to 65535")
     return value
 
 
@@ -203,7 +376,8 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--workers",
             type=click.IntRange(min=1),
             default=None,
-            help="Processes to simulate in [the machine's cores]; results do not depend on it.",
+            help=f"Processes to simulate in [the machine's cores; at most {WORKERS_PER_CORE} "
+            "per core, and no more than the blocks]; results do not depend on it.",
         ),
         click.option(
             "--block-size",
@@ -241,7 +415,8 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "method",
         )
         options = Options(**{name: kwargs.pop(name) for name in names})
-        _check_output(options.output)
+        given = kwargs.get("scenarios") or (kwargs.get("scenario"),)
+        _check_output(options.output, inputs=[path for path in given if path is not None])
         return command(options=options, **kwargs)
 
     for decorator in reversed(decorators):
@@ -253,15 +428,60 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        _guarded(lambda: write_atomically(output, text))
+        _guarded(lambda: _write_output(output, text))
+
+
+def _write_output(
+    path: Path, content: str | Callable[[Path], None], option: str = "--output"
+) -> None:
+    """``write_atomically``, with a failure to write (a full disk, a pipe whose reader has
+    gone) said in one line."""
+    from sim.errors import SimulationError
+
+    try:
+        write_atomically(path, content)
+    except BrokenPipeError:
+        raise SimulationError(
+            f"{option} {path}: the reader closed the pipe; the output is incomplete"
+        ) from None
+    except OSError as error:
+        raise SimulationError(f"{option} {path}: cannot write it: {_reason(error)}") from None
+
+
+class PrecisionType(click.ParamType):
+    """``--precision``: an absolute half-width (``0.005``: ±0.5 points) or a relative one
+    (``5%``: ±5% of each estimate), as (value, relative)."""
+
+    name = "H"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, bool]:
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        relative = text.endswith("%")
+        try:
+            number = float(text.removesuffix("%").strip())
+        except ValueError:
+            number = 0.0  # refused below
+        if relative and 0 < number <= 100:
+            return number / 100, True
+        if not relative and 0 < number <= 0.5:
+            return number, False
+        self.fail(
+            f"{text!r}: give a half-width above 0 and at most 0.5 (0.005: ±0.5 points), or "
+            "one relative to each estimate above 0% and at most 100% (5%: ±5% of P)",
+            param,
+            ctx,
+        )
 
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--precision",
-    type=click.FloatRange(0, 0.5, min_open=True),
-    help="Simulate until every 95% interval is within ±H (e.g. 0.005); instead of --paths.",
+    type=PrecisionType(),
+    help="Simulate until every 95% interval is within ±H: 0.005 for ±0.5 points, or 5% for "
+    "±5% of each estimate; instead of --paths.",
 )
 @click.option(
     "--max-paths",
@@ -278,26 +498,28 @@ def _emit(text: str, output: Path | None) -> None:
 @simulation_options
 def run(
     scenarios: tuple[Path, ...],
-    precision: float | None,
+    precision: tuple[float, bool] | None,
     max_paths: int | None,
     samples: Path | None,
     options: Options,
 ) -> None:
     """Estimate each country's odds of reaching its target; one table for all SCENARIOS."""
-    _check_output(samples, "--samples")
+    outputs = {"--output": options.output, "--samples": samples}
+    _check_outputs(outputs, scenarios)
 
     def action() -> str:
         import sim
 
         result = sim.run(
-            list(scenarios),
-            precision=precision,
+            _loaded(scenarios, outputs),
+            precision=precision[0] if precision and not precision[1] else None,
+            relative_precision=precision[0] if precision and precision[1] else None,
             max_paths=max_paths,
             keep_paths=samples is not None,
             **options.api(),
         )
         if samples is not None:
-            write_atomically(samples, result.write_samples)
+            _write_output(samples, result.write_samples, "--samples")
         return result.render(options.fmt, options.rich_output)
 
     _emit(_guarded(action), options.output)
@@ -313,7 +535,8 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
     def action() -> str:
         import sim
 
-        result = sim.compare(list(scenarios), variants=chosen, **options.api())
+        loaded = _loaded(scenarios, {"--output": options.output})
+        result = sim.compare(loaded, variants=chosen, **options.api())
         return result.render(options.fmt, options.rich_output)
 
     _emit(_guarded(action), options.output)
@@ -328,7 +551,7 @@ def explain(scenarios: tuple[Path, ...], options: Options) -> None:
     def action() -> str:
         import sim
 
-        result = sim.explain(list(scenarios), **options.api())
+        result = sim.explain(_loaded(scenarios, {"--output": options.output}), **options.api())
         return result.render(options.fmt, options.rich_output)
 
     _emit(_guarded(action), options.output)
@@ -358,8 +581,9 @@ def solve(
     def action() -> str:
         import sim
 
+        (loaded,) = _loaded([scenario], {"--output": options.output})
         result = sim.solve(
-            scenario, country=country, probability=probability, field=field, **options.api()
+            loaded, country=country, probability=probability, field=field, **options.api()
         )
         return result.render(options.fmt, options.rich_output)
 
@@ -385,40 +609,46 @@ def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
     """
     output = options.output
     resumable = output is not None and options.fmt == "csv"
+    saved_points: list[int] = []  # how many points the output holds, as it grows
 
     def action() -> str:
         import sim
-        from sim.analysis.sweep import header, parse_setting
+        from sim.analysis.sweep import parse_setting
 
         fields = [parse_setting(text).field for text in sets]
-        saved = _saved_rows(output, header(fields)) if resumable else []
+        (loaded,) = _loaded([scenario], {"--output": output})
+        saved = _saved_rows(output, fields, list(loaded.spec.countries)) if resumable else []
 
         def save(so_far: SweepResult) -> None:
             if resumable and output is not None:  # every finished point, in grid order
-                write_atomically(output, so_far.render("csv"))
+                _write_output(output, so_far.render("csv"))
+                saved_points.append(len(so_far.points))
 
-        result = sim.sweep(scenario, list(sets), saved=saved, on_point=save, **options.api())
+        result = sim.sweep(loaded, list(sets), saved=saved, on_point=save, **options.api())
         return result.render(options.fmt, options.rich_output)
 
-    _emit(_guarded(action), output)
+    def kept() -> str | None:
+        if not saved_points:
+            return None
+        return f"{output} keeps the {saved_points[-1]:,} finished points (run again to resume)"
+
+    _emit(_guarded(action, kept), output)
 
 
-def _saved_rows(output: Path | None, expected: list[str]) -> list[list[str]]:
-    """The rows an earlier run of this sweep saved in ``output`` (none if it does not exist)."""
-    import csv
+def _saved_rows(output: Path | None, fields: list[str], countries: list[str]) -> list[list[str]]:
+    """The rows an earlier run of this sweep saved in ``output`` that can be trusted (none if
+    it does not exist); a warning on stderr for each problem found, naming its line."""
+    from sim.analysis.sweep import read_saved
 
-    if output is None or not output.exists():
+    if output is None or not output.exists() or _is_device(output):
         return []
-    with output.open(newline="", encoding="utf-8") as stream:
-        lines = list(csv.reader(stream))
-    if not lines:
-        return []
-    if lines[0] != expected:
-        raise SettingError(
-            f"--output {output}: holds another sweep (columns {', '.join(lines[0])}); "
-            "write to another file"
-        )
-    return lines[1:]
+    try:
+        saved = read_saved(output.read_bytes(), fields, countries)
+    except SettingError as error:
+        raise SettingError(f"--output {output}: {error}") from None
+    for line, problem in saved.problems:
+        click.echo(_one_line(f"sim: warning: {output}:{line}: {problem}"), err=True)
+    return saved.rows
 
 
 @cli.command()
@@ -441,13 +671,14 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
     """Draw each country's yearly turnover (fan chart) and its odds of having reached the
     target by each year, into a PNG."""
     target = output or Path(scenario.stem + ".png")
-    _check_output(target)
+    _check_output(target, "--output" if output else "the chart", [scenario])
 
     def action() -> None:
         import sim
 
-        chart = sim.chart(scenario, paths=paths, seed=seed)
-        write_atomically(target, chart.draw)
+        (loaded,) = _loaded([scenario], {"--output": target})
+        chart = sim.chart(loaded, paths=paths, seed=seed)
+        _write_output(target, chart.draw)
         click.echo(f"wrote {target}")
 
     _guarded(action)
@@ -460,12 +691,13 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
 def fit(scenario: Path, fmt: str, output: Path | None) -> None:
     """Print the growth block fitted for every country with a history (what a run uses when
     the file omits growth), with the evidence in words."""
-    _check_output(output)
+    _check_output(output, inputs=[scenario])
 
     def action() -> str:
         import sim
 
-        return sim.fit(scenario).render(fmt, output is None and sys.stdout.isatty())
+        (loaded,) = _loaded([scenario], {"--output": output})
+        return sim.fit(loaded).render(fmt, output is None and sys.stdout.isatty())
 
     _emit(_guarded(action), output)
 
@@ -487,12 +719,17 @@ def backtest(
 ) -> None:
     """Score forecasts of past targets (files or folders of scenarios with an outcome) as of
     each file's as_of: Brier and log scores, coverage, reliability, against two rivals."""
-    _check_output(output)
+    files = [
+        f
+        for source in sources
+        for f in (sorted(source.glob("*.yaml")) if source.is_dir() else [source])
+    ]
+    _check_output(output, inputs=files)
 
     def action() -> str:
         import sim
 
-        result = sim.backtest(list(sources), paths=paths, seed=seed)
+        result = sim.backtest(_loaded(files, {"--output": output}), paths=paths, seed=seed)
         return result.render(fmt, output is None and sys.stdout.isatty())
 
     _emit(_guarded(action), output)
@@ -535,4 +772,5 @@ def schema() -> None:
 
 
 def main() -> None:
+    _catch_stop_signals()
     cli()

@@ -11,9 +11,16 @@ from __future__ import annotations
 import collections
 import concurrent.futures as futures
 import contextlib
+import ctypes
+import ctypes.util
 import mmap
+import multiprocessing
 import os
-from collections.abc import Generator, Iterator
+import signal
+import sys
+import threading
+import time
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
@@ -34,39 +41,138 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+# The signals that stop a command (sim.cli): a worker ignores Ctrl-C (the terminal sends it to
+# every process of the command; the parent stops the workers) and dies quietly of the others.
+STOP_SIGNALS = tuple(
+    number for name in ("SIGINT", "SIGTERM", "SIGHUP") if (number := getattr(signal, name, None))
+)
+PARENT_CHECK_SECONDS = 0.5  # how often a worker without PR_SET_PDEATHSIG looks for its parent
+MANAGER_SECONDS = 5.0  # at most this long for a stopped pool's thread to clean up
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def start_method() -> str:
+    """How worker processes start: ``fork`` on Linux (workers inherit the parent's imported
+    modules, and open its shared results through /proc), ``spawn`` elsewhere. Chosen here
+    rather than left to Python, whose default changes (forkserver on Linux from 3.14)."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
 class WorkerPool:
     """Worker processes kept for the whole of a command, so that a command of many runs
     (compare, explain, solve, sweep) starts its processes once. A context manager: leaving it
-    normally waits for the workers; leaving it on an error or Ctrl-C stops them at once."""
+    normally waits for the workers; leaving it on an error or Ctrl-C stops them at once.
+
+    Workers never outlive the command: each dies with its parent (``_watch_parent``), ignores
+    Ctrl-C and dies quietly of SIGTERM and SIGHUP, so no process prints a traceback."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._executor: futures.ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start every worker process now: before any thread of the parent (a progress bar)
+        exists, which a forked process would inherit in whatever state it was, and before a
+        run's shared file, which it would keep open."""
+        self.executor  # noqa: B018
 
     @property
     def executor(self) -> futures.ProcessPoolExecutor:
         """The pool, its processes started (forked processes inherit the parent's open files:
         started later, inside a run, they would keep that run's shared results alive)."""
         if self._executor is None:
-            # Workers forked from this process (Linux's default start method before Python
-            # 3.14) inherit its modules: import the quantile functions' scipy.special (a fifth
-            # of a second) once here, not in every worker.
+            # Forked workers inherit the parent's modules: import the quantile functions'
+            # scipy.special (a fifth of a second) once here, not in every worker.
             import scipy.special  # noqa: F401
 
-            self._executor = futures.ProcessPoolExecutor(
-                max_workers=self.workers, initializer=keep_freed_memory
+            executor = futures.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context(start_method()),
+                initializer=_worker_started,
+                initargs=(os.getpid(),),
             )
-            self._executor.submit(int).result()  # starts every process (with fork)
+            # A signal is held while the processes fork, so that none arrives in a worker
+            # before it has set its own handling, and handled in this process after.
+            with _signals_held():
+                first = executor.submit(int)  # with fork, starts every process
+                self._executor = executor
+            first.result()
         return self._executor
 
     def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        if self._executor is not None:
-            if kind is not None:  # interrupted or failed: stop the workers, do not wait
-                _stop_workers(self._executor)
-            self._executor.shutdown(wait=kind is None, cancel_futures=True)
+        if self._executor is None:
+            return
+        if kind is not None:  # interrupted or failed: stop the workers, do not wait for them
+            manager = getattr(self._executor, "_executor_manager_thread", None)
+            _stop_workers(self._executor)
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            # Its thread notices and cleans up; let it finish, or it races with Python's exit
+            # (which wakes it through a pipe it may be closing: "Bad file descriptor").
+            if manager is not None:
+                manager.join(timeout=MANAGER_SECONDS)
+            return
+        try:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # interrupted while waiting for them
+            _stop_workers(self._executor)
+            raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold the stop signals (they wait, blocked) for the duration, where the platform can."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _worker_started(parent: int) -> None:
+    """A worker's first act (the pool's initializer): its signal handling, a watch on its
+    parent, and the memory setting of long runs."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in STOP_SIGNALS:
+        if number != signal.SIGINT:
+            signal.signal(number, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # held by the parent while it forked
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    _watch_parent(parent)
+    keep_freed_memory()
+
+
+def _watch_parent(parent: int) -> None:
+    """Make this worker die with its parent, however the parent ends (even by SIGKILL): on
+    Linux the kernel kills it (``PR_SET_PDEATHSIG``); elsewhere a thread looks for the parent
+    every ``PARENT_CHECK_SECONDS``. A parent gone already ends the worker at once."""
+    watched = _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(0)
+    if not watched:
+        threading.Thread(target=_look_for_parent, args=(parent,), daemon=True).start()
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to send this process SIGKILL when its parent ends; True if it agreed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _look_for_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 @contextlib.contextmanager
@@ -183,9 +289,11 @@ def run_in_workers(
     A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
     a run never returns numbers with a block missing. A run stopped early (an error, or its
     caller closing it) cancels its queued blocks and waits for the running ones, so that none
-    writes into shared memory after the run.
+    writes into shared memory after the run. A run stopped by a signal (Ctrl-C) leaves them:
+    the pool's workers are being stopped (``WorkerPool.__exit__``).
     """
     pending: collections.deque[futures.Future] = collections.deque()
+    stopped = False
     try:
         for block in blocks:
             pending.append(pool.executor.submit(simulate_shared_block, model, plan, block, shared))
@@ -196,10 +304,36 @@ def run_in_workers(
             "a worker process died (killed, or out of memory?); the run was stopped and "
             "nothing was written"
         ) from None
+    except BaseException as error:
+        stopped = _by_signal(error)
+        raise
     finally:
-        for future in pending:
-            future.cancel()
-        futures.wait(pending)
+        if not stopped:
+            for future in pending:
+                future.cancel()
+            _wait(pool, pending)
+
+
+def _by_signal(error: BaseException) -> bool:
+    """Whether ``error`` stops the command (Ctrl-C, a stop signal, an exit), directly or as
+    the GeneratorExit of a generator closed while one unwinds.
+
+    The workers then die with the pool; cancelling their futures here as well would race
+    with the pool's own thread, which (before Python 3.12) fails on a future cancelled while
+    it marks the pool broken, and leaves the others waiting forever."""
+    if isinstance(error, GeneratorExit):
+        error = error.__context__ or error
+    return isinstance(error, KeyboardInterrupt | SystemExit)
+
+
+def _wait(pool: WorkerPool, pending: Iterable[futures.Future]) -> None:
+    """Wait for ``pending`` futures, or until the pool breaks (a worker died: they never
+    finish)."""
+    waiting = set(pending)
+    while waiting:
+        waiting = futures.wait(waiting, timeout=0.2).not_done
+        if getattr(pool.executor, "_broken", False):
+            return
 
 
 def _stop_workers(pool: futures.ProcessPoolExecutor) -> None:

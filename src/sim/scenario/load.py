@@ -149,8 +149,10 @@ def _problems(document: Document, error: Any) -> list[Problem]:
     location: Location = tuple(error["loc"])
     kind = error["type"]
     about_key = False
-    if "[key]" in location:
-        location = location[: location.index("[key]")]
+    # pydantic marks an error in a mapping's key by "[key]" after the key; an unknown field
+    # ends in the field's own name, which a user may have written as "[key]"
+    if kind != "extra_forbidden" and location and location[-1] == "[key]":
+        location = location[:-1]
         about_key = True
     if kind == "scenario":
         context = error["ctx"]

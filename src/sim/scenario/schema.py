@@ -163,22 +163,48 @@ _UNCERTAIN_SCHEMA = {
 _UNCERTAIN_JSON = WithJsonSchema(_UNCERTAIN_SCHEMA)
 
 
-def _uncertain(domain: Domain) -> PlainValidator:
+def _uncertain(domain: Domain, percent: str | None = None) -> PlainValidator:
     """The validator of an uncertain value in ``domain`` (a number, a percentage, an
-    interval or a distribution)."""
+    interval or a distribution). ``percent`` marks a percentage field and says what a
+    percentage of it means (``"{} a year"``): a bare number of magnitude 1 or more is then an
+    error (the percentage rule, ``sim.core.distributions.check_percentages``)."""
 
     def validate(value: object) -> Distribution:
         try:
-            return parse_uncertain(value, domain)
+            return parse_uncertain(value, domain, percent)
         except DistributionError as error:
             raise problem(error.message, *error.subpath, at_key=error.at_key) from None
 
     return PlainValidator(validate)
 
 
-GrowthRate = Annotated[Distribution, _uncertain(Domain.GROWTH), _UNCERTAIN_JSON]
+def _percentage_json(lowest: dict[str, float]) -> WithJsonSchema:
+    """The schema of a percentage field: a bare number stays below 1 in magnitude (the
+    percentage rule), so that an editor flags `rate: 30` as `sim validate` does."""
+    bare = {
+        "type": "number",
+        **lowest,
+        "exclusiveMaximum": 1,
+        "description": "a fraction of one: 0.3 is 30%; write 150% for more",
+    }
+    return WithJsonSchema({"anyOf": [bare, *_UNCERTAIN_SCHEMA["anyOf"][1:]]})
+
+
+# The percentage fields: growth rates (a trend's, a long-run one, an event's level and growth),
+# volatility and noise. Fractions are percentages too; their domain ends at 100% already.
+_GROWTH_JSON = _percentage_json({"exclusiveMinimum": -1})
+_SPREAD_JSON = _percentage_json({"minimum": 0})
+GrowthRate = Annotated[Distribution, _uncertain(Domain.GROWTH, "{} a year"), _GROWTH_JSON]
+LevelChange = Annotated[
+    Distribution, _uncertain(Domain.GROWTH, "a change of {} in trade"), _GROWTH_JSON
+]
+Volatility = Annotated[
+    Distribution, _uncertain(Domain.NONNEGATIVE, "a volatility of {} a year"), _SPREAD_JSON
+]
+Noise = Annotated[
+    Distribution, _uncertain(Domain.NONNEGATIVE, "month-to-month noise of {}"), _SPREAD_JSON
+]
 Positive = Annotated[Distribution, _uncertain(Domain.POSITIVE), _UNCERTAIN_JSON]
-NonNegative = Annotated[Distribution, _uncertain(Domain.NONNEGATIVE), _UNCERTAIN_JSON]
 Fraction = Annotated[Distribution, _uncertain(Domain.FRACTION), _UNCERTAIN_JSON]
 
 
@@ -405,12 +431,12 @@ class Growth(_Strict):
         "long_run to halve (positive; give long_run with it).",
         examples=["1 to 5", 3],
     )
-    volatility: NonNegative = Field(
+    volatility: Volatility = Field(
         fixed(0.0, Domain.NONNEGATIVE),
         description="Annualised sd of persistent log shocks (positive or 0).",
         json_schema_extra={"default": 0, "examples": ["25%", "15% to 35%"]},
     )
-    noise: NonNegative = Field(
+    noise: Noise = Field(
         fixed(0.0, Domain.NONNEGATIVE),
         description="Sd of transitory month-to-month log noise (positive or 0).",
         json_schema_extra={"default": 0, "examples": ["10%"]},
@@ -926,7 +952,7 @@ class Event(_Strict):
         description=EFFECT["severity"].description,
         examples=["60% to 100%", 1],
     )
-    level: GrowthRate | None = Field(
+    level: LevelChange | None = Field(
         None,
         description=EFFECT["level"].description,
         examples=["+30% to +100%", "-20%"],
@@ -1089,7 +1115,9 @@ class Scenario(_Strict):
 
     _rules = with_rules(
         lambda raw, context: _horizon_rules(raw, context),
-        after=lambda scenario: _simulated_years(scenario) + _open_road(scenario),
+        after=lambda scenario: (
+            _simulated_years(scenario) + _open_road(scenario) + _magnitudes(scenario)
+        ),
     )
 
     @property
@@ -1153,6 +1181,219 @@ def _simulated_years(scenario: Scenario) -> list[Finding]:
     where = ("horizon",) if scenario.horizon is not None else ("countries",)
     message = f"this would simulate {years:.0f} years; sim simulates at most {MAX_SIMULATED_YEARS}"
     return [(message, where)]
+
+
+# The magnitude rule (README, "Commands"): each country's trade stays between SMALLEST_TRADE
+# and LARGEST_TRADE a year (in the file's unit) on every path but the rarest, so that no
+# number overflows, underflows or turns into NaN. Every draw of a path (each uncertain input,
+# the shocks and the noise, each onset's effect) is a standard normal z_i seen through its
+# quantile function; the rule checks the most extreme trade over Σ z_i² ≤ EXTREME_RADIUS²,
+# paths rarer than about 1 in a billion (with fewer draws, rarer still). Each input alone must
+# also stay finite at the extremes the engine draws (uniforms in [2**-54, 1 - 2**-53],
+# sim.engine.streams).
+SMALLEST_TRADE = 1e-300
+LARGEST_TRADE = 1e300
+MOST_VOLATILE = 10.0  # volatility and noise of at most 1000% (their 95th percentile)
+EXTREME_RADIUS = 8.0
+_BUDGET_STEPS = 64  # EXTREME_RADIUS² shared out among the draws in this many steps
+_EXTREME_U = (2.0**-54, 1.0 - 2.0**-53)
+_RANGE_WORDS = "sim computes trade between 1e-300 and 1e300 a year"
+
+
+def _magnitudes(scenario: Scenario) -> list[Finding]:
+    """The magnitude rule: a finding for each country whose trade could leave the range sim
+    computes in, naming the field that takes it out most."""
+    found: list[Finding] = []
+    grid_start = min(c.baseline.period.last + 1 for c in scenario.countries.values())
+    grid_months = max(1, scenario.horizon_end - grid_start + 1)
+    for cid, country in scenario.countries.items():
+        found += [
+            (message, where if where[0] == "events" else ("countries", cid, *where))
+            for message, where in _country_magnitudes(scenario, cid, country, grid_months)
+        ]
+    return found
+
+
+def _at(distribution: Distribution, z: Any) -> Any:
+    """``distribution``'s values at standard normal scores ``z`` (its quantiles at Φ(z))."""
+    import numpy as np
+    from scipy.special import ndtr
+
+    with np.errstate(all="ignore"):
+        return distribution.quantile(ndtr(np.asarray(z, dtype=float)))
+
+
+def _unbounded(distribution: Distribution) -> bool:
+    """Whether the most extreme value the engine can draw from ``distribution`` overflows."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        values = distribution.quantile(np.array(_EXTREME_U))
+    return not bool(np.all(np.isfinite(values)))
+
+
+def _country_magnitudes(
+    scenario: Scenario, cid: str, country: Country, grid_months: int
+) -> list[tuple[str, tuple[str | int, ...]]]:
+    import math
+
+    import numpy as np
+
+    growth = country.growth
+    inputs: dict[tuple[str | int, ...], Distribution | None] = {
+        ("baseline", "value"): country.baseline.value,
+        **{("growth", name): getattr(growth, name) for name in _GROWTH_INPUTS},
+    }
+    for name, event in _events_of(scenario, cid):
+        inputs |= {("events", name, field): getattr(event, field) for field in _EVENT_INPUTS}
+    for where, distribution in inputs.items():
+        if distribution is not None and _unbounded(distribution):
+            return [("its most extreme draws overflow; narrow the range", where)]
+    period = country.baseline.period
+    months = period.last - period.first + 1
+    median = country.baseline.value.median() * 12.0 / months
+    target = country.target.value
+    deadline = (country.target.by.last - (period.first + period.last) / 2) / 12.0
+    if not SMALLEST_TRADE <= median <= LARGEST_TRADE:
+        message = f"a yearly run-rate of {median:.3g}: {_RANGE_WORDS}"
+        return [(message.replace("inf:", "infinity:"), ("baseline", "value"))]
+    ratio = target / median
+    if not (SMALLEST_TRADE <= target <= LARGEST_TRADE and ratio >= SMALLEST_TRADE):
+        message = f"{target:.3g} against a baseline of {median:.3g} a year: {_RANGE_WORDS}"
+        return [(message + ", and a target within a factor of 1e300 of the baseline", _TARGET)]
+    if math.log(ratio) > math.log(LARGEST_TRADE) * max(deadline, 0.0):
+        message = (
+            f"{target:.3g} against a baseline of {median:.3g} a year would need trade to grow "
+            "by a factor above 1e300 a year; sim cannot compute that"
+        )
+        return [(message, _TARGET)]
+    for name in ("volatility", "noise"):
+        p95 = float(getattr(growth, name).quantile(0.95))
+        if not p95 <= MOST_VOLATILE:
+            message = f"{p95:.0%} a year is more than sim takes: at most {MOST_VOLATILE:.0%}"
+            return [(f"{message} (at its 95th percentile)", ("growth", name))]
+    first = (period.last + 1 - (period.first + period.last) / 2) / 12.0  # first simulated
+    end = (scenario.horizon_end - (period.first + period.last) / 2) / 12.0
+    if end < first:
+        return []
+    z = np.sqrt(np.linspace(0.0, EXTREME_RADIUS**2, _BUDGET_STEPS + 1))  # budget k: z = √k
+    with np.errstate(all="ignore"):
+        terms = _log_trade_terms(scenario, cid, country, months, z, first, end, grid_months)
+        top = sum(up[0] for up, _ in terms.values()) + _most(list(terms.values()), 0)
+        bottom = sum(down[0] for _, down in terms.values()) - _most(list(terms.values()), 1)
+    if math.log(SMALLEST_TRADE) <= bottom and top <= math.log(LARGEST_TRADE):
+        return []
+    high = not top <= math.log(LARGEST_TRADE)
+    side = 0 if high else 1
+    where = max(terms, key=lambda k: abs(terms[k][side][-1]))  # the part that goes furthest
+    whose = f"{cid}'s trade" if where[0] == "events" else "trade"
+    message = (
+        f"{whose} could go {'above 1e300' if high else 'below 1e-300'} a year by "
+        f"{month_name(scenario.horizon_end)} on the most extreme paths (rarer than 1 in a "
+        f"billion); {_RANGE_WORDS} (narrow the ranges or shorten the horizon)"
+    )
+    return [(message, where)]
+
+
+_TARGET = ("target", "value")
+_GROWTH_INPUTS = ("rate", "long_run", "half_life", "volatility", "noise")
+_EVENT_INPUTS = ("rate", "probability", "duration", "severity", "level", "growth")
+
+
+def _events_of(scenario: Scenario, cid: str) -> list[tuple[str, Event]]:
+    return [(n, e) for n, e in scenario.events.items() if not e.countries or cid in e.countries]
+
+
+def _log_trade_terms(
+    scenario: Scenario,
+    cid: str,
+    country: Country,
+    months: int,
+    z: Any,
+    first: float,
+    end: float,
+    grid_months: int,
+) -> dict[tuple[str | int, ...], tuple[Any, Any]]:
+    """The parts of a country's log yearly trade, each as (highest, lowest) values for the
+    budgets z² of its draws: the baseline's run-rate, the trend, shocks, noise, events."""
+    import numpy as np
+
+    growth = country.growth
+    run_rate = np.log(_at(country.baseline.value, z) * 12.0 / months)
+    lowest_rate = np.log(_at(country.baseline.value, -z) * 12.0 / months)
+    slopes = [growth.rate] + ([growth.long_run] if growth.long_run is not None else [])
+    trend_up = np.max([_trend(_at(r, z), first, end, True) for r in slopes], axis=0)
+    trend_down = np.min([_trend(_at(r, -z), first, end, False) for r in slopes], axis=0)
+    terms: dict[tuple[str | int, ...], tuple[Any, Any]] = {
+        ("baseline", "value"): (run_rate, lowest_rate),
+        ("growth", "rate"): (trend_up, trend_down),
+    }
+    for name, span in (("volatility", np.sqrt(max(end - first, 0.0))), ("noise", 1.0)):
+        swing = _product(_at(getattr(growth, name), z), z) * span
+        terms[("growth", name)] = (swing, -swing)
+    for name, event in _events_of(scenario, cid):
+        stacked = _overlapping_onsets(event, grid_months)
+        for effect, span in (("level", 1.0), ("growth", end)):
+            change = getattr(event, effect)
+            if change is None:
+                continue
+            each = z / np.sqrt(stacked)  # the budget shared by its onsets' draws
+            up = stacked * span * np.log1p(_at(change, each))
+            down = stacked * span * np.log1p(_at(change, -each))
+            terms[("events", name, effect)] = (np.maximum(up, 0.0), np.minimum(down, 0.0))
+    return terms
+
+
+def _trend(rate: Any, first: float, end: float, highest: bool) -> Any:
+    """The trend's log change from the baseline's midpoint at its highest (or lowest) over
+    the simulated years, ``first`` to ``end``, for growth rates ``rate``."""
+    import numpy as np
+
+    slope = np.log1p(np.maximum(rate, -1.0))
+    pick = np.maximum if highest else np.minimum
+    return pick(slope * first, slope * end)
+
+
+def _product(scale: Any, z: Any) -> Any:
+    """The largest ``scale`` × normal score when both draws share the budget z²: for each
+    budget k, max over j ≤ k of scale(√j) · √(k − j)."""
+    import numpy as np
+
+    budget = len(z)
+    best = np.zeros(budget)
+    for k in range(budget):
+        j = np.arange(k + 1)
+        best[k] = np.max(scale[j] * z[k - j])
+    return best
+
+
+def _most(terms: list[tuple[Any, Any]], side: int) -> float:
+    """The largest total change of the terms' values (side 0: up, 1: down) from their
+    medians, when their draws share the budget EXTREME_RADIUS² (max-plus over budgets)."""
+    import numpy as np
+
+    sign = 1.0 if side == 0 else -1.0
+    total = np.zeros(_BUDGET_STEPS + 1)
+    for term in terms:
+        change = sign * (term[side] - term[side][0])
+        combined = np.full_like(total, -np.inf)
+        for k in range(_BUDGET_STEPS + 1):
+            combined[k] = np.max(total[: k + 1] + change[k::-1])
+        total = combined
+    return float(total[-1])
+
+
+def _overlapping_onsets(event: Event, grid_months: int) -> int:
+    """How many onsets of ``event`` can be active at once: one for a one-off event; for a
+    recurring one (at most one onset a month), as many as months its longest duration spans."""
+    import math
+
+    if event.rate is None:
+        return 1
+    if event.duration is None:
+        return grid_months
+    longest = float(event.duration.quantile(_EXTREME_U[1]))
+    return min(grid_months, math.ceil(longest) + 1) if math.isfinite(longest) else grid_months
 
 
 def _open_road(scenario: Scenario) -> list[Finding]:

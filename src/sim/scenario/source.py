@@ -9,6 +9,7 @@ refused, and plain scalars follow simple rules instead of YAML 1.1's surprises: 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,8 @@ def read_text(path: str | Path) -> str:
         return ScenarioError([Problem(name, message)])
 
     if not file.exists():
+        if os.path.lexists(file):
+            raise fail("is a symbolic link that leads nowhere (a loop, or a missing target)")
         raise fail("no such file")
     if file.is_dir():
         raise fail("is a directory, not a scenario file")
