@@ -213,3 +213,35 @@ def test_sweep_takes_a_mapping_of_values():
     low, high = (results[0].probability for _, results in result.points)
     assert low > high
     assert result.to_dict()["sweep"][0]["fields"] == ["countries.kz.target.value"]
+
+
+def test_samples_with_a_precision_run():
+    result = sim.run(SCENARIO, precision=0.02, keep_paths=True, workers=1)
+    columns = result.sample_columns()
+    assert len(columns["path"]) == result.runs[0].paths
+    assert set(np.unique(columns["countries.kz.first_year_reached"])) <= {0, 2025, 2026, 2027}
+
+
+def test_notebook_arguments_are_checked_in_words():
+    with pytest.raises(sim.SettingError, match=r"write 100_000, not 1e5"):
+        sim.run(SCENARIO, paths=1e5)  # type: ignore[arg-type]
+    with pytest.raises(sim.SettingError, match="seed must be a whole number"):
+        sim.run(SCENARIO, seed=1.5)  # type: ignore[arg-type]
+    with pytest.raises(sim.SettingError, match="at least one scenario"):
+        sim.run([])
+    with pytest.raises(sim.SettingError, match="max_paths"):
+        sim.run(SCENARIO, precision=0.01, max_paths=0)
+    one = sim.sweep(SCENARIO, {"countries.kz.target.value": "150"}, paths=1000, workers=1)
+    assert [texts for texts, _ in one.points] == [("150",)]  # one value, not '1', '5', '0'
+    numpy_values = {"name": "x", **_countries_dict()}
+    numpy_values["countries"]["kz"]["baseline"]["value"] = np.float64(120)
+    assert sim.load(numpy_values).spec.countries["kz"].baseline.value.median() == 120
+
+
+def test_the_cost_estimate_counts_kept_yearly_windows():
+    from sim.engine.run import estimate_work
+
+    model = sim.load(SCENARIO).model
+    plain, kept = estimate_work(model, 10**6), estimate_work(model, 10**6, years=True)
+    years = len(model.countries[0].year_ends)
+    assert kept.memory - plain.memory == 2 * 8 * years * 10**6

@@ -280,3 +280,46 @@ def test_backtest_and_fit_commands(tmp_path):
     result = CliRunner().invoke(cli, ["backtest", str(empty)])
     assert result.exit_code == 2
     assert "no scenario with an outcome" in result.output
+
+
+def test_a_part_year_outcome_is_compared_as_a_yearly_run_rate():
+    from sim.calibration.backtest import annual, hand_picked_rate, outcome_as_target
+
+    ten_months = Period(month_index(2023, 1), month_index(2023, 10))
+    data = {"countries": {"a": {"target": {"value": 1000, "by": 2024, "statistic": "s"}}}}
+    changed = outcome_as_target(data, "a", 500.0, ten_months)
+    assert changed["countries"]["a"]["target"] == {
+        "value": 600.0,
+        "by": "2023-10",
+        "statistic": "s",
+    }
+    assert data["countries"]["a"]["target"]["value"] == 1000  # a copy
+    assert annual(500.0, ten_months) == 600.0
+    points = [
+        Observation(year(2015).first, year(2015).last, 28.0),
+        Observation(month_index(2016, 1), month_index(2016, 6), 15.0),  # 30 a year
+        Observation(year(2017).first, year(2017).last, 36.0),
+    ]
+    low, high = (float(x.rstrip("%")) / 100 for x in hand_picked_rate(points).split(" to "))
+    # 28 -> 30 a year over 0.75 years, 30 -> 36 over 1.25 years
+    assert low == pytest.approx((30 / 28) ** (1 / 0.75) - 1, rel=1e-6)
+    assert high == pytest.approx((36 / 30) ** (1 / 1.25) - 1, rel=1e-6)
+    assert hand_picked_rate(points[:1]) is None
+
+
+def test_an_outcome_the_forecast_could_know_is_refused():
+    text = """\
+name: x
+as_of: 2020-12
+countries:
+  a:
+    history: {values: {2019: 10, 2020: 12}}
+    target: {value: 20, by: 2024}
+    outcome: {value: 15, period: 2020}
+"""
+    with pytest.raises(sim.ScenarioError) as error:
+        sim.load(text, name="o.yaml")
+    assert str(error.value.problems[0]) == (
+        "o.yaml:7:34: countries.a.outcome.period: the outcome (2020-01/2020-12) is dated by "
+        "as_of (2020-12): a forecast made then would know it; backtest an outcome after as_of"
+    )

@@ -8,7 +8,6 @@ DataFrame (``to_frame``), and shows itself in a notebook. The CLI is a thin shel
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Unpack
 
+from sim.calibration.backtest import annual, hand_picked_rate, outcome_as_target, with_growth
 from sim.calibration.fit import CountryFit
 from sim.calibration.scores import BacktestCase
 from sim.core.model import Model
@@ -85,7 +85,7 @@ def load(source: Source | Scenario, *, name: str | None = None) -> Scenario:
     if isinstance(source, Scenario):
         return source
     if isinstance(source, Mapping):
-        text = yaml.safe_dump(dict(source), sort_keys=False, allow_unicode=True)
+        text = yaml.safe_dump(_plain(source), sort_keys=False, allow_unicode=True)
         file = name or "<dict>"
     elif isinstance(source, str) and "\n" in source:
         text, file = source, name or "<text>"
@@ -95,6 +95,25 @@ def load(source: Source | Scenario, *, name: str | None = None) -> Scenario:
     document = parse_yaml(text, file)
     spec, variants = validate_with_variants(document)
     return Scenario(spec, file, text, document, tuple(variants))
+
+
+def _plain(value: Any) -> Any:
+    """A dict's contents as YAML can write them: mappings as dicts, sequences as lists and
+    numpy numbers as Python numbers."""
+    if isinstance(value, Mapping):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # a numpy scalar
+        return value.item()
+    return value
+
+
+def _names(value: Any) -> list[Any]:
+    """One value or several: a string is one value, not a sequence of letters."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return [value]
+    return list(value)
 
 
 def load_all(sources: Iterable[Source | Scenario]) -> list[Scenario]:
@@ -114,6 +133,8 @@ def load_all(sources: Iterable[Source | Scenario]) -> list[Scenario]:
 
 def _scenarios(scenarios: Source | Scenario | Sequence[Source | Scenario]) -> list[Scenario]:
     if isinstance(scenarios, Sequence) and not isinstance(scenarios, str):
+        if not scenarios:
+            raise SettingError("give at least one scenario")
         return load_all(scenarios)
     return [load(scenarios)]
 
@@ -143,6 +164,10 @@ def run(
         raise SettingError("give --paths or --precision, not both")
     if max_paths is not None and precision is None and not relative:
         raise SettingError("--max-paths goes with --precision")
+    if max_paths is not None and (
+        isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1
+    ):
+        raise SettingError(f"max_paths must be a whole number of at least 1, not {max_paths!r}")
     if precision is not None and not 0 < precision <= 0.5:
         raise SettingError(f"--precision {precision!r}: give a half-width above 0 and at most 0.5")
     if relative_precision is not None and not 0 < relative_precision <= 1:
@@ -159,6 +184,7 @@ def run(
             s.model,
             paths_for_precision(asked, cap, relative) if asked else options.paths_for(s.spec.paths),
             options.seed_for(s.spec.seed),
+            years=keep_paths,
         )
         for s in loaded
     ]
@@ -168,7 +194,9 @@ def run(
             if asked is None:
                 outcomes.append(session(job.model, job.paths, job.seed, years=keep_paths))
             else:
-                outcomes.append(session.until(job.model, job.seed, asked, cap, relative))
+                outcomes.append(
+                    session.until(job.model, job.seed, asked, cap, relative, keep_paths)
+                )
     summaries = tuple(
         summarise(o, s.file, precision=asked, max_paths=cap if asked else None, relative=relative)
         for s, o in zip(loaded, outcomes, strict=True)
@@ -194,7 +222,7 @@ def compare(
             raise SettingError(
                 f"{scenario.file} has no variants; add a variants: section to compare"
             )
-        picked = [scenario.variant(name) for name in variants]
+        picked = [scenario.variant(name) for name in _names(variants)]
         chosen.append(picked or list(scenario.variants))
     jobs = [
         Job(s.model, options.paths_for(s.spec.paths), options.seed_for(s.spec.seed), 1 + len(v))
@@ -305,11 +333,12 @@ def sweep(
     loaded = load(scenario)
     if isinstance(grid, Mapping):
         texts = [
-            f"{name}=" + ",".join(v if isinstance(v, str) else json.dumps(v) for v in values)
-            for name, values in grid.items()
+            f"{name}="
+            + ",".join(v if isinstance(v, str) else json.dumps(_plain(v)) for v in values)
+            for name, values in ((n, _names(v)) for n, v in grid.items())
         ]
     else:
-        texts = list(grid)
+        texts = _names(grid)
     parsed = [parse_setting(text) for text in texts]
     fields = [s.field for s in parsed]
     options = RunOptions(**settings)
@@ -377,7 +406,7 @@ def chart(
 
     loaded = load(scenario)
     options = RunOptions(paths=paths, seed=seed, workers=workers)
-    job = Job(loaded.model, paths, options.seed_for(loaded.spec.seed))
+    job = Job(loaded.model, paths, options.seed_for(loaded.spec.seed), years=True)
     with Session(options, [job]) as session:
         outcomes = session(job.model, job.paths, job.seed, years=True)
     footer = (
@@ -432,14 +461,21 @@ def backtest(
         for cid, country in scenario.spec.countries.items():
             if country.outcome is None:
                 continue
+            outcome = country.outcome
             index = list(scenario.spec.countries).index(cid)
             forecast = run_one(scenario).runs[0].results[index]
-            exceed = _probability(_with_target(scenario, cid, country.outcome), cid, run_one)
-            rule = _hand_picked(scenario, cid)
+            data = scenario.document.data
+            pit_data = outcome_as_target(data, cid, outcome.value, outcome.period)
+            exceed = _probability(load(pit_data, name=scenario.file), cid, run_one)
             rule_p = rule_pit = None
+            rate = hand_picked_rate(country.observations())
+            rule = _loaded_or_none(with_growth(data, cid, rate), scenario.file) if rate else None
             if rule is not None:
                 rule_p = smoothed(*_hits(run_one(rule), rule, cid))
-                rule_pit = 1 - _probability(_with_target(rule, cid, country.outcome), cid, run_one)
+                rule_data = outcome_as_target(
+                    rule.document.data, cid, outcome.value, outcome.period
+                )
+                rule_pit = 1 - _probability(load(rule_data, name=scenario.file), cid, run_one)
             cases.append(
                 BacktestCase(
                     file=scenario.file,
@@ -448,9 +484,9 @@ def backtest(
                     as_of=None if scenario.spec.as_of is None else month_name(scenario.spec.as_of),
                     target=country.target.value,
                     window=str(forecast.window),
-                    outcome=country.outcome.value,
-                    outcome_period=str(country.outcome.period),
-                    met=country.outcome.value >= country.target.value,
+                    outcome=outcome.value,
+                    outcome_period=str(outcome.period),
+                    met=annual(outcome.value, outcome.period) >= country.target.value,
                     probability=smoothed(forecast.hits, paths),
                     pit=1 - exceed,
                     hand_picked=rule_p,
@@ -490,37 +526,8 @@ def _probability(
     return hits / total
 
 
-def _with_target(scenario: Scenario, country: str, outcome: Any) -> Scenario:
-    """``scenario`` with the country's target set to its outcome: the share of paths that
-    reach it is the share above the outcome, one less the outcome's percentile (PIT)."""
-    import copy
-
-    data = copy.deepcopy(scenario.document.data)
-    entry = data["countries"][country]
-    entry["target"] = {**entry["target"], "value": outcome.value, "by": entry["outcome"]["period"]}
-    return load(data, name=scenario.file)
-
-
-def _hand_picked(scenario: Scenario, country: str) -> Scenario | None:
-    """The rule most analysts use: the baseline is the last known year, and growth ranges from
-    the lowest to the highest of the preceding yearly changes (no shocks, no noise). None when
-    the history holds no yearly change."""
-    import copy
-    import math
-
-    points = scenario.spec.countries[country].history_points
-    changes = [
-        math.exp(math.log(b.value / a.value) * 12 / (b.first - a.first)) - 1
-        for a, b in itertools.pairwise(points)
-        if b.first > a.first
-    ]
-    if not changes:
-        return None
-    data = copy.deepcopy(scenario.document.data)
-    low, high = min(changes), max(changes)
-    rate = f"{low:.6%}" if high - low < 1e-9 else f"{low:.6%} to {high:.6%}"
-    data["countries"][country]["growth"] = {"rate": rate}
+def _loaded_or_none(data: dict[str, Any], name: str) -> Scenario | None:
     try:
-        return load(data, name=scenario.file)
-    except ScenarioError:  # e.g. a range the growth domain cannot hold
+        return load(data, name=name)
+    except ScenarioError:  # e.g. a hand-picked range the growth domain cannot hold
         return None

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TypedDict
 
+import numpy as np
+
 from sim.core.model import Model
 from sim.defaults import (
     DEFAULT_METHOD,
@@ -65,12 +67,14 @@ class RunOptions:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise SettingError(f"method {self.method!r}: choose one of {', '.join(METHODS)}")
-        for name in ("paths", "workers", "block_size"):
+        for name, least in (("paths", 1), ("workers", 1), ("block_size", 1), ("seed", 0)):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or value < 1):
-                raise SettingError(f"{name} must be a whole number of at least 1, not {value!r}")
-        if self.seed is not None and (isinstance(self.seed, bool) or self.seed < 0):
-            raise SettingError(f"seed must be a whole number of at least 0, not {self.seed!r}")
+            whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
+            if value is not None and not (whole and value >= least):
+                raise SettingError(
+                    f"{name} must be a whole number of at least {least}, not {value!r}"
+                    + (" (write 100_000, not 1e5)" if isinstance(value, float) else "")
+                )
 
     def paths_for(self, file_paths: int | None) -> int:
         return self.paths or file_paths or DEFAULT_PATHS
@@ -89,6 +93,7 @@ class Job:
     paths: int
     seed: int
     runs: int = 1
+    years: bool = False  # every path's yearly windows are kept (samples, charts)
 
 
 class Session:
@@ -109,7 +114,7 @@ class Session:
         )
         if options.scheduler is not None:
             self.workers = options.workers or cores  # the cluster's; nothing starts here
-        works = [estimate_work(job.model, job.paths) for job in jobs]
+        works = [estimate_work(job.model, job.paths, job.years) for job in jobs]
         seconds = sum(job.runs * w.seconds for job, w in zip(jobs, works, strict=True))
         seconds /= min(self.workers, cores)  # more processes than cores are no faster
         memory = max((w.memory for w in works), default=0)
@@ -165,7 +170,13 @@ class Session:
         )
 
     def until(
-        self, model: Model, seed: int, precision: float, max_paths: int, relative: bool = False
+        self,
+        model: Model,
+        seed: int,
+        precision: float,
+        max_paths: int,
+        relative: bool = False,
+        years: bool = False,
     ) -> Outcomes:
         """Simulate until every country's 95% interval is within ±``precision`` (with
         ``relative``, within ±``precision`` times its estimate)."""
@@ -184,6 +195,7 @@ class Session:
             scheduler=self.options.scheduler,
             method=self.options.method,
             pool=self.pool,
+            years=years,
         )
 
 

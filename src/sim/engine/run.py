@@ -42,13 +42,18 @@ class Work:
     memory: int  # bytes of per-path results held at once
 
 
-def estimate_work(model: Model, paths: int) -> Work:
-    """What simulating ``paths`` paths of ``model`` will roughly cost (events slow it down)."""
+def estimate_work(model: Model, paths: int, years: bool = False) -> Work:
+    """What simulating ``paths`` paths of ``model`` will roughly cost (events slow it down);
+    ``years``: every path's yearly windows are kept too."""
     path_months = paths * sum(model.months - c.first_simulated for c in model.countries)
     slowdown = 1.0 + 0.5 * len(model.events) + 0.25 * len(model.routes)
     # each country keeps 9 bytes per path (its window total and flag), twice while --precision
-    # stages are merged or a comparison holds two runs
-    return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 18 * len(model.countries))
+    # stages are merged or a comparison holds two runs; kept yearly windows are 8 bytes a year,
+    # twice while blocks are merged
+    kept = 9 + (8 * max((len(c.year_ends) for c in model.countries), default=0) if years else 0)
+    return Work(
+        path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 2 * kept * len(model.countries)
+    )
 
 
 def default_block(paths: int, workers: int) -> int:
@@ -95,8 +100,10 @@ def simulate_until(
     scheduler: str | None = None,
     method: Method = DEFAULT_METHOD,
     pool: WorkerPool | None = None,
+    years: bool = False,
 ) -> Outcomes:
-    """Simulate more and more paths until ``enough(outcomes)`` or ``max_paths``.
+    """Simulate more and more paths until ``enough(outcomes)`` or ``max_paths`` (keeping every
+    path's yearly windows with ``years``).
 
     The rule is checked at fixed path counts (CHUNK, then doubling), whatever the block size
     or number of workers, so the same seed stops at the same count with the same numbers; each
@@ -107,7 +114,7 @@ def simulate_until(
     while True:
         target = min(target, max_paths)
         first = done // CHUNK
-        plan = Plan(seed, target, block_size, workers, False, scheduler, method)
+        plan = Plan(seed, target, block_size, workers, years, scheduler, method)
         stages.append(_paths(model, plan, first, progress, pool))
         done = target
         parts = merge(stages) if len(stages) > 1 else stages[0]

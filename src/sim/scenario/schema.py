@@ -1116,7 +1116,10 @@ class Scenario(_Strict):
     _rules = with_rules(
         lambda raw, context: _horizon_rules(raw, context),
         after=lambda scenario: (
-            _simulated_years(scenario) + _open_road(scenario) + _magnitudes(scenario)
+            _simulated_years(scenario)
+            + _open_road(scenario)
+            + _magnitudes(scenario)
+            + _outcomes(scenario)
         ),
     )
 
@@ -1394,6 +1397,35 @@ def _overlapping_onsets(event: Event, grid_months: int) -> int:
         return grid_months
     longest = float(event.duration.quantile(_EXTREME_U[1]))
     return min(grid_months, math.ceil(longest) + 1) if math.isfinite(longest) else grid_months
+
+
+def _outcomes(scenario: Scenario) -> list[Finding]:
+    """An outcome must come after what the forecast knows: after the baseline period, and
+    after ``as_of`` (else a backtest's forecast would see its own answer)."""
+    found: list[Finding] = []
+    for cid, country in scenario.countries.items():
+        outcome = country.outcome
+        if outcome is None:
+            continue
+        where = ("countries", cid, "outcome", "period")
+        known = scenario.as_of
+        if known is not None and outcome.period.last <= known:
+            found.append(
+                (
+                    f"the outcome ({outcome.period}) is dated by as_of ({month_name(known)}): "
+                    "a forecast made then would know it; backtest an outcome after as_of",
+                    where,
+                )
+            )
+        elif outcome.period.last <= country.baseline.period.last:
+            found.append(
+                (
+                    f"the outcome ({outcome.period}) ends by the end of the baseline period "
+                    f"({country.baseline.period}): there is nothing left to forecast",
+                    where,
+                )
+            )
+    return found
 
 
 def _open_road(scenario: Scenario) -> list[Finding]:
