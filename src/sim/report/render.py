@@ -305,6 +305,7 @@ class Section:
 
 PLAIN_WIDTH = 10_000  # piped text is not folded: a line per row, whatever its length
 NARROWEST_TEXT = 16  # a text column folds no narrower than this (or its longest cell)
+PROSE_MARGIN = 8  # columns of a terminal that folded prose leaves free
 
 
 def text_report(
@@ -328,21 +329,36 @@ def text_report(
         highlight=False,
         emoji=False,
     )
+    # prose folds a little short of the terminal's width: a pasted line stays within it even
+    # where a dash or a quote takes more than one byte
+    prose = max(NARROWEST_TEXT, console.width - PROSE_MARGIN) if rich_output else None
+
+    def say(line: str) -> None:
+        console.print(line, markup=False, overflow="fold", width=prose)
+
     for number, section in enumerate(s for s in sections if s.rows):
         if number:
             console.print()
         if section.title:
-            console.print(section.title, markup=False, overflow="fold")
+            say(section.title)
         _print_table(console, section, rich_output)
         if section.notes:
             console.print()
         for line in section.notes:
-            console.print(line, markup=False, overflow="fold")
+            say(line)
     if notes:
         console.print()
     for line in notes:
-        console.print(line, markup=False, overflow="fold")
-    return buffer.getvalue()
+        say(line)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+def _head_rule() -> Any:
+    """rich's SIMPLE_HEAD box drawn in ASCII: a line of dashes under the header, which every
+    terminal shows and which is one byte a column wide (a pasted table keeps its width)."""
+    from rich.box import Box
+
+    return Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
 
 
 def _numeric(cell: str) -> bool:
@@ -351,12 +367,11 @@ def _numeric(cell: str) -> bool:
 
 def _table(section: Section, columns: Sequence[int], rich_output: bool) -> Any:
     """A rich table of some of the section's columns: numbers never wrap, text folds."""
-    from rich import box
     from rich.table import Table
     from rich.text import Text
 
     if rich_output:  # a rule under the header; columns two spaces apart, as when piped
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, show_edge=False)
+        table = Table(box=_head_rule(), pad_edge=False, collapse_padding=True, show_edge=False)
     else:
         table = Table(box=None, pad_edge=False)
     for i in columns:
