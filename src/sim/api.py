@@ -118,8 +118,6 @@ def _names(value: Any) -> list[Any]:
 
 def load_all(sources: Iterable[Source | Scenario]) -> list[Scenario]:
     """Load several scenarios; one ScenarioError lists the problems of all of them."""
-    from sim.errors import ScenarioError
-
     loaded, problems = [], []
     for source in sources:
         try:
@@ -452,49 +450,60 @@ def backtest(
             files.append(source)
     loaded = load_all(files)
 
-    def run_one(scenario: Scenario) -> RunResult:
-        """A run of ``scenario`` with the backtest's settings."""
-        return run(scenario, paths=paths, seed=seed, workers=workers, progress=progress)
-
-    cases = []
+    # Every forecast the backtest needs, built first and run in one session (one worker pool):
+    # per file its forecast; per country with an outcome the same with the outcome as target
+    # (its PIT), and the hand-picked rule's forecast and PIT when the history allows the rule.
+    plans = []
     for scenario in loaded:
+        data = scenario.document.data
         for cid, country in scenario.spec.countries.items():
-            if country.outcome is None:
-                continue
             outcome = country.outcome
-            index = list(scenario.spec.countries).index(cid)
-            forecast = run_one(scenario).runs[0].results[index]
-            data = scenario.document.data
-            pit_data = outcome_as_target(data, cid, outcome.value, outcome.period)
-            exceed = _probability(load(pit_data, name=scenario.file), cid, run_one)
-            rule_p = rule_pit = None
+            if outcome is None:
+                continue
+            pit = load(
+                outcome_as_target(data, cid, outcome.value, outcome.period), name=scenario.file
+            )
             rate = hand_picked_rate(country.observations())
             rule = _loaded_or_none(with_growth(data, cid, rate), scenario.file) if rate else None
+            rule_pit = None
             if rule is not None:
-                rule_p = smoothed(*_hits(run_one(rule), rule, cid))
                 rule_data = outcome_as_target(
                     rule.document.data, cid, outcome.value, outcome.period
                 )
-                rule_pit = 1 - _probability(load(rule_data, name=scenario.file), cid, run_one)
-            cases.append(
-                BacktestCase(
-                    file=scenario.file,
-                    country=cid,
-                    label=country.label or cid,
-                    as_of=None if scenario.spec.as_of is None else month_name(scenario.spec.as_of),
-                    target=country.target.value,
-                    window=str(forecast.window),
-                    outcome=outcome.value,
-                    outcome_period=str(outcome.period),
-                    met=annual(outcome.value, outcome.period) >= country.target.value,
-                    probability=smoothed(forecast.hits, paths),
-                    pit=1 - exceed,
-                    hand_picked=rule_p,
-                    hand_picked_pit=rule_pit,
-                )
-            )
-    if not cases:
+                rule_pit = load(rule_data, name=scenario.file)
+            plans.append((scenario, cid, pit, rule, rule_pit))
+    if not plans:
         raise SettingError("no scenario with an outcome: backtests need countries with outcome:")
+    wanted = list({id(s): s for plan in plans for s in plan if isinstance(s, Scenario)}.values())
+    runs = run(wanted, paths=paths, seed=seed, workers=workers, progress=progress).runs
+    summary = {id(s): r for s, r in zip(wanted, runs, strict=True)}
+
+    def result(scenario: Scenario, country: str) -> Any:
+        return summary[id(scenario)].results[list(scenario.spec.countries).index(country)]
+
+    cases = []
+    for scenario, cid, pit, rule, rule_pit in plans:
+        country = scenario.spec.countries[cid]
+        outcome = country.outcome
+        assert outcome is not None  # planned only for countries with an outcome
+        forecast = result(scenario, cid)
+        cases.append(
+            BacktestCase(
+                file=scenario.file,
+                country=cid,
+                label=country.label or cid,
+                as_of=None if scenario.spec.as_of is None else month_name(scenario.spec.as_of),
+                target=country.target.value,
+                window=str(forecast.window),
+                outcome=outcome.value,
+                outcome_period=str(outcome.period),
+                met=annual(outcome.value, outcome.period) >= country.target.value,
+                probability=smoothed(forecast.hits, paths),
+                pit=1 - result(pit, cid).probability,
+                hand_picked=None if rule is None else smoothed(result(rule, cid).hits, paths),
+                hand_picked_pit=None if rule_pit is None else 1 - result(rule_pit, cid).probability,
+            )
+        )
     met = [c.met for c in cases]
     base_rate = sum(met) / len(met)
     scores = [
@@ -512,18 +521,6 @@ def backtest(
             )
         )
     return BacktestResult(tuple(cases), tuple(scores), base_rate, paths)
-
-
-def _hits(result: RunResult, scenario: Scenario, country: str) -> tuple[int, int]:
-    summary = result.runs[0].results[list(scenario.spec.countries).index(country)]
-    return summary.hits, result.runs[0].paths
-
-
-def _probability(
-    scenario: Scenario, country: str, run_one: Callable[[Scenario], RunResult]
-) -> float:
-    hits, total = _hits(run_one(scenario), scenario, country)
-    return hits / total
 
 
 def _loaded_or_none(data: dict[str, Any], name: str) -> Scenario | None:
