@@ -35,7 +35,15 @@ from sim.results import (
 from sim.scenario import schema
 from sim.scenario.source import Document
 from sim.scenario.variants import Variant
-from sim.session import Job, Progress, RunKeywords, RunOptions, Session, paths_for_precision
+from sim.session import (
+    Job,
+    Progress,
+    RunKeywords,
+    RunOptions,
+    Session,
+    check_whole,
+    paths_for_precision,
+)
 
 Source = str | os.PathLike[str] | Mapping[str, Any]
 
@@ -162,10 +170,7 @@ def run(
         raise SettingError("give --paths or --precision, not both")
     if max_paths is not None and precision is None and not relative:
         raise SettingError("--max-paths goes with --precision")
-    if max_paths is not None and (
-        isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1
-    ):
-        raise SettingError(f"max_paths must be a whole number of at least 1, not {max_paths!r}")
+    check_whole("max_paths", max_paths, 1)
     if precision is not None and not 0 < precision <= 0.5:
         raise SettingError(f"--precision {precision!r}: give a half-width above 0 and at most 0.5")
     if relative_precision is not None and not 0 < relative_precision <= 1:

@@ -35,6 +35,16 @@ Progress = bool | Callable[[int], None] | None
 WORKERS_PER_CORE = 4
 
 
+def check_whole(name: str, value: object, least: int) -> None:
+    """A SettingError unless ``value`` is None or a whole number of at least ``least``."""
+    whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if value is not None and not (whole and value >= least):  # type: ignore[operator]
+        raise SettingError(
+            f"{name} must be a whole number of at least {least}, not {value!r}"
+            + (" (write 100_000, not 1e5)" if isinstance(value, float) else "")
+        )
+
+
 class RunKeywords(TypedDict, total=False):
     """The keyword arguments every simulating function of the API takes (``RunOptions``)."""
 
@@ -68,13 +78,7 @@ class RunOptions:
         if self.method not in METHODS:
             raise SettingError(f"method {self.method!r}: choose one of {', '.join(METHODS)}")
         for name, least in (("paths", 1), ("workers", 1), ("block_size", 1), ("seed", 0)):
-            value = getattr(self, name)
-            whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
-            if value is not None and not (whole and value >= least):
-                raise SettingError(
-                    f"{name} must be a whole number of at least {least}, not {value!r}"
-                    + (" (write 100_000, not 1e5)" if isinstance(value, float) else "")
-                )
+            check_whole(name, getattr(self, name), least)
 
     def paths_for(self, file_paths: int | None) -> int:
         return self.paths or file_paths or DEFAULT_PATHS
