@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -45,3 +46,9 @@ def scenario_file(tmp_path: Path):
         return write(tmp_path, text, name)
 
     return make
+
+
+# Outputs record when they were made, to the minute; a fixed date (the reproducible-builds
+# convention that sim follows) keeps outputs of one test comparable across a minute's turn.
+# test_provenance checks the date without it.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01 00:00 UTC

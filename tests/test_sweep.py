@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import numpy
 import pytest
 from click.testing import CliRunner
 
@@ -120,9 +121,11 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
         "method",
         "scenario_sha256",
         "sim_version",
+        "numpy_version",
         "checksum",
     ]
-    assert {r[-2] for r in rows[1:]} == {__version__}
+    assert {r[-3] for r in rows[1:]} == {__version__}
+    assert {r[-2] for r in rows[1:]} == {numpy.__version__}
     assert [r[0] for r in rows[1:]] == ["2027", "2028"]
     assert output.read_text().startswith(first)
     other = sweep(YEARS, "6000")
@@ -134,8 +137,9 @@ def test_a_csv_sweep_resumes_where_it_stopped(tmp_path, monkeypatch):
     edited = sweep()
     assert edited.exit_code == 2 and "another version of the scenario" in edited.output
     path.write_text(SCENARIO)  # as saved, but by another version of sim
-    older_rows = [[*r[:-2], "0.1.0"] for r in rows[1:]]  # with checksums that hold
-    output.write_text(csv_text(rows[0], [[*r, checksum(r)] for r in older_rows]))
+    older_rows = [[*r[:-3], "0.1.0", r[-2]] for r in rows[1:]]  # with checksums that hold
+    rewritten = [[*r, checksum(r)] for r in older_rows]
+    output.write_text(csv_text(rows[0], rewritten, made=False))
     older = sweep()
     assert older.exit_code == 2 and "sim 0.1.0" in older.output
 

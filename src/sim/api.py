@@ -201,7 +201,14 @@ def run(
                     session.until(job.model, job.seed, asked, cap, relative, keep_paths)
                 )
     summaries = tuple(
-        summarise(o, s.file, precision=asked, max_paths=cap if asked else None, relative=relative)
+        summarise(
+            o,
+            s.file,
+            precision=asked,
+            max_paths=cap if asked else None,
+            relative=relative,
+            sha256=s.sha256,
+        )
         for s, o in zip(loaded, outcomes, strict=True)
     )
     return RunResult(summaries, tuple(outcomes) if keep_paths else None)
@@ -345,6 +352,8 @@ def sweep(
     parsed = [parse_setting(text) for text in texts]
     fields = [s.field for s in parsed]
     options = RunOptions(**settings)
+    import numpy
+
     from sim import __version__
 
     signature = Signature(
@@ -353,6 +362,7 @@ def sweep(
         options.method,
         loaded.sha256,
         __version__,
+        numpy.__version__,
     )
     planned = points(loaded.document, parsed)
     done = finished([list(row) for row in saved], fields, signature)

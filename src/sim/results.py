@@ -80,6 +80,13 @@ class RunResult(_Result):
 
         return render(list(self.runs), fmt, rich_output)
 
+    def to_frame(self) -> pandas.DataFrame:
+        """One row per scenario and country: the target's window, with the columns of
+        ``--format csv`` (whose yearly rows are ``by_year()``)."""
+        frame = super().to_frame()
+        target = frame[frame["year"].isna()].drop(columns=["year", "reached"])
+        return target.reset_index(drop=True)
+
     def by_year(self) -> pandas.DataFrame:
         """One row per scenario, country and year: P(met in that year's window), P(reached by
         then)."""

@@ -27,6 +27,16 @@ class YearSummary:
 
 
 @dataclass(frozen=True)
+class BaselineOption:
+    """One figure of a baseline that is a choice between statistics (``choice`` values): its
+    yearly run-rate, its weight and the growth it would need."""
+
+    annual: float
+    weight: float  # its chance, the weights made to sum to 1
+    required_growth: float | None
+
+
+@dataclass(frozen=True)
 class CountrySummary:
     country: str
     label: str
@@ -52,6 +62,7 @@ class CountrySummary:
     assumed_growth: tuple[float, float, float] | None = None
     long_run: tuple[float, float, float] | None = None
     half_life: tuple[float, float, float] | None = None
+    baseline_options: tuple[BaselineOption, ...] = ()  # a choice between statistics
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ class RunSummary:
     capped: bool = False  # --max-paths stopped the run before the precision was reached
     relative_precision: float | None = None  # --precision 5%: ±5% of each estimate
     events: tuple[EventSummary, ...] = ()
+    sha256: str = ""  # of the scenario file's text: which version of the file gave these figures
 
 
 def window_months(country: CountryModel) -> tuple[np.ndarray, int]:
@@ -88,14 +100,16 @@ def window_months(country: CountryModel) -> tuple[np.ndarray, int]:
     return (months - country.midpoint) / 12.0, country.observed_in_window
 
 
-def required_growth(country: CountryModel) -> float | None:
+def required_growth(country: CountryModel, baseline: float | None = None) -> float | None:
     """The constant annual growth rate that makes the window's trade equal the target.
 
-    From the baseline's median run-rate, with no events, closures, shocks or noise; observed
-    months of the window count at the run-rate. None when no growth rate can do it (the window
-    holds no simulated month, or its observed months alone reach the target).
+    From the baseline's median (or the value ``baseline``) as a run-rate, with no events,
+    closures, shocks or noise; observed months of the window count at the run-rate. None when
+    no growth rate can do it (the window holds no simulated month, or its observed months alone
+    reach the target).
     """
-    run_rate = country.baseline.median() / country.baseline_months
+    value = country.baseline.median() if baseline is None else baseline
+    run_rate = value / country.baseline_months
     years, observed = window_months(country)
     if len(years) == 0 or observed * run_rate >= country.threshold:
         return None
@@ -131,6 +145,32 @@ def baseline_annual(country: CountryModel) -> tuple[float, float, float]:
     """The baseline as a yearly run-rate (× 12 / months) at its 5th, 50th and 95th percentiles."""
     annual = country.baseline.quantile(np.array([0.05, 0.5, 0.95])) * 12.0 / country.baseline_months
     return float(annual[0]), float(annual[1]), float(annual[2])
+
+
+def baseline_options(country: CountryModel) -> tuple[BaselineOption, ...]:
+    """A ``choice`` baseline's figures, most likely first (ties: as written), with the growth
+    each needs; empty for any other baseline."""
+    baseline = country.baseline
+    if baseline.family != "choice":
+        return ()
+    count = len(baseline.params) // 2
+    weights = np.array(baseline.params[count:]) / sum(baseline.params[count:])
+    # each value at the middle of its band of cumulative probability: through the
+    # distribution's own shift and clipping, as the draws get it
+    upper = np.cumsum(weights)
+    middles = baseline.quantile(np.clip(upper - weights / 2, 1e-12, 1 - 1e-12))
+    options = []
+    for value, weight in zip(middles.tolist(), weights.tolist(), strict=True):
+        if weight == 0:
+            continue
+        options.append(
+            BaselineOption(
+                annual=value * 12.0 / country.baseline_months,
+                weight=weight,
+                required_growth=required_growth(country, value),
+            )
+        )
+    return tuple(sorted(options, key=lambda o: -o.weight))
 
 
 def percentiles(distribution: Distribution) -> tuple[float, float, float]:
@@ -185,6 +225,7 @@ def summarise_country(
         },
         required_growth=required_growth(country),
         baseline_annual=baseline_annual(country),
+        baseline_options=baseline_options(country),
         observed_in_window=country.observed_in_window,
         by_year=by_year,
         events={name: count / paths for name, count in outcome.event_paths.items()},
@@ -226,6 +267,7 @@ def summarise(
     precision: float | None = None,
     max_paths: int | None = None,
     relative: bool = False,
+    sha256: str = "",
 ) -> RunSummary:
     """The summary of one run of one scenario file (stopped at ``precision``, if given:
     absolute, or ``relative`` to each estimate)."""
@@ -253,6 +295,7 @@ def summarise(
         capped=capped,
         relative_precision=precision if relative else None,
         events=tuple(_event_summary(model, event) for event in model.events),
+        sha256=sha256,
     )
 
 

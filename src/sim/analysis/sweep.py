@@ -109,19 +109,28 @@ class Result:
 @dataclass(frozen=True)
 class Signature:
     """What must match for saved points to be reused: the run's paths, seed and method, the
-    scenario file's contents and the version of sim (whose random numbers may differ)."""
+    scenario file's contents and the versions of sim and numpy (whose random numbers may
+    differ)."""
 
     paths: int
     seed: int
     method: str
     scenario: str  # a hash of the scenario file's text
     version: str
+    numpy: str
 
     def cells(self) -> list[str]:
-        return [str(self.paths), str(self.seed), self.method, self.scenario, self.version]
+        return [
+            str(self.paths),
+            str(self.seed),
+            self.method,
+            self.scenario,
+            self.version,
+            self.numpy,
+        ]
 
 
-SIGNATURE_COLUMNS = ["paths", "seed", "method", "scenario_sha256", "sim_version"]
+SIGNATURE_COLUMNS = ["paths", "seed", "method", "scenario_sha256", "sim_version", "numpy_version"]
 RESULT_COLUMNS = ["country", "label", "probability", "ci_low", "ci_high", "hits"]
 CHECKSUM_COLUMN = "checksum"
 
@@ -291,8 +300,8 @@ def finished(
             named = dict(zip(SIGNATURE_COLUMNS, saved, strict=True))
             raise SettingError(
                 f"holds results of another run (paths {named['paths']}, seed {named['seed']}, "
-                f"method {named['method']}, sim {named['sim_version']}, or another version of "
-                "the scenario); resume with the same ones, or write to another file"
+                f"method {named['method']}, sim {named['sim_version']}, numpy "
+                f"{named['numpy_version']}, or another version of the scenario); resume with the same ones, or write to another file"
             )
         country, label, _, low, high, hits = row[width:results_end]
         try:

@@ -14,6 +14,7 @@ from sim.analysis.solve import Solution
 from sim.core.effects import BY_NAME as EFFECTS
 from sim.core.effects import Acts
 from sim.core.model import CountryModel, EventModel, Model
+from sim.report import provenance
 from sim.report.render import (
     MC_COLUMN,
     MC_NOTE,
@@ -73,12 +74,14 @@ def _runs_text(runs: Any) -> str:
     return text if len(distinct) == 1 else f"per file: {text}"
 
 
-def csv_text(header: list[str], rows: list[list[Any]]) -> str:
-    """A header and rows as CSV text."""
+def csv_text(header: list[str], rows: list[list[Any]], made: bool = True) -> str:
+    """A header and rows as CSV text; ``made``: every row ends with what produced it (the
+    provenance columns)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    tail = provenance.csv_values() if made else []
+    writer.writerow([*header, *(provenance.COLUMNS if made else ())])
+    writer.writerows([*row, *tail] for row in rows)
     return buffer.getvalue()
 
 
@@ -615,9 +618,10 @@ def render_sweep(
     from sim.analysis.sweep import header, rows
 
     if fmt == "csv":
-        return csv_text(
+        return csv_text(  # resumable: its rows carry their own signature
             header(fields),
             [row for texts, results in done for row in rows(texts, results, signature)],
+            made=False,
         )
     if fmt == "json":
         document = {

@@ -15,6 +15,7 @@ from typing import Any
 from sim import __version__
 from sim.analysis.summarise import CountrySummary, EventSummary, RunSummary
 from sim.core.periods import Period
+from sim.report import provenance
 
 EVENTS_TITLE = "Events: share of paths with the event active before the deadline"
 
@@ -107,6 +108,10 @@ MC_NOTE = (
 
 
 def baseline(result: CountrySummary) -> str:
+    """The baseline run-rate: ``172``, ``172 (150–190)`` when uncertain, ``450 or 143`` when
+    it is a choice between statistics."""
+    if result.baseline_options:
+        return " or ".join(money(option.annual) for option in result.baseline_options)
     low, mid, high = result.baseline_annual
     if high - low <= 1e-9 * max(1.0, abs(mid)):
         return money(mid)
@@ -120,6 +125,13 @@ def interval(result: CountrySummary) -> str:
 def interval_text(low: float, high: float) -> str:
     """An interval of probabilities: ``12.3–14.5%``."""
     return f"{percent(low)[:-1]}–{percent(high)}"
+
+
+def required(result: CountrySummary) -> str:
+    """The required growth, on each figure when the baseline is a choice between them."""
+    if result.baseline_options:
+        return " or ".join(growth(o.required_growth) for o in result.baseline_options)
+    return growth(result.required_growth)
 
 
 def turnover_range(result: CountrySummary) -> str:
@@ -175,7 +187,7 @@ def _rows(runs: list[RunSummary], separator: str) -> tuple[list[str], list[list[
                 baseline(result),
                 money(result.target),
                 window_label(result.window, run.fiscal_year_start),
-                growth(result.required_growth),
+                required(result),
                 growth_range(result.assumed_growth),
                 percent(result.probability),
                 interval(result),
@@ -187,6 +199,36 @@ def _rows(runs: list[RunSummary], separator: str) -> tuple[list[str], list[list[
     if len(runs) == 1:  # the notes name the one scenario
         header, rows = header[1:], [row[1:] for row in rows]
     return header, rows
+
+
+YEARS_TITLE = (
+    "By year: P(that year) is the share of paths whose trade over that year's 12-month window "
+    "(ending in the deadline's month) reaches the target; P(by then), in that window or an "
+    "earlier one."
+)
+YEAR_HEADER = ["Scenario", "Country", "Year", "P(that year)", "P(by then)"]
+
+
+def _year_rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
+    """The yearly table: per scenario, country and year, the odds in and by that year."""
+    rows = [
+        [
+            scenario_label(run),
+            result.label,
+            window_label(year.window, run.fiscal_year_start)
+            + (" (deadline)" if year.window == result.window else ""),
+            percent(year.probability),
+            percent(year.reached),
+        ]
+        for run in runs
+        for result in run.results
+        for year in result.by_year
+    ]
+    if len(runs) > 1:
+        return YEAR_HEADER, rows
+    if len(runs[0].results) > 1:  # the notes name the one scenario
+        return YEAR_HEADER[1:], [row[1:] for row in rows]
+    return YEAR_HEADER[2:], [row[2:] for row in rows]  # and the title its one country
 
 
 EVENT_HEADER = ["Scenario", "Event", "Country", "Share of paths"]
@@ -236,6 +278,18 @@ def _never_active(event: EventSummary, idle: list[CountrySummary]) -> str:
     return f"(0% for {who}: no path had it active before the deadline.)"
 
 
+def _options_text(result: CountrySummary) -> str:
+    """A baseline that is a choice between statistics, in words."""
+    each = "; ".join(
+        f"{money(o.annual)} a year (chance {percent(o.weight)}, needs {growth(o.required_growth)})"
+        for o in result.baseline_options
+    )
+    return (
+        f"the baseline is one of {len(result.baseline_options)} figures: {each}. "
+        "Each path draws one; P(target) weighs them by their chances."
+    )
+
+
 def notes(runs: list[RunSummary]) -> list[str]:
     """Plain-language notes that belong under any table of these runs."""
     lines = [f"{scenario_label(run)}: {run.scenario} ({run.file})" for run in runs]
@@ -253,6 +307,8 @@ def notes(runs: list[RunSummary]) -> list[str]:
                 lines.append(
                     f"{result.label}: " + "; ".join(w for w in (judged, fitted) if w) + "."
                 )
+            if result.baseline_options:
+                lines.append(f"{result.label}: {_options_text(result)}")
             if result.observed_in_window:
                 lines.append(
                     f"{result.label}: {result.observed_in_window} of the window's 12 months are "
@@ -480,6 +536,7 @@ def markdown_report(sections: list[Section], notes: list[str], extra: Sequence[s
         lines += ["", *extra]
     for note in notes:  # a paragraph each: markdown joins lines that follow one another
         lines += ["", note]
+    lines += ["", f"Made with {provenance.line()}."]
     return "\n".join(lines) + "\n"
 
 
@@ -498,6 +555,7 @@ def html_report(sections: list[Section], notes: list[str]) -> str:
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         parts += [f"<p><small>{escape(note)}</small></p>" for note in section.notes]
     parts += [f"<p><small>{escape(note)}</small></p>" for note in notes]
+    parts.append(f"<p><small>Made with {escape(provenance.line())}.</small></p>")
     return "\n".join(parts) + "\n"
 
 
@@ -516,8 +574,12 @@ def _run_sections(runs: list[RunSummary]) -> list[Section]:
     ]
     unit = _units(runs)
     title = window_line(windows) + (f" Money in {unit}." if unit else "")
+    year_header, year_rows = _year_rows(runs)
+    countries = [r.label for run in runs for r in run.results]
+    year_title = YEARS_TITLE if len(countries) > 1 else f"{countries[0]}. {YEARS_TITLE}"
     return [
         Section(title, header, rows, keys=keys),
+        Section(year_title, year_header, year_rows, keys=keys),
         Section(EVENTS_TITLE, event_header, event_rows, tuple(_event_notes(runs)), keys=keys),
     ]
 
@@ -540,6 +602,11 @@ def render_markdown(runs: list[RunSummary]) -> str:
             extra += [f"### {result.label}", ""]
             extra += [f"- {line}" for line in result.assumptions]
             extra.append("")
+        extra += [
+            f"Scenario file `{run.file}`, SHA-256 `{run.sha256}`; {run.paths:,} paths, "
+            f"seed {run.seed}, {run.method} sampling.",
+            "",
+        ]
     return f"{title}\n\n" + markdown_report(_run_sections(runs), notes(runs), extra[:-1])
 
 
@@ -565,35 +632,75 @@ CSV_COLUMNS = (
     "assumed_growth_p5",
     "assumed_growth_p50",
     "assumed_growth_p95",
+    "baseline_annual_p5",
+    "baseline_annual_p50",
+    "baseline_annual_p95",
+    "year",
+    "reached",
+    "method",
+    "scenario_sha256",
+    *provenance.COLUMNS,
 )
 
 
+def number(value: float | None) -> str:
+    """A number for CSV: 10 significant digits (more than any Monte Carlo figure holds), or
+    an empty cell for none."""
+    return "" if value is None else f"{value:.10g}"
+
+
 def render_csv(runs: list[RunSummary]) -> str:
+    """One row per scenario and country for the target's window (``year`` empty), then one
+    per year of the yearly table (``probability``: met in that year's window; ``reached``: by
+    then). Every row ends with what produced it."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="", lineterminator="\n")
+    writer.writeheader()
+    made = dict(zip(provenance.COLUMNS, provenance.csv_values(), strict=True))
     for run in runs:
         for r in run.results:
+            common = {
+                "scenario": run.scenario,
+                "file": run.file,
+                "country": r.country,
+                "label": r.label,
+                "unit": run.unit,
+                "target": number(r.target),
+                "paths": run.paths,
+                "seed": run.seed,
+                "method": run.method,
+                "scenario_sha256": run.sha256,
+                **made,
+            }
+            low, mid, high = r.assumed_growth or (None, None, None)
             writer.writerow(
-                [
-                    run.scenario,
-                    run.file,
-                    r.country,
-                    r.label,
-                    run.unit,
-                    repr(r.target),
-                    str(r.window),
-                    repr(r.probability),
-                    repr(r.ci_low),
-                    repr(r.ci_high),
-                    *(repr(r.turnover[k]) for k in ("mean", "p5", "p50", "p95")),
-                    "" if r.required_growth is None else repr(r.required_growth),
-                    run.paths,
-                    run.seed,
-                    r.observed_in_window,
-                    *(repr(v) for v in r.assumed_growth or ("", "", "")),
-                ]
+                {
+                    **common,
+                    "window": str(r.window),
+                    "probability": number(r.probability),
+                    "ci_low": number(r.ci_low),
+                    "ci_high": number(r.ci_high),
+                    **{f"turnover_{k}": number(v) for k, v in r.turnover.items()},
+                    "required_growth": number(r.required_growth),
+                    "observed_months_in_window": r.observed_in_window,
+                    "assumed_growth_p5": number(low),
+                    "assumed_growth_p50": number(mid),
+                    "assumed_growth_p95": number(high),
+                    "baseline_annual_p5": number(r.baseline_annual[0]),
+                    "baseline_annual_p50": number(r.baseline_annual[1]),
+                    "baseline_annual_p95": number(r.baseline_annual[2]),
+                }
             )
+            for y in r.by_year:
+                writer.writerow(
+                    {
+                        **common,
+                        "window": str(y.window),
+                        "probability": number(y.probability),
+                        "year": y.year,
+                        "reached": number(y.reached),
+                    }
+                )
     return buffer.getvalue()
 
 
@@ -613,6 +720,10 @@ def result_json(result: CountrySummary) -> dict[str, Any]:
         "growth_fitted": result.fitted,
         "hits": result.hits,
         "baseline_annual": {"p5": low, "p50": mid, "p95": high},
+        "baseline_options": [
+            {"annual": o.annual, "weight": o.weight, "required_growth": o.required_growth}
+            for o in result.baseline_options
+        ],
         "observed_months_in_window": result.observed_in_window,
         "assumed_growth": _percentiles_json(result.assumed_growth),
         "long_run_growth": _percentiles_json(result.long_run),
@@ -643,6 +754,7 @@ def run_json(run: RunSummary) -> dict[str, Any]:
         "seed": run.seed,
         "unit": run.unit,
         "method": run.method,
+        "scenario_sha256": run.sha256,
         "precision": run.precision,
         "relative_precision": run.relative_precision,
         "capped": run.capped,
@@ -666,8 +778,9 @@ def render_json(runs: list[RunSummary]) -> str:
 
 
 def json_document(key: str, items: list[dict[str, Any]]) -> str:
-    """``{"sim_version": ..., key: items}`` as JSON text; non-finite numbers become null."""
-    document = {"sim_version": __version__, key: items}
+    """``{"sim_version": ..., "provenance": ..., key: items}`` as JSON text; non-finite
+    numbers become null."""
+    document = {"sim_version": __version__, "provenance": provenance.provenance(), key: items}
     return json.dumps(finite_values(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
