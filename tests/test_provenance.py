@@ -15,9 +15,9 @@ import numpy
 import pytest
 import scipy
 from click.testing import CliRunner
-from conftest import write
 
 import sim
+from conftest import write
 from sim import __version__
 from sim.cli import cli
 from sim.report import provenance

@@ -301,7 +301,8 @@ def finished(
             raise SettingError(
                 f"holds results of another run (paths {named['paths']}, seed {named['seed']}, "
                 f"method {named['method']}, sim {named['sim_version']}, numpy "
-                f"{named['numpy_version']}, or another version of the scenario); resume with the same ones, or write to another file"
+                f"{named['numpy_version']}, or another version of the scenario); resume with "
+                "the same ones, or write to another file"
             )
         country, label, _, low, high, hits = row[width:results_end]
         try:

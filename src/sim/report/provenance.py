@@ -36,9 +36,7 @@ def made() -> str:
     """When the output is made: ``2026-12-02T06:40Z`` (UTC, to the minute), or the time given
     by ``SOURCE_DATE_EPOCH``."""
     fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = (
-        datetime.fromtimestamp(int(fixed), UTC) if fixed.isdigit() else datetime.now(UTC)
-    )
+    moment = datetime.fromtimestamp(int(fixed), UTC) if fixed.isdigit() else datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%MZ")
 
 
