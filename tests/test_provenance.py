@@ -199,3 +199,27 @@ def test_a_choice_baseline_lists_its_figures_and_the_growth_each_needs(tmp_path)
     shown = document["runs"][0]["results"][0]["baseline_options"]
     assert [o["weight"] for o in shown] == [0.75, 0.25]
     assert shown[1]["required_growth"] == pytest.approx(low.required_growth, rel=1e-12)
+
+
+# --- the lock file ----------------------------------------------------------------------------
+
+
+def test_constraints_pin_every_core_dependency_within_its_range():
+    import tomllib
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    pins = {}
+    for line in (root / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version
+    for text in project["dependencies"]:
+        requirement = Requirement(text)
+        pinned = pins[canonicalize_name(requirement.name)]
+        assert requirement.specifier.contains(pinned), (requirement, pinned)
+    assert {"numpy", "scipy"} <= set(pins)
