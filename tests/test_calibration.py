@@ -323,3 +323,12 @@ countries:
         "o.yaml:7:34: countries.a.outcome.period: the outcome (2020-01/2020-12) is dated by "
         "as_of (2020-12): a forecast made then would know it; backtest an outcome after as_of"
     )
+
+
+def test_the_fit_block_reads_at_80_columns_and_keeps_every_word():
+    result = sim.fit(Path(__file__).resolve().parent.parent / "scenarios" / "central_asia.yaml")
+    comments = [line for line in result.render("table").splitlines() if "#" in line[:4]]
+    assert len(comments) > 6 and all(len(line) <= 80 for line in comments)
+    words = " ".join(line.split("#", 1)[1] for line in comments).split()
+    evidence = [s for country in result.countries for s in country.fit.evidence]
+    assert words == " ".join(evidence).split()

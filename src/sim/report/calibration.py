@@ -68,7 +68,7 @@ def render_fit(
             judged = f", judged by {c.statistic}" if c.statistic else ""
             lines += [f"{c.country}:  # {c.label}{judged}", "  growth:"]
             lines += [f"    {k}: {c.fit.block[k]}" for k in GROWTH_FIELDS if k in c.fit.block]
-            lines += [f"  # {sentence}" for sentence in c.fit.evidence] + [""]
+            lines += [line for s in c.fit.evidence for line in _comment(s)] + [""]
         return "\n".join(lines)
     sections = [
         Section(
@@ -181,3 +181,19 @@ def render_backtest(
         "as_of."
     ]
     return emit(sections, notes, fmt, rich_output)
+
+
+COMMENT_WIDTH = 80  # the YAML block pastes into a scenario file read at 80 columns
+
+
+def _comment(sentence: str) -> list[str]:
+    """A sentence as YAML comment lines (``  # ...``) of at most ``COMMENT_WIDTH`` columns."""
+    import textwrap
+
+    return textwrap.wrap(
+        sentence,
+        COMMENT_WIDTH,
+        initial_indent="  # ",
+        subsequent_indent="  #   ",
+        break_on_hyphens=False,
+    )
