@@ -345,7 +345,11 @@ def test_values_are_described_as_written():
     written = parse_uncertain({"normal": {"mean": "30%", "sd": 0.1}}, Domain.GROWTH)
     assert written.text == "normal mean 30%, sd 0.1"
     choice = parse_uncertain({"choice": {"values": [16, 5.2]}}, Domain.POSITIVE)
-    assert choice.text == "choice values [16, 5.2]"
+    assert choice.text == "16 or 5.2 (equally likely)"
+    weighed = parse_uncertain(
+        {"choice": {"values": ["10%", 0.2], "weights": [3, 1]}}, Domain.GROWTH
+    )
+    assert weighed.text == "10% or 20% (chances 75% and 25%)"
     assert fixed(0.25, Domain.GROWTH).text == "25%"
     assert fixed(90, Domain.POSITIVE).text == "90"
     assert parse_uncertain("20% to 60%", Domain.GROWTH).text == "20% to 60%"

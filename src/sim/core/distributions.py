@@ -349,6 +349,19 @@ def _discrete(values: Params, weights: Params) -> Any:
     return _stats().rv_discrete(values=(np.array(list(merged)), chances))()
 
 
+def _choice_words(written: Mapping[Any, Any], domain: Domain) -> str:
+    """``450 or 142.9 (chances 75% and 25%)``; ``1 or 2 (equally likely)``."""
+    values = [v if isinstance(v, str) else _format(float(v), domain) for v in written["values"]]
+    weights = [float(w) for w in written.get("weights") or [1.0] * len(values)]
+    if len(weights) != len(values) or min(weights, default=0) < 0 or sum(weights) <= 0:
+        return f"choice of {' or '.join(values)}"  # refused when read: said as written
+    shares = [f"{w / sum(weights) * 100:.3g}%" for w in weights]
+    said = " or ".join(values)
+    if len(set(weights)) == 1:
+        return f"{said} (equally likely)" if len(values) > 1 else said
+    return f"{said} (chances {', '.join(shares[:-1])} and {shares[-1]})"
+
+
 def _scipy_choice(p: Params) -> Any:
     n = len(p) // 2
     return _discrete(p[:n], p[n:])
@@ -413,6 +426,7 @@ FAMILIES: dict[str, Family] = {
             optional=frozenset({"weights"}),
             reader=_read_choice,
             scale_free=frozenset({"weights"}),
+            wording=_choice_words,
         ),
         # Families only the other forms reach: an interval on a growth rate, and a number.
         Family(

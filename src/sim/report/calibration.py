@@ -88,7 +88,7 @@ def render_fit(
         )
     ]
     notes = [f"{c.label}: " + " ".join(c.fit.evidence) for c in fitted if c.fit is not None]
-    return emit(sections, notes, fmt, rich_output)
+    return emit(sections, notes, fmt, rich_output, heading=f"Fitted growth: {scenario}")
 
 
 def _share(value: float | None) -> str:
@@ -180,7 +180,7 @@ def render_backtest(
         "it knows the answer's frequency, which sim must learn from data dated before each "
         "as_of."
     ]
-    return emit(sections, notes, fmt, rich_output)
+    return emit(sections, notes, fmt, rich_output, heading="Backtest of past targets")
 
 
 COMMENT_WIDTH = 80  # the YAML block pastes into a scenario file read at 80 columns

@@ -596,8 +596,9 @@ def render_markdown(runs: list[RunSummary]) -> str:
     extra = []
     for run in runs:
         extra += [f"## Assumptions: {run.scenario}", ""]
-        if run.description:
-            extra += [" ".join(run.description.split()), ""]
+        for paragraph in re.split(r"\n\s*\n", run.description or ""):
+            if paragraph.strip():  # a paragraph each, its lines joined
+                extra += [" ".join(paragraph.split()), ""]
         for result in run.results:
             extra += [f"### {result.label}", ""]
             extra += [f"- {line}" for line in result.assumptions]
