@@ -172,3 +172,26 @@ def test_top_level_fields_can_be_swept_and_overridden(tmp_path):
     assert points[0]["results"] == points[1]["results"]
     compared = json.loads(invoke("compare", str(path), "--paths", "2000", "--format", "json"))
     assert compared["comparisons"][0]["results"][0]["difference"] == 0.0
+
+
+def test_a_percentile_holds_an_input_as_the_tornado_does(tmp_path):
+    import sim
+
+    path = write(tmp_path, SCENARIO)
+    grid = {"countries.c.growth.rate": ["p10", "p90"], "countries.c.growth.volatility": ["p50"]}
+    swept = sim.sweep(path, {"countries.c.growth.rate": ["p10", "p50", "p90"]}, paths=8000)
+    tornado = sim.explain(path, paths=8000).explanations[0][2].sensitivities
+    rate = next(s for s in tornado if s.input == "countries.c.growth.rate")
+    found = {texts[0]: results[0].hits / results[0].paths for texts, results in swept.points}
+    # the same paths and seed, the input held at the same value: the same P, exactly
+    assert found["p10"] == rate.low.other and found["p90"] == rate.high.other
+    assert found["p10"] < found["p50"] < found["p90"]
+    # the p50 point equals a run of the file with the rate's median written in
+    from sim.scenario.compile import compile_scenario
+
+    median = compile_scenario(sim.load(path).spec).countries[0].rate.median()
+    fixed = write(tmp_path, SCENARIO.replace("20% to 60%", repr(median)), "fixed.yaml")
+    assert sim.run(fixed, paths=8000).runs[0].results[0].probability == found["p50"]
+    with pytest.raises(SettingError, match="a percentile needs an uncertain input"):
+        sim.sweep(path, {**grid, "countries.c.growth.volatility": ["p50"]}, paths=1000)
+    assert parse_setting("countries.c.growth.rate=p10,p5,20%").texts == ("p10", "p5", "20%")

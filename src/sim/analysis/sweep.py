@@ -1,7 +1,9 @@
 """Sweeps: a grid of what-ifs (``--set FIELD=V1,V2,...``), every point on common random numbers.
 
 A point is the scenario with each swept field set to one of its values, exactly as a variant
-would set it. Results go to rows of (field values..., country, probability, interval, the
+would set it; a value ``p10`` (``p1`` to ``p99``) instead holds an uncertain input at that
+percentile of its distribution, the rest uncertain, as ``explain``'s tornado does (so a fitted
+growth rate can be swept without writing a growth block). Results go to rows of (field values..., country, probability, interval, the
 run's signature, a checksum); a sweep whose CSV output already holds some points can be
 resumed, skipping them. Saved rows are checked before they are trusted (``read_saved``): a row
 that is damaged, edited, cut short or repeated is reported and its point simulated again.
@@ -13,10 +15,14 @@ import csv
 import hashlib
 import io
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sim.analysis.explain import model_inputs, with_input
+from sim.core.distributions import fixed
+from sim.core.model import Model
 from sim.errors import Problem, ScenarioError, SettingError
 from sim.scenario.load import validate_overridden
 from sim.scenario.schema import DOTTED_PATH, Scenario
@@ -24,11 +30,21 @@ from sim.scenario.source import Document, parse_yaml
 from sim.scenario.variants import overridden
 
 
+PERCENTILE = re.compile(r"p([1-9][0-9]?)")  # p10: the input held at its 10th percentile
+
+
+@dataclass(frozen=True)
+class Held:
+    """A sweep value ``pNN``: the input held at that percentile."""
+
+    percentile: int
+
+
 @dataclass(frozen=True)
 class Setting:
     field: str
     texts: tuple[str, ...]  # the values as written
-    values: tuple[Any, ...]  # ... as YAML reads them
+    values: tuple[Any, ...]  # ... as YAML reads them, or Held
 
 
 def _split(text: str) -> list[str]:
@@ -57,25 +73,36 @@ def parse_setting(text: str) -> Setting:
     if not all(texts):
         raise SettingError(f"--set {text!r}: a value is empty")
     try:
-        read = tuple(parse_yaml(f"v: {t}\n", "--set").data["v"] for t in texts)
+        read = tuple(
+            Held(int(held[1])) if (held := PERCENTILE.fullmatch(t)) else _yaml_value(t)
+            for t in texts
+        )
     except ScenarioError:
         raise SettingError(f"--set {text!r}: a value is not valid YAML") from None
     return Setting(field, texts, read)
 
 
+def _yaml_value(text: str) -> Any:
+    return parse_yaml(f"v: {text}\n", "--set").data["v"]
+
+
 @dataclass(frozen=True)
 class Point:
-    """One combination of the swept values, and the scenario it makes."""
+    """One combination of the swept values, and the scenario it makes (``held``: the inputs
+    then held at a percentile of the compiled model, by field)."""
 
     texts: tuple[str, ...]  # one per setting, as written
     scenario: Scenario
+    held: tuple[tuple[str, int], ...] = ()
 
 
 def points(document: Document, settings: list[Setting]) -> list[Point]:
     """Every combination of the settings' values, validated; all problems at once."""
     found, problems = [], []
     for combination in itertools.product(*(range(len(s.values)) for s in settings)):
-        overrides = {s.field: s.values[i] for s, i in zip(settings, combination, strict=True)}
+        chosen = [(s.field, s.values[i]) for s, i in zip(settings, combination, strict=True)]
+        overrides = {name: value for name, value in chosen if not isinstance(value, Held)}
+        held = tuple((name, v.percentile) for name, v in chosen if isinstance(v, Held))
         texts = tuple(s.texts[i] for s, i in zip(settings, combination, strict=True))
         named = ", ".join(f"{s.field}={t}" for s, t in zip(settings, texts, strict=True))
         scenario, mistakes = validate_overridden(*overridden(document, overrides))
@@ -85,10 +112,27 @@ def points(document: Document, settings: list[Setting]) -> list[Point]:
                 for p in mistakes
             ]
             continue
-        found.append(Point(texts, scenario))
+        found.append(Point(texts, scenario, held))
     if problems:
         raise ScenarioError(list(dict.fromkeys(problems)))
     return found
+
+
+def hold(model: Model, held: Sequence[tuple[str, int]]) -> Model:
+    """``model`` with each (field, percentile) input held at that percentile of its
+    distribution (the point's other inputs stay uncertain)."""
+    inputs = {item.path: item for item in model_inputs(model)}
+    for name, percentile in held:
+        item = inputs.get(name)
+        if item is None or item.distribution.is_fixed:
+            known = ", ".join(p for p, i in inputs.items() if not i.distribution.is_fixed)
+            raise SettingError(
+                f"--set {name}=p{percentile}: a percentile needs an uncertain input of the "
+                f"file; its uncertain inputs are {known or 'none'}"
+            )
+        value = float(item.distribution.quantile(percentile / 100))
+        model = with_input(model, item, fixed(value, item.distribution.domain))
+    return model
 
 
 @dataclass(frozen=True)
