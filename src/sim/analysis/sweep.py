@@ -3,10 +3,11 @@
 A point is the scenario with each swept field set to one of its values, exactly as a variant
 would set it; a value ``p10`` (``p1`` to ``p99``) instead holds an uncertain input at that
 percentile of its distribution, the rest uncertain, as ``explain``'s tornado does (so a fitted
-growth rate can be swept without writing a growth block). Results go to rows of (field values..., country, probability, interval, the
-run's signature, a checksum); a sweep whose CSV output already holds some points can be
-resumed, skipping them. Saved rows are checked before they are trusted (``read_saved``): a row
-that is damaged, edited, cut short or repeated is reported and its point simulated again.
+growth rate can be swept without writing a growth block). Results go to rows of (field
+values..., country, probability, interval, the run's signature, a checksum); a sweep whose CSV
+output already holds some points can be resumed, skipping them. Saved rows are checked before
+they are trusted (``read_saved``): a row that is damaged, edited, cut short or repeated is
+reported and its point simulated again.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from sim.scenario.load import validate_overridden
 from sim.scenario.schema import DOTTED_PATH, Scenario
 from sim.scenario.source import Document, parse_yaml
 from sim.scenario.variants import overridden
-
 
 PERCENTILE = re.compile(r"p([1-9][0-9]?)")  # p10: the input held at its 10th percentile
 
