@@ -195,3 +195,5 @@ def test_a_percentile_holds_an_input_as_the_tornado_does(tmp_path):
     with pytest.raises(SettingError, match="a percentile needs an uncertain input"):
         sim.sweep(path, {**grid, "countries.c.growth.volatility": ["p50"]}, paths=1000)
     assert parse_setting("countries.c.growth.rate=p10,p5,20%").texts == ("p10", "p5", "20%")
+    as_is = sim.sweep(path, {"countries.c.growth.rate": ["file"]}, paths=8000).points[0][1][0]
+    assert as_is.hits / as_is.paths == sim.run(path, paths=8000).runs[0].results[0].probability

@@ -3,7 +3,8 @@
 A point is the scenario with each swept field set to one of its values, exactly as a variant
 would set it; a value ``p10`` (``p1`` to ``p99``) instead holds an uncertain input at that
 percentile of its distribution, the rest uncertain, as ``explain``'s tornado does (so a fitted
-growth rate can be swept without writing a growth block). Results go to rows of (field
+growth rate can be swept without writing a growth block), and ``file`` leaves the field as
+the file has it. Results go to rows of (field
 values..., country, probability, interval, the run's signature, a checksum); a sweep whose CSV
 output already holds some points can be resumed, skipping them. Saved rows are checked before
 they are trusted (``read_saved``): a row that is damaged, edited, cut short or repeated is
@@ -31,13 +32,15 @@ from sim.scenario.source import Document, parse_yaml
 from sim.scenario.variants import overridden
 
 PERCENTILE = re.compile(r"p([1-9][0-9]?)")  # p10: the input held at its 10th percentile
+AS_IN_FILE = "file"  # the value: the field as the file has it
 
 
 @dataclass(frozen=True)
 class Held:
-    """A sweep value ``pNN``: the input held at that percentile."""
+    """A sweep value ``pNN``: the input held at that percentile (``None``: ``file``, the
+    field left as the file has it)."""
 
-    percentile: int
+    percentile: int | None
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,11 @@ def parse_setting(text: str) -> Setting:
         raise SettingError(f"--set {text!r}: a value is empty")
     try:
         read = tuple(
-            Held(int(held[1])) if (held := PERCENTILE.fullmatch(t)) else _yaml_value(t)
+            Held(int(held[1]))
+            if (held := PERCENTILE.fullmatch(t))
+            else Held(None)
+            if t == AS_IN_FILE
+            else _yaml_value(t)
             for t in texts
         )
     except ScenarioError:
@@ -102,7 +109,11 @@ def points(document: Document, settings: list[Setting]) -> list[Point]:
     for combination in itertools.product(*(range(len(s.values)) for s in settings)):
         chosen = [(s.field, s.values[i]) for s, i in zip(settings, combination, strict=True)]
         overrides = {name: value for name, value in chosen if not isinstance(value, Held)}
-        held = tuple((name, v.percentile) for name, v in chosen if isinstance(v, Held))
+        held = tuple(
+            (name, v.percentile)
+            for name, v in chosen
+            if isinstance(v, Held) and v.percentile is not None
+        )
         texts = tuple(s.texts[i] for s, i in zip(settings, combination, strict=True))
         named = ", ".join(f"{s.field}={t}" for s, t in zip(settings, texts, strict=True))
         scenario, mistakes = validate_overridden(*overridden(document, overrides))
