@@ -332,3 +332,17 @@ def test_the_fit_block_reads_at_80_columns_and_keeps_every_word():
     words = " ".join(line.split("#", 1)[1] for line in comments).split()
     evidence = [s for country in result.countries for s in country.fit.evidence]
     assert words == " ".join(evidence).split()
+
+
+def test_the_shipped_calibration_record_is_a_fresh_backtest(monkeypatch):
+    """data/backtest.json (the record reports quote) is what `sim backtest backtests/` gives
+    now: regenerate it with the command in data/README.md when the model or data change."""
+    import json
+
+    from sim.calibration.reference import calibration_record
+
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    fresh = json.loads(sim.backtest(sorted(Path("backtests").glob("*.yaml"))).render("json"))
+    stored = calibration_record()
+    assert stored["backtests"] == fresh["backtests"]
+    assert stored["sim_version"] == sim.__version__

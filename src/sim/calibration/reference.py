@@ -166,3 +166,15 @@ def reference_class() -> ReferenceClass:
         read_entries(folder.joinpath("targets.csv").read_text(encoding="utf-8")),
         read_points(folder.joinpath("trade.csv").read_text(encoding="utf-8")),
     )
+
+
+@functools.cache
+def calibration_record() -> dict[str, Any]:
+    """The shipped calibration record: ``sim backtest backtests/ --format json`` as of this
+    version (data/backtest.json; tools/make_backtests.py writes the scenarios it scores, and
+    a test checks the record against a fresh backtest)."""
+    import json
+
+    text = _data_folder().joinpath("backtest.json").read_text(encoding="utf-8")
+    record: dict[str, Any] = json.loads(text)
+    return record
