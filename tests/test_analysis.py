@@ -322,6 +322,8 @@ def test_solve_json_keys(tmp_path):
         "scenario",
         "file",
         "country",
+        "label",
+        "window",
         "field",
         "probability",
         "value",
@@ -377,7 +379,7 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path, monkeypatch):
     )
     assert result.exit_code == 1
     assert result.output == (
-        "sim: sim plot needs matplotlib; install it with: pip install 'sim[plot]'\n"
+        "sim: charts need matplotlib; install it with: pip install '.[plot]' in sim's folder\n"
     )
     assert not (tmp_path / "x.png").exists()
 

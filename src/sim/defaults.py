@@ -15,7 +15,9 @@ DEFAULT_SEED = 0
 DEFAULT_METHOD: Method = "antithetic"
 DEFAULT_FISCAL_YEAR_START = 7  # July: Pakistan's fiscal year
 DEFAULT_MAX_PATHS = 100_000_000  # where a run to a precision stops regardless
-PLOT_PATHS = 20_000
+PLOT_PATHS = DEFAULT_PATHS  # a chart shows P(target): with run's paths and seed, run's figure
+PLOT_YEARS_PAST = 2  # a chart's fan runs this many years past the latest deadline (or to the
+# horizon, if later)
 BACKTEST_PATHS = 20_000  # per forecast: its Monte Carlo error (±0.7 points) is far below what
 # one past target can tell
 
