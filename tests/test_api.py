@@ -186,7 +186,8 @@ def test_cli_writes_samples_as_csv_or_parquet(tmp_path):
 def test_without_pandas_the_error_names_the_extra(monkeypatch):
     result = sim.run(SCENARIO, paths=1000, workers=1)
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(sim.MissingExtraError, match=r"pip install 'sim\[frames\]'"):
+    message = r"this needs pandas: pip install '\.\[frames\]' in sim's folder"
+    with pytest.raises(sim.MissingExtraError, match=message):
         result.to_frame()
 
 

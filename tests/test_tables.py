@@ -85,7 +85,10 @@ def test_labels_and_windows(results):
         "can start no earlier than Jan 2030, after the deadline.)"
     ) in " ".join(run.split())
     compare = " ".join(text(results, "compare", 120).split())
-    assert compare.startswith("Window: each country's target window")
+    assert compare.startswith(
+        "Windows, the 12 months ending with each deadline: Northland Jan–Dec 2027; Southland "
+        "FY2027-28 (Jul 2027–Jun 2028)."
+    )
     assert "±MC (95%): the Monte Carlo precision of the difference" in compare
 
 

@@ -74,10 +74,12 @@ def test_shared_results_can_start_part_way_through_a_run(tmp_path):
 
 
 def test_default_blocks_share_short_runs_and_stay_few_on_long_ones():
-    assert default_block(100_000, 2) == 4 * CHUNK  # 4 blocks: both workers get some
-    assert default_block(2_000_000, 2) == 125_000  # 8 blocks a worker
+    # at least 25 blocks where the chunks allow, so the progress bar moves every 4% or so
+    assert default_block(100_000, 2) == CHUNK  # 13 blocks, one a chunk: every 8%
+    assert default_block(2_000_000, 2) == 80_000  # 25 blocks of 10 chunks, not 16
     assert default_block(10_000_000, 2) == 32 * CHUNK  # 39 blocks, not 306
     assert default_block(10_000_000, 1) == 32 * CHUNK
+    assert default_block(40_000_000, 1) == 32 * CHUNK  # 153 blocks, the largest
 
 
 def test_without_shared_memory_workers_send_their_arrays_back(tmp_path, monkeypatch):

@@ -337,7 +337,7 @@ def sweep(
     of the same sweep (points found there are not run again); ``on_point`` is called with the
     result so far after every point (the CLI saves it)."""
     from sim.analysis.estimate import proportion_interval
-    from sim.analysis.sweep import Result, Signature, finished, parse_setting, points
+    from sim.analysis.sweep import Result, Signature, finished, hold, parse_setting, points
     from sim.scenario.compile import compile_scenario
 
     loaded = load(scenario)
@@ -366,7 +366,7 @@ def sweep(
     )
     planned = points(loaded.document, parsed)
     done = finished([list(row) for row in saved], fields, signature)
-    todo = [(p, compile_scenario(p.scenario)) for p in planned if p.texts not in done]
+    todo = [(p, hold(compile_scenario(p.scenario), p.held)) for p in planned if p.texts not in done]
 
     def result() -> SweepResult:
         finished_points = tuple((p.texts, tuple(done[p.texts])) for p in planned if p.texts in done)
@@ -408,25 +408,41 @@ class Chart:
 def chart(
     scenario: Source | Scenario,
     *,
-    paths: int = PLOT_PATHS,
+    paths: int | None = None,
     seed: int | None = None,
     workers: int | None = None,
 ) -> Chart:
-    """Simulate ``scenario`` for a chart: each country's yearly turnover (fan) and its odds of
-    having reached the target by each year. Needs matplotlib to draw (``sim[plot]``)."""
-    from sim import __version__
-    from sim.report.plot import chart_data
+    """Simulate ``scenario`` for a chart: each country's yearly trade (a fan leading on from
+    its observed record) with its P(target), and its odds of having reached the target by
+    each year. ``paths`` and ``seed`` default as in ``run`` (the file's, else 100,000 and 0),
+    so the chart's P(target) is run's. The fan runs ``PLOT_YEARS_PAST`` years past the latest
+    deadline, or to the file's horizon if later. Needs matplotlib to draw
+    (``pip install '.[plot]'``)."""
+    from sim.defaults import PLOT_YEARS_PAST
+    from sim.report.plot import chart_data, footer
+    from sim.report.provenance import line
+    from sim.scenario.compile import compile_scenario
+    from sim.scenario.load import validate_overridden
+    from sim.scenario.variants import overridden
 
     loaded = load(scenario)
-    options = RunOptions(paths=paths, seed=seed, workers=workers)
-    job = Job(loaded.model, paths, options.seed_for(loaded.spec.seed), years=True)
+    model = loaded.model
+    end = max(c.target.by.last for c in loaded.spec.countries.values()) + 12 * PLOT_YEARS_PAST
+    if loaded.spec.horizon_end < end:
+        # A path's numbers do not depend on the horizon, so run's P(target) stays. A longer
+        # horizon the file's limits refuse (years simulated, extreme paths) is not used.
+        longer, _ = validate_overridden(
+            *overridden(loaded.document, {"horizon": f"{end // 12}-{end % 12 + 1:02d}"})
+        )
+        model = compile_scenario(longer) if longer is not None else model
+    options = RunOptions(paths=paths, seed=seed, workers=workers)  # checks them
+    count = paths if paths is not None else loaded.spec.paths or PLOT_PATHS
+    job = Job(model, count, options.seed_for(loaded.spec.seed), years=True)
     with Session(options, [job]) as session:
         outcomes = session(job.model, job.paths, job.seed, years=True)
-    footer = (
-        f"sim {__version__}: {paths:,} paths, seed {outcomes.seed}; {loaded.file}. "
-        "Bands: 5–95% and 25–75% of simulated paths; line: median."
-    )
-    return Chart(loaded.name, footer, chart_data(outcomes))
+    labels = [c.label for c in model.countries]
+    text = footer(labels, loaded.file, loaded.sha256, count, outcomes.seed, outcomes.method, line())
+    return Chart(loaded.name, text, chart_data(outcomes))
 
 
 def fit(scenario: Source | Scenario) -> FitResult:

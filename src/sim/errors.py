@@ -13,6 +13,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def install_extra(extra: str) -> str:
+    """How to install an optional extra, said one way everywhere (README, docs, messages):
+    sim is installed from its folder, not from PyPI."""
+    return f"pip install '.[{extra}]' in sim's folder"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a scenario file, located as precisely as it can be."""

@@ -205,8 +205,9 @@ class Session:
 
 def _most_blocks(jobs: list[Job], options: RunOptions) -> int:
     """At most how many blocks a run of ``jobs`` has: more worker processes would sit idle
-    (counted in blocks no larger than the smallest default block). A session of one block
-    runs in this process and starts none."""
+    (counted in blocks of 32,768 paths, or of the block size if smaller: a short run's finer
+    default blocks, cut for the progress bar, start no more processes). A session of one
+    block runs in this process and starts none."""
     from sim.engine.outcomes import DEFAULT_BLOCK
 
     block = min(options.block_size or DEFAULT_BLOCK, DEFAULT_BLOCK)

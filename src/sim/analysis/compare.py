@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.analysis.estimate import Z_95, standard_error
-from sim.defaults import DEFAULT_METHOD, Method
+from sim.core.periods import Period
+from sim.defaults import DEFAULT_FISCAL_YEAR_START, DEFAULT_METHOD, Method
 from sim.engine.outcomes import Outcomes
 
 
@@ -50,6 +51,9 @@ class CountryDifference:
     base: float  # P(target) of the base
     other: float  # P(target) with the change
     difference: Difference
+    base_window: Period | None = None  # the 12 months P(base) judges
+    window: Period | None = None  # those P(other) judges (a change may move the deadline)
+    fiscal_year_start: int = DEFAULT_FISCAL_YEAR_START  # names a fiscal window
 
 
 def met(outcomes: Outcomes) -> dict[str, np.ndarray]:
@@ -67,6 +71,8 @@ def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...
     base_met, other_met = met(base), met(other)
     antithetic = base.antithetic
     labels = {c.id: c.label for c in other.model.countries}
+    base_windows = {c.id: c.window for c in base.model.countries}
+    windows = {c.id: c.window for c in other.model.countries}
     return tuple(
         CountryDifference(
             country,
@@ -74,6 +80,9 @@ def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...
             float(base_met[country].mean()),
             float(other_met[country].mean()),
             paired_difference(base_met[country], other_met[country], antithetic),
+            base_windows[country],
+            windows[country],
+            other.model.fiscal_year_start,
         )
         for country in base_met
         if country in other_met

@@ -22,7 +22,8 @@ import numpy as np
 from sim.analysis.estimate import proportion_interval
 from sim.analysis.explain import Input, model_inputs, with_country, with_input
 from sim.core.model import Model
-from sim.defaults import DEFAULT_METHOD, Method
+from sim.core.periods import Period
+from sim.defaults import DEFAULT_FISCAL_YEAR_START, DEFAULT_METHOD, Method
 from sim.engine.outcomes import Outcomes
 from sim.errors import SolveError
 
@@ -45,6 +46,9 @@ class Solution:
     trials: int
     jump: tuple[float, float] | None = None  # P(target) jumps from a to b at the answer
     method: Method = DEFAULT_METHOD
+    label: str = ""  # the country's label, as tables show it
+    window: Period | None = None  # the 12 months whose trade is judged
+    fiscal_year_start: int = DEFAULT_FISCAL_YEAR_START  # names a fiscal window
 
 
 def field_path(country: str, field: str) -> str:
@@ -102,6 +106,9 @@ def _solve_target(model: Model, index: int, probability: float, run: Run) -> Sol
         0.0,
         2,
         method=outcomes.method,
+        label=country.label,
+        window=country.window,
+        fiscal_year_start=model.fiscal_year_start,
     )
 
 
@@ -141,8 +148,9 @@ def _solve_shift(model: Model, index: int, probability: float, item: Input, run:
             break
     hits, paths, (ci_low, ci_high) = trials[answer]
     (method,) = methods
+    country = model.countries[index]
     return Solution(
-        model.countries[index].id,
+        country.id,
         item.path,
         probability,
         hits / paths,
@@ -154,6 +162,9 @@ def _solve_shift(model: Model, index: int, probability: float, item: Input, run:
         len(trials),
         jump,
         method,
+        country.label,
+        country.window,
+        model.fiscal_year_start,
     )
 
 

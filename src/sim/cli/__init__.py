@@ -307,6 +307,62 @@ def cli() -> None:
     """Monte Carlo odds that trade reaches a target, from YAML scenarios."""
 
 
+# The format an --output file's extension names, when --format is not given (formats sim
+# has only). A .txt file is plain text: it takes any format given, and a table otherwise.
+EXTENSIONS = {
+    extension: fmt
+    for extension, fmt in (
+        (".json", "json"),
+        (".csv", "csv"),
+        (".md", "markdown"),
+        (".markdown", "markdown"),
+        (".html", "html"),
+        (".htm", "html"),
+        (".txt", "table"),
+    )
+    if fmt in FORMATS
+}
+PLAIN_TEXT = ".txt"
+
+
+def output_format(fmt: str | None, output: Path | None) -> str:
+    """The format to write: ``--format`` if given, else the one ``--output``'s extension
+    names, else a table (stdout, or a name without an extension such as /dev/stdout).
+
+    An extension sim does not know, without --format, is a usage error that lists the ones
+    it knows; so is a --format that contradicts the extension (``--format csv -o x.json``)."""
+    suffix = output.suffix.lower() if output is not None else ""
+    if not suffix:
+        return fmt or "table"
+    named = EXTENSIONS.get(suffix)
+    if fmt is None:
+        if named is None:
+            known = ", ".join(EXTENSIONS)
+            raise click.UsageError(
+                f"--output {output}: no format is known for {suffix!r} files; name it {known}, "
+                "or give --format"
+            )
+        return named
+    if named is not None and named != fmt and suffix != PLAIN_TEXT:
+        raise click.UsageError(
+            f"--format {fmt} contradicts --output {output} ({suffix} is {named}); drop "
+            "--format, or change the extension"
+        )
+    return fmt
+
+
+def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--format`` as every command with an output declares it: none means 'from --output's
+    extension' (``output_format``)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help=f"Output format [from --output's extension ({' '.join(EXTENSIONS)}), else table].",
+    )(command)
+
+
 @dataclass(frozen=True)
 class Options:
     """The options every simulating command shares."""
@@ -356,19 +412,12 @@ def _scheduler_address(context: Any, parameter: Any, value: str | None) -> str |
 
 def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the shared options to ``command``, which receives them as ``options``."""
-    decorators = [
+    decorators: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option(
             "--paths", type=click.IntRange(min=1), help="Number of paths [file's, or 100000]."
         ),
         click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0]."),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default="table",
-            show_default=True,
-            help="Output format.",
-        ),
+        format_option,
         click.option(
             "--output", "-o", type=click.Path(path_type=Path), help="Write to FILE, not stdout."
         ),
@@ -389,7 +438,7 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--scheduler",
             metavar="tcp://HOST:PORT",
             callback=_scheduler_address,
-            help="Run the blocks on this Dask cluster (pip install 'sim[dist]').",
+            help="Run the blocks on this Dask cluster (pip install '.[dist]').",
         ),
         click.option(
             "--method",
@@ -414,10 +463,12 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "scheduler",
             "method",
         )
-        options = Options(**{name: kwargs.pop(name) for name in names})
+        values = {name: kwargs.pop(name) for name in names}
         given = kwargs.get("scenarios") or (kwargs.get("scenario"),)
-        _check_output(options.output, inputs=[path for path in given if path is not None])
-        return command(options=options, **kwargs)
+        _check_output(values["output"], inputs=[path for path in given if path is not None])
+        values["fmt"] = output_format(values["fmt"], values["output"])  # after: an input
+        # named as the output is refused as that, whatever its extension
+        return command(options=Options(**values), **kwargs)
 
     for decorator in reversed(decorators):
         wrapper = decorator(wrapper)
@@ -473,6 +524,41 @@ class PrecisionType(click.ParamType):
             param,
             ctx,
         )
+
+
+class ProbabilityType(click.ParamType):
+    """``--probability``: above 0 and below 1, as a percentage (``50%``) or a fraction
+    (``0.5``). A bare number of 1 or more follows the scenario files' percentage rule
+    (``sim.core.distributions.check_percentages``): ``50`` is refused with 'write 50% for
+    fifty percent', not read as 5000%."""
+
+    name = "P"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        from sim.core.distributions import (
+            DistributionError,
+            Domain,
+            check_percentages,
+            read_number,
+        )
+
+        if isinstance(value, float):
+            number = value
+        else:
+            text = str(value).strip()
+            try:
+                check_percentages(text, Domain.FRACTION, "a probability of {}")
+                number = read_number(text)
+            except DistributionError as error:
+                # the rule's '(or 100% if you mean it)' is no probability to solve for
+                self.fail(error.message.split(" (or ", 1)[0], param, ctx)
+        if not 0 < number < 1:
+            self.fail(
+                f"{value}: give a probability above 0% and below 100%, e.g. 50% or 0.5",
+                param,
+                ctx,
+            )
+        return number
 
 
 @cli.command()
@@ -563,8 +649,8 @@ def explain(scenarios: tuple[Path, ...], options: Options) -> None:
 @click.option(
     "--probability",
     required=True,
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    help="The P(target) wanted, e.g. 0.5.",
+    type=ProbabilityType(),
+    help="The P(target) wanted: 50% or 0.5 (a bare 50 is refused, as in scenario files).",
 )
 @click.option(
     "--for",
@@ -604,8 +690,8 @@ def solve(
 def sweep(scenario: Path, sets: tuple[str, ...], options: Options) -> None:
     """Run a grid of what-ifs, every combination of the --set values, on common random numbers.
 
-    With --format csv and --output FILE the sweep is resumable: each finished point is saved,
-    and running the same command again skips the points FILE already holds.
+    With --output FILE.csv (or --format csv) the sweep is resumable: each finished point is
+    saved, and running the same command again skips the points FILE already holds.
     """
     output = options.output
     resumable = output is not None and options.fmt == "csv"
@@ -656,26 +742,28 @@ def _saved_rows(output: Path | None, fields: list[str], countries: list[str]) ->
 @click.option(
     "--paths",
     type=click.IntRange(min=1),
-    default=PLOT_PATHS,
-    show_default=True,
-    help="Number of paths (charts need fewer than tables).",
+    help=f"Number of paths [file's, or {PLOT_PATHS}: as sim run, so P(target) is the same].",
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0].")
 @click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path),
-    help="The PNG file [the scenario's name with .png, here].",
+    help="The chart file, .png, .svg or .pdf [the scenario's name with .png, here].",
 )
-def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> None:
-    """Draw each country's yearly turnover (fan chart) and its odds of having reached the
-    target by each year, into a PNG."""
+def plot(scenario: Path, paths: int | None, seed: int | None, output: Path | None) -> None:
+    """Draw each country's yearly trade (a fan leading on from the observed record) with
+    its P(target), and its odds of having reached the target by each year, into a PNG, SVG
+    or PDF file (chosen by the file's extension)."""
     target = output or Path(scenario.stem + ".png")
-    _check_output(target, "--output" if output else "the chart", [scenario])
+    option = "--output" if output else "the chart"
+    _check_output(target, option, [scenario])
 
     def action() -> None:
         import sim
+        from sim.report.plot import chart_format
 
+        chart_format(target, f"{option} {target}")  # before any work
         (loaded,) = _loaded([scenario], {"--output": target})
         chart = sim.chart(loaded, paths=paths, seed=seed)
         _write_output(target, chart.draw)
@@ -685,13 +773,72 @@ def plot(scenario: Path, paths: int, seed: int | None, output: Path | None) -> N
 
 
 @cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="The HTML file [the first scenario's name with .html, here].",
+)
+@click.option("--title", help="The page's title [the scenario's name].")
+@click.option("--paths", type=click.IntRange(min=1), help="Number of paths [file's, or 100000].")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0].")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes to simulate in [the machine's cores]; results do not depend on it.",
+)
+@click.option("--method", type=click.Choice(METHODS), default=DEFAULT_METHOD, show_default=True)
+@click.option("--no-sliders", is_flag=True, help="Leave out the what-if sliders (and their sweep).")
+def report(
+    scenarios: tuple[Path, ...],
+    output: Path | None,
+    title: str | None,
+    paths: int | None,
+    seed: int | None,
+    workers: int | None,
+    method: Method,
+    no_sliders: bool,
+) -> None:
+    """Write one self-contained HTML briefing: the odds in words, by year and as fan charts,
+    what-if sliders (every position simulated beforehand), what the events do and what
+    matters most, the variants, the assumptions with their sources, the calibration record
+    and what produced it. It loads nothing from the network. Needs matplotlib
+    (pip install '.[plot]')."""
+    target = output or Path(scenarios[0].stem + ".html")
+    option = "--output" if output else "the report"
+    _check_output(target, option, list(scenarios))
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise click.UsageError(f"{option} {target}: a report is an HTML file; name it with .html")
+
+    def action() -> None:
+        import sim
+
+        loaded = _loaded(scenarios, {"--output": target})
+        made = sim.briefing(
+            loaded,
+            title=title,
+            sliders=not no_sliders,
+            paths=paths,
+            seed=seed,
+            workers=workers,
+            method=method,
+        )
+        _write_output(target, made.html)
+        click.echo(f"wrote {target} ({len(made.html.encode()) / 1e6:.2f} MB)")
+
+    _guarded(action)
+
+
+@cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to FILE.")
-def fit(scenario: Path, fmt: str, output: Path | None) -> None:
+def fit(scenario: Path, fmt: str | None, output: Path | None) -> None:
     """Print the growth block fitted for every country with a history (what a run uses when
     the file omits growth), with the evidence in words."""
     _check_output(output, inputs=[scenario])
+    fmt = output_format(fmt, output)
 
     def action() -> str:
         import sim
@@ -712,10 +859,10 @@ def fit(scenario: Path, fmt: str, output: Path | None) -> None:
     help="Paths per forecast.",
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed [file's, or 0].")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to FILE.")
 def backtest(
-    sources: tuple[Path, ...], paths: int, seed: int | None, fmt: str, output: Path | None
+    sources: tuple[Path, ...], paths: int, seed: int | None, fmt: str | None, output: Path | None
 ) -> None:
     """Score forecasts of past targets (files or folders of scenarios with an outcome) as of
     each file's as_of: Brier and log scores, coverage, reliability, against two rivals."""
@@ -725,6 +872,7 @@ def backtest(
         for f in (sorted(source.glob("*.yaml")) if source.is_dir() else [source])
     ]
     _check_output(output, inputs=files)
+    fmt = output_format(fmt, output)
 
     def action() -> str:
         import sim
@@ -769,6 +917,83 @@ def schema() -> None:
     from sim.scenario.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+# Each command's help ends with these invocations on the shipped files (tests/test_help.py
+# parses every one); the group's help with its own, then how to turn on shell completion.
+EXAMPLES: dict[str, list[str]] = {
+    "sim": [
+        "sim run scenarios/kazakhstan.yaml",
+        "sim run scenarios/kazakhstan.yaml scenarios/uzbekistan.yaml -o odds.md",
+        "sim solve scenarios/kyrgyzstan.yaml --probability 50% --for growth.rate",
+    ],
+    "run": [
+        "sim run scenarios/kazakhstan.yaml",
+        "sim run scenarios/kazakhstan.yaml scenarios/uzbekistan.yaml -o odds.md",
+        "sim run scenarios/central_asia.yaml --precision 0.005 -o odds.json",
+    ],
+    "compare": [
+        "sim compare scenarios/kazakhstan.yaml",
+        "sim compare scenarios/uzbekistan.yaml --variant early_railway",
+        "sim compare scenarios/kazakhstan.yaml -o variants.csv",
+    ],
+    "explain": [
+        "sim explain scenarios/kazakhstan.yaml",
+        "sim explain scenarios/kyrgyzstan.yaml -o events.md",
+    ],
+    "solve": [
+        "sim solve scenarios/kazakhstan.yaml --probability 50% --for growth.rate",
+        "sim solve scenarios/kyrgyzstan.yaml --probability 90% --for target",
+        "sim solve scenarios/central_asia.yaml --country uzbekistan \\\n"
+        "      --probability 25% --for growth.rate",
+    ],
+    "sweep": [
+        "sim sweep scenarios/kazakhstan.yaml \\\n"
+        "      --set countries.kazakhstan.target.value=500,750,1000",
+        "sim sweep scenarios/uzbekistan.yaml \\\n"
+        "      --set countries.uzbekistan.target.by=2029,2030,2031 -o sweep.csv",
+    ],
+    "plot": [
+        "sim plot scenarios/central_asia.yaml -o central_asia.png",
+        "sim plot scenarios/kazakhstan.yaml --paths 5000 --seed 1",
+    ],
+    "report": [
+        "sim report scenarios/kazakhstan.yaml",
+        "sim report scenarios/kyrgyzstan.yaml -o briefing.html --no-sliders",
+    ],
+    "fit": [
+        "sim fit scenarios/kyrgyzstan.yaml",
+        "sim fit scenarios/uzbekistan.yaml -o growth.json",
+    ],
+    "backtest": [
+        "sim backtest backtests/",
+        "sim backtest backtests/kaz_uzb_2017.yaml --paths 5000 -o scores.csv",
+    ],
+    "validate": [
+        "sim validate scenarios/kazakhstan.yaml",
+        "sim validate scenarios/uzbekistan.yaml scenarios/kyrgyzstan.yaml",
+    ],
+    "schema": [
+        "sim schema",
+        "sim schema > sim-scenario.schema.json",
+    ],
+}
+COMPLETION = (
+    "\b\nShell completion (bash; zsh and fish in docs/cli.md):\n"
+    '  eval "$(_SIM_COMPLETE=bash_source sim)"'
+)
+
+
+def _examples(lines: list[str]) -> str:
+    """An epilog that click prints as written (``\\b``: not rewrapped); an example may go on
+    over lines that end with a backslash, as in a shell."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+cli.epilog = _examples(EXAMPLES["sim"]) + "\n\n" + COMPLETION
+for _name, _command in cli.commands.items():
+    if _name in EXAMPLES:
+        _command.epilog = _examples(EXAMPLES[_name])
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sim.core.model import Model
 from sim.engine.outcomes import Plan
-from sim.errors import SimulationError
+from sim.errors import SimulationError, install_extra
 
 CONNECT_SECONDS = 10
 WORKERS_SECONDS = 10  # how long to wait for the cluster's first worker
@@ -24,7 +24,7 @@ def run_on_dask(model: Model, plan: Plan, blocks: list[range]) -> Iterator[list]
         from dask.distributed import Client
     except ImportError:
         raise SimulationError(
-            "--scheduler needs dask.distributed; install it with: pip install 'sim[dist]'"
+            f"--scheduler needs dask.distributed: {install_extra('dist')}"
         ) from None
     from sim.engine import rules  # looked up here, so that tests can stand in for it
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from sim.engine.workers import WorkerPool
 
 LARGEST_DEFAULT_BLOCK = 32 * CHUNK  # 262,144 paths
+# Blocks a default run is cut into at least, when it has that many chunks: the progress bar
+# advances as each block finishes, so it moves every 4% or so (every chunk of a shorter run).
+PROGRESS_BLOCKS = 25
 
 # Throughput of one core, cautiously: benchmarks/bench_scale.py measures about 110 million
 # path-months a second without events on long runs. Only used to warn before a run that would
@@ -58,12 +61,15 @@ def estimate_work(model: Model, paths: int, years: bool = False) -> Work:
 
 def default_block(paths: int, workers: int) -> int:
     """The block size of a run of ``paths`` paths on ``workers`` processes unless told: about
-    eight blocks per worker, within 32,768 and 262,144 paths. A short run is still shared
-    among the workers, and a long one is not cut into thousands of blocks, each of which costs
-    a task, a mapping of the shared results and fresh scratch arrays (10^7 paths on two
-    workers ran about 5% slower in blocks of 32,768 than of 262,144)."""
+    eight blocks per worker, within 32,768 and 262,144 paths, but small enough that the run
+    has ``PROGRESS_BLOCKS`` blocks where it has that many chunks (the progress bar moves
+    once a block). A short run is still shared among the workers, and a long one is not cut
+    into thousands of blocks, each of which costs a task, a mapping of the shared results and
+    fresh scratch arrays (10^7 paths on two workers ran about 5% slower in blocks of 32,768
+    than of 262,144; 10^5 paths ran no slower in blocks of 8,192 than of 32,768)."""
     per_worker = math.ceil(paths / (8 * max(1, workers)))
-    return min(LARGEST_DEFAULT_BLOCK, max(DEFAULT_BLOCK, per_worker))
+    block = min(LARGEST_DEFAULT_BLOCK, max(DEFAULT_BLOCK, per_worker))
+    return max(CHUNK, min(block, math.ceil(paths / PROGRESS_BLOCKS)))
 
 
 def simulate(

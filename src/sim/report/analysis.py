@@ -14,6 +14,7 @@ from sim.analysis.solve import Solution
 from sim.core.effects import BY_NAME as EFFECTS
 from sim.core.effects import Acts
 from sim.core.model import CountryModel, EventModel, Model
+from sim.core.periods import Period
 from sim.report import provenance
 from sim.report.render import (
     MC_COLUMN,
@@ -28,6 +29,7 @@ from sim.report.render import (
     month_words,
     percent,
     text_report,
+    window_line,
     window_words,
 )
 
@@ -41,6 +43,17 @@ ANY_WINDOW = (
     "Window: each country's target window, the 12 months ending with its deadline (a "
     "variant that moves target.by moves it)."
 )
+
+
+def window_title(windows: list[tuple[str, Period | None, int]], otherwise: str) -> str:
+    """The one line that names the months a table judges (``window_line``), from (country
+    label, window, fiscal year start) triples; ``otherwise`` when a result carries no window."""
+    pairs: dict[tuple[str, str], None] = {}
+    for label, window, fiscal_year_start in windows:
+        if window is None:
+            return otherwise
+        pairs[label, window_words(window, fiscal_year_start)] = None
+    return window_line(list(pairs)) if pairs else otherwise
 
 
 def points(value: float) -> str:
@@ -58,10 +71,13 @@ def emit(
     fmt: str,
     rich_output: bool,
     width: int | None = None,
+    heading: str | None = None,
 ) -> str:
-    """Tables and notes as text (fitted to ``width``), markdown or HTML (``fmt``)."""
+    """Tables and notes as text (fitted to ``width``), markdown or HTML (``fmt``); markdown
+    starts with ``heading`` as its title."""
     if fmt == "markdown":
-        return markdown_report(sections, notes)
+        title = f"# {heading}\n\n" if heading else ""
+        return title + markdown_report(sections, notes)
     if fmt == "html":
         return html_report(sections, notes)
     return text_report(sections, notes, rich_output, width)
@@ -165,15 +181,27 @@ def render_comparisons(
     for c in comparisons:
         about = f": {c.description}" if c.description else ""
         changes = ", ".join(c.overrides) or "nothing"
-        notes.append(f"{c.variant}{about} (changes {changes}; {c.file})")
+        # a variant that moves a deadline judges P(variant) on other months than the title's
+        moved = "".join(
+            f" P(variant) of {r.label} is for trade in "
+            f"{window_words(r.window, r.fiscal_year_start)}."
+            for r in c.results
+            if r.window is not None and r.window != r.base_window
+        )
+        notes.append(f"{c.variant}{about} (changes {changes}; {c.file})" + (moved and f".{moved}"))
     notes.append(MC_DIFFERENCE_NOTE)
     notes.append(
         f"{_runs_text((c.paths, c.seed, c.method) for c in comparisons)}, the same for base and "
         "variants: differences are paired path by path (common random numbers). The last "
         "column is the half-width the interval would have with two independent runs."
     )
-    section = Section(ANY_WINDOW, header, rows, keys=2, bound=frozenset({MC_COLUMN}))
-    return emit([section], notes, fmt, rich_output, width)
+    title = window_title(
+        [(r.label, r.base_window, r.fiscal_year_start) for c in comparisons for r in c.results],
+        ANY_WINDOW,
+    )
+    section = Section(title, header, rows, keys=2, bound=frozenset({MC_COLUMN}))
+    names = ", ".join(dict.fromkeys(c.scenario for c in comparisons))
+    return emit([section], notes, fmt, rich_output, width, heading=f"Variants of {names}")
 
 
 def _comparison_json(comparison: Comparison) -> dict[str, Any]:
@@ -248,10 +276,10 @@ def render_explanations(
                 )
             rows = [
                 [
-                    _input_label(s.input, model),
-                    _value(s.input, s.low_value),
+                    input_label(s.input, model),
+                    input_value(s.input, s.low_value),
                     percent(s.low.other),
-                    _value(s.input, s.high_value),
+                    input_value(s.input, s.high_value),
                     percent(s.high.other),
                     points(s.swing),
                 ]
@@ -283,7 +311,9 @@ def render_explanations(
         "(negative: the event costs that many points).",
         MC_DIFFERENCE_NOTE,
     ]
-    return emit(sections, notes, fmt, rich_output, width)
+    names = ", ".join(dict.fromkeys(scenario for scenario, _, _ in explanations))
+    heading = f"What moves the odds: {names}"
+    return emit(sections, notes, fmt, rich_output, width, heading=heading)
 
 
 SHOWN_AS_ZERO = 0.5e-4  # a difference that ``points`` prints as 0.00 pts
@@ -383,7 +413,7 @@ def _reaching_window(model: Model, country: CountryModel, event: EventModel) -> 
     return float(np.mean(ends > window_first))
 
 
-def _input_label(path: str, model: Model) -> str:
+def input_label(path: str, model: Model) -> str:
     """An input in words: ``Growth rate``, ``afghan_closures duration`` (the tables are per
     country; JSON and CSV give the field path)."""
     parts = path.split(".")
@@ -409,7 +439,7 @@ def _input_label(path: str, model: Model) -> str:
     return path
 
 
-def _value(path: str, value: float) -> str:
+def input_value(path: str, value: float) -> str:
     """An input's value in the words of its field."""
     field = path.rsplit(".", 1)[-1]
     if path.startswith("events.") and field in EFFECTS:
@@ -555,11 +585,11 @@ def render_solutions(
     for _, _, s in solutions:
         rows.append(
             [
-                s.country,
+                s.label or s.country,
                 s.field.removeprefix(f"countries.{s.country}."),
                 percent(s.probability),
-                _value(s.field, s.before),
-                _value(s.field, s.value),
+                input_value(s.field, s.before),
+                input_value(s.field, s.value),
                 percent(s.achieved),
                 interval_text(s.ci_low, s.ci_high),
             ]
@@ -573,12 +603,15 @@ def render_solutions(
     for _, _, s in solutions:
         if s.jump:
             notes.append(
-                f"{s.country}, {s.field}: P(target) jumps from {percent(s.jump[0])} to "
+                f"{s.label or s.country}, {s.field}: P(target) jumps from {percent(s.jump[0])} to "
                 f"{percent(s.jump[1])} at this value; no value gives {percent(s.probability)} "
                 "exactly."
             )
     notes.append(MC_NOTE)
-    title = ANY_WINDOW.replace(" (a variant that moves target.by moves it)", "")
+    title = window_title(
+        [(s.label or s.country, s.window, s.fiscal_year_start) for _, _, s in solutions],
+        ANY_WINDOW.replace(" (a variant that moves target.by moves it)", ""),
+    )
     return emit([Section(title, header, rows, keys=2)], notes, fmt, rich_output, width)
 
 
@@ -587,6 +620,8 @@ def _solution_json(scenario: str, file: str, solution: Solution) -> dict[str, An
         "scenario": scenario,
         "file": file,
         "country": solution.country,
+        "label": solution.label or solution.country,
+        "window": None if solution.window is None else str(solution.window),
         "field": solution.field,
         "probability": solution.probability,
         "value": solution.value,
@@ -668,6 +703,5 @@ def render_sweep(
     ]
     columns = [*names, "Country", "P(target)", MC_COLUMN]
     title = ANY_WINDOW.replace("a variant that moves", "a point that sets")
-    return emit(
-        [Section(title, columns, table, keys=len(fields) + 1)], notes, fmt, rich_output, width
-    )
+    section = Section(title, columns, table, keys=len(fields) + 1)
+    return emit([section], notes, fmt, rich_output, width, heading=f"Sweep of {scenario}")
