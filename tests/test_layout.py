@@ -18,7 +18,7 @@ LAYERS = [
     ("sim.analysis",),
     ("sim.report",),
     ("sim.session", "sim.results"),
-    ("sim.api",),
+    ("sim.api", "sim.reporting"),
     ("sim.cli", "sim.__main__"),
 ]
 

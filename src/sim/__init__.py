@@ -17,6 +17,8 @@ __version__ = "0.4.0"
 # Where each public name lives: imported on first use (see __getattr__).
 _PUBLIC = {
     "Chart": "sim.api",
+    "Briefing": "sim.reporting",
+    "briefing": "sim.reporting",
     "Scenario": "sim.api",
     "backtest": "sim.api",
     "chart": "sim.api",
@@ -91,6 +93,12 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     )
     from sim.errors import (
         SolveError as SolveError,
+    )
+    from sim.reporting import (
+        Briefing as Briefing,
+    )
+    from sim.reporting import (
+        briefing as briefing,
     )
     from sim.results import (
         BacktestResult as BacktestResult,

@@ -19,7 +19,7 @@ from sim.analysis.sweep import Result, Signature
 from sim.calibration.fit import CountryFit
 from sim.calibration.scores import BacktestCase
 from sim.engine.outcomes import Outcomes
-from sim.errors import SimError
+from sim.errors import SimError, install_extra
 
 if TYPE_CHECKING:
     import pandas
@@ -37,7 +37,7 @@ def pandas_module() -> Any:
     try:
         import pandas
     except ImportError:
-        raise MissingExtraError(f"this needs pandas: pip install 'sim[{EXTRA}]'") from None
+        raise MissingExtraError(f"this needs pandas: {install_extra(EXTRA)}") from None
     return pandas
 
 
@@ -79,6 +79,12 @@ class RunResult(_Result):
         from sim.report.render import render
 
         return render(list(self.runs), fmt, rich_output)
+
+    def _repr_html_(self) -> str:
+        """The briefing's pieces: each country's headline in words, then the tables."""
+        from sim.report.briefing import headlines
+
+        return headlines(self.runs) + "\n" + self.render("html")
 
     def to_frame(self) -> pandas.DataFrame:
         """One row per scenario and country: the target's window, with the columns of
@@ -180,9 +186,7 @@ class RunResult(_Result):
             try:
                 frame.to_parquet(path, index=False)
             except ImportError:
-                raise MissingExtraError(
-                    f"Parquet needs pyarrow: pip install 'sim[{EXTRA}]'"
-                ) from None
+                raise MissingExtraError(f"Parquet needs pyarrow: {install_extra(EXTRA)}") from None
         else:
             frame.to_csv(path, index=False)
 
@@ -205,6 +209,21 @@ class ExplainResult(_Result):
         from sim.report.analysis import render_explanations
 
         return render_explanations(list(self.explanations), fmt, rich_output)
+
+    def _repr_html_(self) -> str:
+        """The briefing's pieces: the tornado chart per country (with matplotlib), then the
+        tables."""
+        from sim.report.briefing import tornado_svg
+        from sim.report.plot import PlotUnavailable
+
+        charts = []
+        for _, _, explanation in self.explanations:
+            for index, country in enumerate(explanation.base.model.countries):
+                try:
+                    charts.append(tornado_svg(explanation, index, country.label))
+                except PlotUnavailable:  # without matplotlib, the tables alone
+                    return self.render("html")
+        return "\n".join([*charts, self.render("html")])
 
 
 @dataclass(frozen=True)

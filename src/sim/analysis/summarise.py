@@ -63,6 +63,7 @@ class CountrySummary:
     long_run: tuple[float, float, float] | None = None
     half_life: tuple[float, float, float] | None = None
     baseline_options: tuple[BaselineOption, ...] = ()  # a choice between statistics
+    stated: tuple[Stated, ...] = ()  # the inputs in words with their sources (``assumptions``)
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,7 @@ def summarise_country(
         baseline_source=country.baseline_source,
         target_source=country.target_source,
         assumptions=assumptions(model, model.countries.index(country)),
+        stated=stated(model, model.countries.index(country)),
         statistic=country.statistic,
         fitted=country.fitted,
         assumed_growth=percentiles(country.rate),
@@ -312,23 +314,48 @@ def _period_text(model: Model, first: int, last: int) -> str:
     return str(Period(model.grid_start + first, model.grid_start + last))
 
 
-def assumptions(model: Model, index: int) -> tuple[str, ...]:
-    """A country's inputs in words: baseline, target, growth, routes and the events on it."""
+@dataclass(frozen=True)
+class Stated:
+    """One input of a country in words, with where it comes from (as the file says)."""
+
+    what: str  # Baseline, Target, Growth, History, Routes, Event NAME
+    words: str
+    source: str | None = None
+    fitted: bool = False  # growth fitted from the history (sim fit)
+
+    def line(self) -> str:
+        """The input as a sentence of a report."""
+        if self.what.startswith("Event "):  # its description says what it rests on
+            about = f" {self.source.strip()}" if self.source else ""
+            return f"{self.what}: {self.words}.{about}"
+        source = f" ({self.source})" if self.source else ""
+        return f"{self.what}: {self.words}{source}."
+
+
+def stated(model: Model, index: int) -> tuple[Stated, ...]:
+    """A country's inputs in words: history, baseline, target, growth, routes and the events
+    on it, each with its source."""
     country = model.countries[index]
     unit = model.unit
     period = _period_text(
         model, country.first_simulated - country.baseline_months, country.first_simulated - 1
     )
-    baseline_source = f" ({country.baseline_source})" if country.baseline_source else ""
-    target_source = f" ({country.target_source})" if country.target_source else ""
-    lines = [
-        f"Baseline: {country.baseline.text} {unit} over {period}{baseline_source}.",
-        f"Target: {country.target:,.10g} {unit} over {country.window}{target_source}.",
-        f"Growth: trend {country.rate.text} a year{_reversion_text(country)}; volatility "
-        f"{country.volatility.text}; month-to-month noise {country.noise.text}.",
+    items = [
+        Stated(
+            "Baseline", f"{country.baseline.text} {unit} over {period}", country.baseline_source
+        ),
+        Stated(
+            "Target", f"{country.target:,.10g} {unit} over {country.window}", country.target_source
+        ),
+        Stated(
+            "Growth",
+            f"trend {country.rate.text} a year{_reversion_text(country)}; volatility "
+            f"{country.volatility.text}; month-to-month noise {country.noise.text}",
+            fitted=country.fitted,
+        ),
     ]
     if country.history:
-        lines.insert(0, _history_text(country))
+        items.insert(0, Stated("History", _history_text(country)))
     if country.route_shares:
         routes = []
         for route, share in country.route_shares:
@@ -338,11 +365,18 @@ def assumptions(model: Model, index: int) -> tuple[str, ...]:
             routes.append(
                 f"{model.routes[route].name} {share:.0%} (rerouting {rerouting:.0%}{note})"
             )
-        lines.append("Routes: " + "; ".join(routes) + ".")
+        items.append(Stated("Routes", "; ".join(routes)))
     for event in model.events:
         if event.affects(index, model):
-            lines.append(_event_text(model, event))
-    return tuple(lines)
+            items.append(
+                Stated(f"Event {event.name}", event_terms(model, event), event.description)
+            )
+    return tuple(items)
+
+
+def assumptions(model: Model, index: int) -> tuple[str, ...]:
+    """A country's inputs as sentences (``stated``)."""
+    return tuple(item.line() for item in stated(model, index))
 
 
 def _reversion_text(country: CountryModel) -> str:
@@ -358,10 +392,11 @@ def _history_text(country: CountryModel) -> str:
     first, last, count = country.history[0].first, country.history[-1].last, len(country.history)
     judged = f"; the target is judged on {country.statistic}" if country.statistic else ""
     values = f"{count} value{'s' if count != 1 else ''}"
-    return f"History: {values} from {Period(first, first)} to {Period(last, last)}{judged}."
+    return f"{values} from {Period(first, first)} to {Period(last, last)}{judged}"
 
 
-def _event_text(model: Model, event: EventModel) -> str:
+def event_terms(model: Model, event: EventModel) -> str:
+    """An event's numbers in words: when, how long, what it does."""
     if event.rate is not None:
         when = f"recurring, {event.rate.text} onsets a year"
     elif event.start is not None:
@@ -378,5 +413,4 @@ def _event_text(model: Model, event: EventModel) -> str:
         BY_NAME[name].words.format(value=drawn.text, routes=routes, ramp=ramp)
         for name, drawn in event.effects.items()
     ]
-    about = f" {event.description.strip()}" if event.description else ""
-    return f"Event {event.name}: {when}, {lasting}; {'; '.join(effects)}.{about}"
+    return f"{when}, {lasting}; {'; '.join(effects)}"

@@ -87,6 +87,7 @@ class RouteModel:
     open: np.ndarray  # (months,) 1.0 where open, 0.0 in its seasonal closed months
 
     closed_months: tuple[int, ...] = ()  # calendar months (1–12) of the seasonal closure
+    description: str | None = None  # what the route is, and where its numbers come from
 
     @property
     def seasonal(self) -> bool:
@@ -107,6 +108,7 @@ class EventModel:
     routes: tuple[int, ...]
     countries: tuple[int, ...]
     description: str | None = None
+    source: str | None = None  # where its numbers come from, as the file says
 
     @property
     def recurring(self) -> bool:

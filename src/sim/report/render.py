@@ -47,8 +47,15 @@ def percent(share: float) -> str:
     return f"{share * 100:.1f}%"
 
 
+def signed_percent(rate: float) -> str:
+    """A rate as a whole signed percentage, ``+8%``, ``-1%``; ``0%`` when it rounds to zero
+    (never ``-0%``)."""
+    whole = round(rate * 100)
+    return f"{whole:+d}%" if whole else "0%"
+
+
 def growth(rate: float | None) -> str:
-    return "n/a" if rate is None else f"{rate * 100:+.0f}%/yr"
+    return "n/a" if rate is None else f"{signed_percent(rate)}/yr"
 
 
 def growth_range(percentiles: tuple[float, float, float] | None) -> str:
@@ -57,8 +64,8 @@ def growth_range(percentiles: tuple[float, float, float] | None) -> str:
         return "n/a"
     low, mid, high = percentiles
     if high - low <= 1e-9:
-        return f"{mid * 100:+.0f}%"
-    return f"{mid * 100:+.0f}% ({low * 100:+.0f} to {high * 100:+.0f}%)"
+        return signed_percent(mid)
+    return f"{signed_percent(mid)} ({signed_percent(low)[:-1]} to {signed_percent(high)})"
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -357,6 +364,7 @@ class Section:
     notes: tuple[str, ...] = ()
     keys: int = 1
     bound: frozenset[str] = frozenset({MC_COLUMN})
+    text: frozenset[str] = frozenset()  # columns shown as text (left-aligned) though numeric
 
 
 PLAIN_WIDTH = 10_000  # piped text is not folded: a line per row, whatever its length
@@ -432,7 +440,7 @@ def _table(section: Section, columns: Sequence[int], rich_output: bool) -> Any:
         table = Table(box=None, pad_edge=False)
     for i in columns:
         cells = [row[i] for row in section.rows]
-        if all(_numeric(c) for c in cells):
+        if all(_numeric(c) for c in cells) and section.header[i] not in section.text:
             widest = max(len(line) for line in [*cells, *section.header[i].split("\n")])
             table.add_column(
                 Text(section.header[i]), justify="right", no_wrap=True, min_width=widest
@@ -552,7 +560,10 @@ def html_report(sections: list[Section], notes: list[str]) -> str:
         body = "".join(
             "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in section.rows
         )
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        parts.append(  # a wide table scrolls inside its box, not the page
+            f'<div class="scroll" style="overflow-x:auto;max-width:100%"><table><thead><tr>'
+            f"{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
         parts += [f"<p><small>{escape(note)}</small></p>" for note in section.notes]
     parts += [f"<p><small>{escape(note)}</small></p>" for note in notes]
     parts.append(f"<p><small>Made with {escape(provenance.line())}.</small></p>")
@@ -579,7 +590,7 @@ def _run_sections(runs: list[RunSummary]) -> list[Section]:
     year_title = YEARS_TITLE if len(countries) > 1 else f"{countries[0]}. {YEARS_TITLE}"
     return [
         Section(title, header, rows, keys=keys),
-        Section(year_title, year_header, year_rows, keys=keys),
+        Section(year_title, year_header, year_rows, keys=keys, text=frozenset({"Year"})),
         Section(EVENTS_TITLE, event_header, event_rows, tuple(_event_notes(runs)), keys=keys),
     ]
 

@@ -71,6 +71,7 @@ def compile_scenario(scenario: Scenario) -> Model:
             reroute=route.reroute,
             open=np.where(np.isin(calendar, route.closed_months), 0.0, 1.0),
             closed_months=tuple(sorted(set(route.closed_months))),
+            description=route.description,
         )
         for name, route in scenario.routes.items()
     )
@@ -96,6 +97,7 @@ def compile_scenario(scenario: Scenario) -> Model:
             countries=tuple(country_index[c] for c in event.countries)
             or tuple(range(len(countries))),
             description=event.description,
+            source=event.source,
         )
         for name, event in scenario.events.items()
     )

@@ -1,0 +1,196 @@
+"""``sim.briefing`` (the CLI's ``sim report``): the HTML briefing, assembled from the API's
+own results (run, chart, explain, compare, sweep) and the shipped calibration record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Unpack
+
+from sim.analysis.explain import Explanation, Sensitivity, model_inputs
+from sim.analysis.summarise import RunSummary
+from sim.api import Scenario, Source, _scenarios, chart, compare, explain, run, sweep
+from sim.core.distributions import Distribution
+from sim.report.briefing import Assumption, Section, Slider, WhatIf, kind_of, page, tornado_svg
+from sim.session import RunKeywords
+
+GROWTH_POSITIONS = ("file", "p10", "p25", "p50", "p75", "p90")
+EVENT_POSITIONS = ("file", "p10", "p50", "p90")
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """The briefing: one self-contained HTML page (``html``)."""
+
+    title: str
+    html: str
+
+    def write(self, path: str | Path) -> None:
+        Path(path).write_text(self.html, encoding="utf-8")
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def briefing(
+    scenarios: Source | Scenario | Sequence[Source | Scenario],
+    *,
+    title: str | None = None,
+    sliders: bool = True,
+    **settings: Unpack[RunKeywords],
+) -> Briefing:
+    """The briefing for one scenario file or several: headlines, odds by year and fan charts,
+    what-if sliders (a sweep of the two inputs that matter most, every position simulated),
+    event attribution and the tornado, the variants, the assumptions with their sources, the
+    calibration record and what produced it. Needs matplotlib (``pip install '.[plot]'``)."""
+    from sim.calibration.reference import calibration_record
+    from sim.report.analysis import render_comparisons, render_explanations
+    from sim.report.plot import svg
+    from sim.report.render import render
+
+    loaded = _scenarios(scenarios)
+    ran = run(loaded, **settings)
+    explained = explain(loaded, **settings)
+    sections = []
+    for scenario, summary, (_, _, explanation) in zip(
+        loaded, ran.runs, explained.explanations, strict=True
+    ):
+        drawn = chart(
+            scenario, paths=summary.paths, seed=summary.seed, workers=settings.get("workers")
+        )
+        variants = (
+            render_comparisons(list(compare(scenario, **settings).comparisons), "html")
+            if scenario.variants
+            else None
+        )
+        whatif = _whatif(scenario, explanation, summary, settings) if sliders else None
+        labels = [c.label for c in explanation.base.model.countries]
+        sections.append(
+            Section(
+                run=summary,
+                description=scenario.spec.description,
+                fan=svg(drawn.data, drawn.title, drawn.footer),
+                explanation=explanation,
+                explain_html=render_explanations(
+                    [(scenario.name, scenario.file, explanation)], "html"
+                ),
+                tornadoes=tuple(
+                    tornado_svg(explanation, index, label) for index, label in enumerate(labels)
+                ),
+                compare_html=variants,
+                whatif=whatif,
+                assumptions=_assumptions(scenario, summary, explanation),
+            )
+        )
+    heading = title or (loaded[0].name if len(loaded) == 1 else "Trade targets: the odds")
+    html = page(heading, sections, render(list(ran.runs), "html"), calibration_record())
+    return Briefing(heading, html)
+
+
+def _top(sensitivities: Sequence[Sensitivity], wanted: str) -> Sensitivity | None:
+    """The input whose path matches ``wanted`` (a suffix, or a prefix ending in a dot) with
+    the largest swing over all countries."""
+    found = [
+        s
+        for s in sensitivities
+        if (s.input.startswith(wanted) if wanted.endswith(".") else s.input.endswith(wanted))
+    ]
+    return max(found, key=lambda s: abs(s.swing), default=None)
+
+
+def _whatif(
+    scenario: Scenario,
+    explanation: Explanation,
+    summary: RunSummary,
+    settings: RunKeywords,
+) -> WhatIf | None:
+    """Sliders for the growth rate and the event input that matter most (by the tornado's
+    swing), and the sweep of every combination of their positions."""
+    from sim.report.analysis import input_label
+
+    model = explanation.base.model
+    chosen = [
+        (top, positions)
+        for top, positions in (
+            (_top(explanation.sensitivities, ".growth.rate"), GROWTH_POSITIONS),
+            (_top(explanation.sensitivities, "events."), EVENT_POSITIONS),
+        )
+        if top is not None
+    ]
+    if not chosen:
+        return None
+    inputs = {item.path: item for item in model_inputs(model)}
+    sliders = []
+    for top, positions in chosen:
+        distribution = inputs[top.input].distribution
+        shown = tuple(
+            f"as in the file: {distribution.text} (uncertain)"
+            if position == "file"
+            else f"held at {_held(top.input, distribution, int(position[1:]))}"
+            for position in positions
+        )
+        label = input_label(top.input, model)
+        item = inputs[top.input]
+        if item.kind == "country":  # which country's: the tornado showed it per country
+            label = f"{model.countries[item.index].label}: {label[:1].lower()}{label[1:]}"
+        sliders.append(Slider(top.input, label, positions, shown))
+    grid = {slider.field: list(slider.positions) for slider in sliders}
+    same = settings.copy()  # the run's paths and seed: the file/file point is the headline
+    same["paths"], same["seed"] = summary.paths, summary.seed
+    swept = sweep(scenario, grid, **same)
+    points = {
+        texts: tuple((r.label, r.probability, r.interval[0], r.interval[1]) for r in results)
+        for texts, results in swept.points
+    }
+    return WhatIf(tuple(sliders), points, summary.paths, summary.seed)
+
+
+def _held(path: str, distribution: Distribution, percentile: int) -> str:
+    """``+1.3% (its 10th percentile)``: where a slider position holds an input."""
+    from sim.report.analysis import input_value
+
+    value = float(distribution.quantile(percentile / 100))
+    return f"{input_value(path, value)} (its {percentile}th percentile)"
+
+
+def _assumptions(
+    scenario: Scenario, summary: RunSummary, explanation: Explanation
+) -> tuple[Assumption, ...]:
+    """Every input of the file in words with its source and kind (events once)."""
+    model = explanation.base.model
+    events = {event.name: event for event in model.events}
+    rows: dict[tuple[str, str], Assumption] = {}
+    for result in summary.results:
+        for item in result.stated:
+            if item.what.startswith("Event "):
+                event = events[item.what.removeprefix("Event ")]
+                source = event.source or event.description or ""
+                key = (item.what, "")
+                rows.setdefault(key, Assumption(item.what, item.words, source, kind_of(source)))
+                continue
+            if item.what == "Routes":
+                notes = [
+                    f"{route.name}: {route.description}"
+                    for route in model.routes
+                    if route.description and route.name in item.words
+                ]
+                source = " ".join(notes)
+                rows[(item.what, result.label)] = Assumption(
+                    f"{result.label}: routes", item.words, source, kind_of(source)
+                )
+                continue
+            if item.what == "History":
+                series = scenario.spec.countries[result.country].history
+                listed = series if isinstance(series, list) else [series] if series else []
+                item = replace(item, source="; ".join(s.source for s in listed if s.source))
+            source = item.source or (
+                "fitted from its history and past targets (sim fit)" if item.fitted else ""
+            )
+            rows[(item.what, result.label)] = Assumption(
+                f"{result.label}: {item.what.lower()}",
+                item.words,
+                source,
+                kind_of(item.source, item.fitted),
+            )
+    return tuple(rows.values())
