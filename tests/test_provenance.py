@@ -223,3 +223,19 @@ def test_constraints_pin_every_core_dependency_within_its_range():
         pinned = pins[canonicalize_name(requirement.name)]
         assert requirement.specifier.contains(pinned), (requirement, pinned)
     assert {"numpy", "scipy"} <= set(pins)
+
+
+def test_markdown_keeps_the_descriptions_paragraphs(tmp_path):
+    text = SCENARIO + "description: |\n  First paragraph,\n  one sentence.\n\n  Second one.\n"
+    markdown = sim.run(write(tmp_path, text), paths=1000).render("markdown")
+    assert "\nFirst paragraph, one sentence.\n\nSecond one.\n" in markdown
+
+
+@pytest.mark.parametrize(
+    ("command", "heading"),
+    [("compare", "# Variants of provenance\n"), ("explain", "# What moves the odds: provenance\n")],
+)
+def test_analysis_markdown_has_a_title(tmp_path, command, heading):
+    path = write(tmp_path, SCENARIO + "variants:\n  fast:\n    countries.kz.growth.rate: 40%\n")
+    text = cli_output([command, str(path), "--paths", "1000", "--format", "markdown"])
+    assert text.startswith(heading)

@@ -150,7 +150,7 @@ def test_read_saved_keeps_rows_in_the_order_of_the_countries():
     fields = ["x"]
     rows = []
     for country in ("b", "a"):  # saved in another order
-        cells = ["1", country, country, "0.5", "0.4", "0.6", "5", "10", "0", "plain", "h", "v"]
+        cells = ["1", country, country, "0.5", "0.4", "0.6", "5", "10", "0", "plain", "h", "v", "n"]
         rows.append(",".join([*cells, checksum(cells)]))
     data = (",".join(header(fields)) + "\n" + "\n".join(rows) + "\n").encode()
     saved = read_saved(data, fields, ["a", "b"])
