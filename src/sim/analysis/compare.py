@@ -102,3 +102,4 @@ class Comparison:
     seed: int
     results: tuple[CountryDifference, ...]
     method: Method = DEFAULT_METHOD
+    sha256: str = ""  # of the scenario file's text

@@ -8,11 +8,24 @@ and seed; every run uses the same streams, so differences are paired path by pat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sim.analysis.compare import CountryDifference, differences
+import numpy as np
+
+from sim.analysis.compare import CountryDifference, Difference, differences
+from sim.analysis.conditional import (
+    Estimate,
+    first_onsets,
+    held_at,
+    held_in_band,
+    input_uniforms,
+    tolerance,
+    without_events,
+)
+from sim.analysis.estimate import Z_95, standard_error
 from sim.core.distributions import Distribution, fixed
 from sim.core.effects import NAMES as EFFECT_NAMES
 from sim.core.model import EventModel, Model
@@ -108,7 +121,7 @@ def with_country(model: Model, index: int, **changes: Any) -> Model:
     return replace(model, countries=tuple(countries))
 
 
-def without_events(model: Model, names: set[str]) -> Model:
+def without_events_of(model: Model, names: set[str]) -> Model:
     return replace(model, events=tuple(e for e in model.events if e.name not in names))
 
 
@@ -119,6 +132,9 @@ def affects(model: Model, item: Input, country: int) -> bool:
     return model.events[item.index].affects(country, model)
 
 
+BASE_RUN, RERUN = "base run", "re-simulated"  # how a number was found
+
+
 @dataclass(frozen=True)
 class Attribution:
     """What one event (or all of them: ``event`` None) does to each country's odds:
@@ -126,6 +142,7 @@ class Attribution:
 
     event: str | None
     results: tuple[CountryDifference, ...]  # base = without, other = with
+    found: str = RERUN  # read from the base run's paths, or simulated again
 
 
 @dataclass(frozen=True)
@@ -138,10 +155,16 @@ class Sensitivity:
     high_value: float
     low: CountryDifference  # base = all uncertain, other = held at the 10th percentile
     high: CountryDifference  # ... at the 90th
+    found: str = RERUN  # read from the base run's paths, or simulated again
 
     @property
     def swing(self) -> float:
         return self.high.other - self.low.other
+
+    @property
+    def swing_se(self) -> float:
+        """The swing's standard error (from its two ends' errors, taken as independent)."""
+        return math.hypot(self.low.difference.se, self.high.difference.se)
 
 
 @dataclass(frozen=True)
@@ -149,41 +172,149 @@ class Explanation:
     base: Outcomes
     attributions: tuple[Attribution, ...]  # per event, then all events together
     sensitivities: tuple[Sensitivity, ...]  # per country, largest swing first
+    sha256: str = ""  # of the scenario file's text
 
 
-def attribute(model: Model, base: Outcomes, run: Run) -> Iterator[Attribution]:
-    """Each event's effect (all other events kept), then all events' effect together."""
-    for event in model.events:
-        without = run(without_events(model, {event.name}))
-        yield Attribution(event.name, differences(without, base))
+def attribute(
+    model: Model, base: Outcomes, run: Run, from_paths: bool = True
+) -> Iterator[Attribution]:
+    """Each event's effect (all other events kept), then all events' effect together: read
+    from the base run's paths where that is precise enough (``sim.analysis.conditional``),
+    else simulated without the event(s)."""
+    firsts: dict[int, np.ndarray] = {}
+
+    def first(event: int) -> np.ndarray:
+        if event not in firsts:
+            firsts[event] = first_onsets(model, base, event)
+        return firsts[event]
+
+    groups: list[tuple[list[int], str | None]] = [([i], e.name) for i, e in enumerate(model.events)]
     if len(model.events) > 1:
-        none = run(without_events(model, {e.name for e in model.events}))
-        yield Attribution(None, differences(none, base))
+        groups.append((list(range(len(model.events))), None))
+    for events, name in groups:
+        if from_paths:
+            estimates = [
+                without_events(model, base, [first(e) for e in events], country)
+                for country in range(len(model.countries))
+            ]
+            if all(
+                estimate.within(tolerance(_share(base, country)))
+                for country, estimate in enumerate(estimates)
+            ):
+                yield Attribution(name, _read(base, estimates, reverse=True), BASE_RUN)
+                continue
+        without = run(without_events_of(model, {model.events[e].name for e in events}))
+        yield Attribution(name, differences(without, base))
 
 
-def sensitivity(model: Model, base: Outcomes, run: Run) -> list[Sensitivity]:
+def sensitivity(
+    model: Model, base: Outcomes, run: Run, from_paths: bool = True
+) -> list[Sensitivity]:
     """Each uncertain input held at its 10th and 90th percentiles, per country it can affect,
-    sorted by the swing in P(target) (largest first)."""
+    sorted by the swing in P(target) (largest first): read from the base run's paths where
+    that is precise enough (``sim.analysis.conditional``), else simulated with the input
+    held."""
     found = []
     for item in uncertain_inputs(model):
         values = [float(item.distribution.quantile(q)) for q in (LOW, HIGH)]
-        held = [run(with_input(model, item, fixed(v, item.distribution.domain))) for v in values]
-        low, high = (differences(base, outcomes) for outcomes in held)
-        for index, country in enumerate(model.countries):
-            if affects(model, item, index):
-                found.append(
-                    Sensitivity(
-                        item.path, country.id, values[0], values[1], low[index], high[index]
-                    )
+        countries = [i for i in range(len(model.countries)) if affects(model, item, i)]
+        read = _held_from_paths(model, base, item, countries) if from_paths else None
+        if read is not None:
+            low, high, how = read[0], read[1], BASE_RUN
+        else:
+            held = [
+                run(with_input(model, item, fixed(v, item.distribution.domain))) for v in values
+            ]
+            low, high = (differences(base, outcomes) for outcomes in held)
+            how = RERUN
+        for index in countries:
+            country = model.countries[index]
+            found.append(
+                Sensitivity(
+                    item.path, country.id, values[0], values[1], low[index], high[index], how
                 )
+            )
     order = {country.id: i for i, country in enumerate(model.countries)}
     return sorted(found, key=lambda s: (order[s.country], -abs(s.swing), s.input))
 
 
-def explain(model: Model, run: Run) -> Explanation:
+def _held_from_paths(
+    model: Model, base: Outcomes, item: Input, countries: list[int]
+) -> tuple[tuple[CountryDifference, ...], tuple[CountryDifference, ...]] | None:
+    """The input held at its 10th and 90th percentiles, read from the base run's paths; None
+    when it is drawn per onset, or an estimate is not precise enough."""
+    if item.kind == "event" and item.name not in ("rate", "probability"):
+        return None  # drawn afresh for every onset: no one draw per path to condition on
+    u = input_uniforms(model, base, item.kind, item.index, item.name)
+    ends = []
+    for q in (LOW, HIGH):
+        estimates = []
+        for country in range(len(model.countries)):
+            met = base.countries[country].met
+            if item.distribution.family == "choice":
+                estimates.append(held_in_band(met, u, *_band(item.distribution, q)))
+            else:
+                estimates.append(held_at(met, u, q))
+        if not all(estimates[i].within(tolerance(_share(base, i))) for i in countries):
+            return None
+        ends.append(_read(base, estimates))
+    return ends[0], ends[1]
+
+
+def _band(distribution: Distribution, q: float) -> tuple[float, float]:
+    """The band of uniform numbers that a ``choice`` draws the same value from as ``q``."""
+    count = len(distribution.params) // 2
+    weights = np.array(distribution.params[count:])
+    upper = np.cumsum(weights) / weights.sum()
+    index = int(np.searchsorted(upper, q, side="right"))
+    return (float(upper[index - 1]) if index else 0.0), float(upper[min(index, count - 1)])
+
+
+def _share(outcomes: Outcomes, country: int) -> float:
+    return float(outcomes.countries[country].met.mean())
+
+
+def _read(
+    base: Outcomes, estimates: list[Estimate], reverse: bool = False
+) -> tuple[CountryDifference, ...]:
+    """Estimates from the base run as differences against it: P(estimate) − P(base), or,
+    ``reverse``, P(base) − P(estimate) (an event's effect: with it minus without it, with its
+    own standard error). For an input held, the estimate's standard error stands for the
+    difference's (the larger part: the base run's own error is shared with the estimate's
+    paths)."""
+    results = []
+    for index, (country, estimate) in enumerate(zip(base.model.countries, estimates, strict=True)):
+        p_base = _share(base, index)
+        value = estimate.value if math.isfinite(estimate.value) else p_base
+        change = p_base - value if reverse else value - p_base
+        se = estimate.effect_se if reverse else estimate.se
+        se = se if math.isfinite(se) else 0.0
+        independent = math.hypot(se, standard_error(base.countries[index].met, base.antithetic))
+        difference = Difference(change, se, change - Z_95 * se, change + Z_95 * se, independent)
+        first, second = (value, p_base) if reverse else (p_base, value)
+        results.append(
+            CountryDifference(
+                country.id,
+                country.label,
+                first,
+                second,
+                difference,
+                country.window,
+                country.window,
+                base.model.fiscal_year_start,
+            )
+        )
+    return tuple(results)
+
+
+def explain(model: Model, run: Run, from_paths: bool = True) -> Explanation:
+    """Attribution and sensitivity; ``from_paths``: read what the base run's paths tell
+    precisely enough from them (else every number is simulated again)."""
     base = run(model)
     return Explanation(
-        base, tuple(attribute(model, base, run)), tuple(sensitivity(model, base, run))
+        base,
+        tuple(attribute(model, base, run, from_paths)),
+        tuple(sensitivity(model, base, run, from_paths)),
     )
 
 
