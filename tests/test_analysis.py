@@ -138,6 +138,7 @@ def test_compare_pairs_paths(tmp_path):
         "paths",
         "seed",
         "method",
+        "scenario_sha256",
         "results",
     }
 
@@ -145,9 +146,9 @@ def test_compare_pairs_paths(tmp_path):
 def test_dropping_a_negative_event_never_lowers_any_path(tmp_path):
     model = compile_scenario(load_scenario(write(tmp_path, text())))
     with_events = simulate(model, 20_000, 4)
-    from sim.analysis.explain import without_events
+    from sim.analysis.explain import without_events_of
 
-    without = simulate(without_events(model, {"closures"}), 20_000, 4)
+    without = simulate(without_events_of(model, {"closures"}), 20_000, 4)
     assert np.all(without.countries[0].window_total >= with_events.countries[0].window_total)
     (row,) = differences(with_events, without)
     assert row.difference.estimate > 0
@@ -221,7 +222,15 @@ def test_explain_json_keys(tmp_path):
     path = write(tmp_path, text())
     document = json.loads(invoke("explain", str(path), "--paths", "3000", "--format", "json"))
     (explanation,) = document["explanations"]
-    assert set(explanation) == {"scenario", "file", "paths", "seed", "method", "results"}
+    assert set(explanation) == {
+        "scenario",
+        "file",
+        "paths",
+        "seed",
+        "method",
+        "scenario_sha256",
+        "results",
+    }
     (result,) = explanation["results"]
     assert set(result) == {"country", "label", "probability", "events", "all_events", "sensitivity"}
     assert set(result["events"][0]) == {
@@ -232,6 +241,7 @@ def test_explain_json_keys(tmp_path):
         "ci_high",
         "se",
         "independent_se",
+        "found",
     }
     assert set(result["sensitivity"][0]) == {
         "input",
@@ -240,6 +250,9 @@ def test_explain_json_keys(tmp_path):
         "high_value",
         "high",
         "swing",
+        "swing_ci_low",
+        "swing_ci_high",
+        "found",
     }
 
 
@@ -327,15 +340,28 @@ def test_solve_json_keys(tmp_path):
         "field",
         "probability",
         "value",
+        "value_low",
+        "value_high",
         "before",
         "shift",
+        "shift_low",
+        "shift_high",
         "achieved",
         "ci_low",
         "ci_high",
         "trials",
+        "scout_trials",
+        "scout_paths",
         "jump",
         "method",
+        "paths",
+        "seed",
+        "scenario_sha256",
     }
+    # the target's Monte Carlo interval holds the answer, and the target has no shift
+    assert solution["value_low"] <= solution["value"] <= solution["value_high"]
+    assert solution["shift_low"] == solution["shift_high"] == solution["shift"] == 0
+    assert (solution["trials"], solution["scout_trials"], solution["scout_paths"]) == (2, 0, 0)
 
 
 # --- plot ----------------------------------------------------------------------------------
@@ -403,3 +429,6 @@ def test_solve_reports_a_jump_and_keeps_the_side_that_reaches(tmp_path):
     answer = solve(model, "c", 0.5, "growth.rate", run_with(2000))
     assert answer.achieved == 1.0 and answer.jump == (0.0, 1.0)
     assert math.log1p(answer.value) == pytest.approx(g_star(300.0), abs=1e-8)
+    # no Monte Carlo error in where it jumps: the interval is the jump's two sides
+    assert answer.value_low < answer.value == answer.value_high
+    assert answer.value_high - answer.value_low < 1e-8

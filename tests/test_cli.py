@@ -212,7 +212,7 @@ def test_bad_options_exit_2(small, args, message):
 def test_validate(small, scenario_file):
     ok = invoke("validate", str(small))
     assert ok.exit_code == 0
-    assert ok.output == f"{small}: valid (1 countries, 0 routes, 0 events)\n"
+    assert ok.output == f"{small}: valid (1 country, 0 routes, 0 events)\n"
     bad = scenario_file("name: x\n", "bad.yaml")
     result = CliRunner().invoke(cli, ["validate", str(small), str(bad)])
     assert result.exit_code == 2

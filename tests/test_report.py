@@ -231,11 +231,14 @@ def test_moving_a_slider_shows_the_sweeps_value_for_that_point(browser, made):
     before = [row.find_element("css selector", ".whatif-p").text for row in rows]
     headline = [r["probability"] for r in made[2]["runs"][0]["results"]]
     assert before == [percent(p) for p in headline]  # "as in the file" is the run itself
-    sliders[0].send_keys(Keys.ARROW_RIGHT)  # p10 of the growth rate
-    sliders[1].send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)  # p90 of the event
+    # each starts at "file" in the middle: left twice is the growth rate's p10, right once
+    # the event input's p90
+    assert [s.get_attribute("value") for s in sliders] == ["2", "1"]
+    sliders[0].send_keys(Keys.ARROW_LEFT, Keys.ARROW_LEFT)
+    sliders[1].send_keys(Keys.ARROW_RIGHT)
     after = [row.find_element("css selector", ".whatif-p").text for row in rows]
-    growth = sliders[0].get_attribute("data-positions").split("|")[1]
-    event = sliders[1].get_attribute("data-positions").split("|")[3]
+    growth = sliders[0].get_attribute("data-positions").split("|")[0]
+    event = sliders[1].get_attribute("data-positions").split("|")[2]
     swept = sim.sweep(path, {fields[0]: [growth], fields[1]: [event]}, paths=PATHS)
     expected = [percent(r.probability) for r in swept.points[0][1]]
     assert (growth, event) == ("p10", "p90")
@@ -286,3 +289,35 @@ def test_the_shipped_example_in_a_browser_and_its_screenshot(tmp_path, monkeypat
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     if os.environ.get("SIM_UPDATE_SCREENSHOT"):
         shutil.copyfile(shot, ROOT / "docs" / "report.png")
+
+
+def test_the_kind_of_a_source_follows_the_stated_rule():
+    from sim.report.briefing import kind_of
+
+    assert kind_of("Eurasianet, 13 Dec 2025") == "data"
+    assert kind_of("record 2023–2025; severity: judgement") == "judgement"
+    assert kind_of("my Judgment, no figure") == "judgement"
+    assert kind_of("(calc) 90 x 0.893 / 0.800") == "calculated"
+    assert kind_of("judgemental") == "data"  # a word, not a substring
+    assert kind_of(None) == "no source" and kind_of("", fitted=True) == "fitted"
+
+
+def test_a_headline_on_few_paths_says_it_is_imprecise(made):
+    from dataclasses import replace
+
+    from sim.report.briefing import headline
+
+    run = sim.run(made[0], paths=PATHS).runs[0]
+    few = replace(run.results[0], hits=3, probability=3 / PATHS)
+    assert headline(run, few).endswith(
+        f"about 5 in 10,000 (from only 3 paths of {PATHS:,}: imprecise)"
+    )
+    assert "imprecise" not in headline(run, run.results[0])
+
+
+def test_every_id_on_the_page_is_unique(made):
+    html = made[1].read_text(encoding="utf-8")
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) > 10 and len(ids) == len(set(ids))
+    for reference in re.findall(r"url\(#([^)]+)\)", html):
+        assert reference in ids

@@ -197,3 +197,12 @@ def test_a_percentile_holds_an_input_as_the_tornado_does(tmp_path):
     assert parse_setting("countries.c.growth.rate=p10,p5,20%").texts == ("p10", "p5", "20%")
     as_is = sim.sweep(path, {"countries.c.growth.rate": ["file"]}, paths=8000).points[0][1][0]
     assert as_is.hits / as_is.paths == sim.run(path, paths=8000).runs[0].results[0].probability
+
+
+def test_a_field_set_twice_is_refused(tmp_path):
+    import sim
+
+    path = write(tmp_path, SCENARIO)
+    grid = ["countries.c.growth.rate=10%,40%", "countries.c.growth.rate=25%"]
+    with pytest.raises(SettingError, match="is given more than once"):
+        sim.sweep(path, grid, paths=1000)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Unpack
@@ -21,7 +21,13 @@ from sim.calibration.fit import CountryFit
 from sim.calibration.scores import BacktestCase
 from sim.core.model import Model
 from sim.core.periods import month_name
-from sim.defaults import BACKTEST_PATHS, DEFAULT_MAX_PATHS, PLOT_PATHS
+from sim.defaults import (
+    BACKTEST_PATHS,
+    DEFAULT_MAX_PATHS,
+    DEFAULT_METHOD,
+    PLOT_PATHS,
+    Method,
+)
 from sim.errors import ScenarioError, SettingError
 from sim.results import (
     BacktestResult,
@@ -255,6 +261,7 @@ def compare(
                         job.seed,
                         differences(base, other),
                         base.method,
+                        scenario.sha256,
                     )
                 )
     return CompareResult(tuple(comparisons))
@@ -262,9 +269,13 @@ def compare(
 
 def explain(
     scenarios: Source | Scenario | Sequence[Source | Scenario],
+    *,
+    rerun: bool = False,
     **settings: Unpack[RunKeywords],
 ) -> ExplainResult:
-    """What each event does to the odds, and which inputs matter most (tornado)."""
+    """What each event does to the odds, and which inputs matter most (tornado). Numbers the
+    base run's paths tell precisely enough are read from them (``sim.analysis.conditional``);
+    ``rerun`` simulates every one again instead."""
     from sim.analysis.explain import explain as explain_model
     from sim.analysis.explain import runs_needed
 
@@ -281,7 +292,13 @@ def explain(
     ]
     with Session(options, jobs) as session:
         results = tuple(
-            (s.name, s.file, explain_model(job.model, _runner(session, job)))
+            (
+                s.name,
+                s.file,
+                replace(
+                    explain_model(job.model, _runner(session, job), not rerun), sha256=s.sha256
+                ),
+            )
             for s, job in zip(loaded, jobs, strict=True)
         )
     return ExplainResult(results)
@@ -302,7 +319,7 @@ def solve(
     """The value of ``field`` (``target`` or an input such as ``growth.rate``) that makes the
     country's P(target) equal ``probability``; ``country`` may be left out in a one-country
     file."""
-    from sim.analysis.solve import MAX_TRIALS
+    from sim.analysis.solve import EXPECTED_RUNS, scout_paths
     from sim.analysis.solve import solve as solve_model
 
     loaded = load(scenario)
@@ -316,10 +333,19 @@ def solve(
         loaded.model,
         options.paths_for(loaded.spec.paths),
         options.seed_for(loaded.spec.seed),
-        MAX_TRIALS // 3,
+        EXPECTED_RUNS,
     )
+    scout = scout_paths(job.paths)
     with Session(options, [job]) as session:
-        answer = solve_model(job.model, country, probability, field, _runner(session, job))
+        answer = solve_model(
+            job.model,
+            country,
+            probability,
+            field,
+            _runner(session, job),
+            None if scout is None else _runner(session, Job(job.model, scout, job.seed)),
+        )
+    answer = replace(answer, paths=job.paths, seed=job.seed, sha256=loaded.sha256)
     return SolveResult(((loaded.name, loaded.file, answer),))
 
 
@@ -351,6 +377,11 @@ def sweep(
         texts = _names(grid)
     parsed = [parse_setting(text) for text in texts]
     fields = [s.field for s in parsed]
+    if repeated := sorted({f for f in fields if fields.count(f) > 1}):
+        raise SettingError(
+            f"--set {repeated[0]} is given more than once; list all its values in one "
+            f"--set ({repeated[0]}=V1,V2,...)"
+        )
     options = RunOptions(**settings)
     import numpy
 
@@ -410,6 +441,7 @@ def chart(
     *,
     paths: int | None = None,
     seed: int | None = None,
+    method: Method = DEFAULT_METHOD,
     workers: int | None = None,
 ) -> Chart:
     """Simulate ``scenario`` for a chart: each country's yearly trade (a fan leading on from
@@ -435,7 +467,7 @@ def chart(
             *overridden(loaded.document, {"horizon": f"{end // 12}-{end % 12 + 1:02d}"})
         )
         model = compile_scenario(longer) if longer is not None else model
-    options = RunOptions(paths=paths, seed=seed, workers=workers)  # checks them
+    options = RunOptions(paths=paths, seed=seed, workers=workers, method=method)  # checks them
     count = paths if paths is not None else loaded.spec.paths or PLOT_PATHS
     job = Job(model, count, options.seed_for(loaded.spec.seed), years=True)
     with Session(options, [job]) as session:

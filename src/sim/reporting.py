@@ -12,11 +12,21 @@ from sim.analysis.explain import Explanation, Sensitivity, model_inputs
 from sim.analysis.summarise import RunSummary
 from sim.api import Scenario, Source, _scenarios, chart, compare, explain, run, sweep
 from sim.core.distributions import Distribution
-from sim.report.briefing import Assumption, Section, Slider, WhatIf, kind_of, page, tornado_svg
+from sim.report.briefing import (
+    AS_IN_FILE,
+    Assumption,
+    Section,
+    Slider,
+    WhatIf,
+    kind_of,
+    page,
+    tornado_svg,
+)
 from sim.session import RunKeywords
 
-GROWTH_POSITIONS = ("file", "p10", "p25", "p50", "p75", "p90")
-EVENT_POSITIONS = ("file", "p10", "p50", "p90")
+# left to right: low to high, the input as the file has it (uncertain) in the middle
+GROWTH_POSITIONS = ("p10", "p25", AS_IN_FILE, "p75", "p90")
+EVENT_POSITIONS = ("p10", AS_IN_FILE, "p90")
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,20 @@ class Briefing:
     html: str
 
     def write(self, path: str | Path) -> None:
-        Path(path).write_text(self.html, encoding="utf-8")
+        """Write the page to ``path`` whole: into a temporary file beside it, renamed into
+        place, so that a failed write leaves no half page."""
+        import os
+        import tempfile
+
+        target = Path(path)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(self.html)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def _repr_html_(self) -> str:
         return self.html
@@ -57,7 +80,11 @@ def briefing(
         loaded, ran.runs, explained.explanations, strict=True
     ):
         drawn = chart(
-            scenario, paths=summary.paths, seed=summary.seed, workers=settings.get("workers")
+            scenario,
+            paths=summary.paths,
+            seed=summary.seed,
+            method=summary.method,
+            workers=settings.get("workers"),
         )
         variants = (
             render_comparisons(list(compare(scenario, **settings).comparisons), "html")
@@ -116,7 +143,7 @@ def _whatif(
             (_top(explanation.sensitivities, ".growth.rate"), GROWTH_POSITIONS),
             (_top(explanation.sensitivities, "events."), EVENT_POSITIONS),
         )
-        if top is not None
+        if top is not None and top.swing != 0  # an input that moves nothing: no slider
     ]
     if not chosen:
         return None
@@ -124,14 +151,16 @@ def _whatif(
     sliders = []
     for top, positions in chosen:
         distribution = inputs[top.input].distribution
+        item = inputs[top.input]
+        fitted = item.kind == "country" and model.countries[item.index].fitted
+        middle = _held(top.input, distribution, 50).split(" (")[0]
         shown = tuple(
-            f"as in the file: {distribution.text} (uncertain)"
-            if position == "file"
+            f"{'as fitted' if fitted else 'as in the file'}: uncertain, median {middle}"
+            if position == AS_IN_FILE
             else f"held at {_held(top.input, distribution, int(position[1:]))}"
             for position in positions
         )
         label = input_label(top.input, model)
-        item = inputs[top.input]
         if item.kind == "country":  # which country's: the tornado showed it per country
             label = f"{model.countries[item.index].label}: {label[:1].lower()}{label[1:]}"
         sliders.append(Slider(top.input, label, positions, shown))
@@ -143,6 +172,8 @@ def _whatif(
         texts: tuple((r.label, r.probability, r.interval[0], r.interval[1]) for r in results)
         for texts, results in swept.points
     }
+    if len({tuple(r[1] for r in results) for results in points.values()}) == 1:
+        return None  # no position changes any country's odds: sliders would show nothing
     return WhatIf(tuple(sliders), points, summary.paths, summary.seed)
 
 

@@ -50,6 +50,12 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 country``, ``3 countries``, ``0 events``."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{number} {noun if number == 1 else plural}"
+
+
 def _fail(lines: list[str], status: int) -> None:
     for line in lines:
         click.echo(_one_line(line), err=True)
@@ -630,14 +636,21 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--rerun",
+    is_flag=True,
+    help="Simulate every number again, instead of reading from the base run's paths what "
+    "they tell precisely enough (slower; the same numbers within Monte Carlo error).",
+)
 @simulation_options
-def explain(scenarios: tuple[Path, ...], options: Options) -> None:
+def explain(scenarios: tuple[Path, ...], rerun: bool, options: Options) -> None:
     """What each event does to the odds, and which inputs matter most."""
 
     def action() -> str:
         import sim
 
-        result = sim.explain(_loaded(scenarios, {"--output": options.output}), **options.api())
+        loaded = _loaded(scenarios, {"--output": options.output})
+        result = sim.explain(loaded, rerun=rerun, **options.api())
         return result.render(options.fmt, options.rich_output)
 
     _emit(_guarded(action), options.output)
@@ -899,10 +912,15 @@ def validate(scenarios: tuple[Path, ...]) -> None:
             except ScenarioError as error:
                 problems += error.problems
                 continue
-            click.echo(
-                f"{file}: valid ({len(scenario.countries)} countries, "
-                f"{len(scenario.routes)} routes, {len(scenario.events)} events)"
+            counts = ", ".join(
+                _count(len(items), noun)
+                for items, noun in (
+                    (scenario.countries, "country"),
+                    (scenario.routes, "route"),
+                    (scenario.events, "event"),
+                )
             )
+            click.echo(f"{file}: valid ({counts})")
         if problems:
             raise ScenarioError(problems)
 

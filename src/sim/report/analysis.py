@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from sim.analysis.compare import Comparison, CountryDifference, Difference
 from sim.analysis.estimate import Z_95
-from sim.analysis.explain import COUNTRY_FIELDS, Explanation
+from sim.analysis.explain import BASE_RUN, COUNTRY_FIELDS, Explanation
 from sim.analysis.solve import Solution
 from sim.core.effects import BY_NAME as EFFECTS
 from sim.core.effects import Acts
@@ -72,15 +73,24 @@ def emit(
     rich_output: bool,
     width: int | None = None,
     heading: str | None = None,
+    sources: Sequence[str] = (),
 ) -> str:
     """Tables and notes as text (fitted to ``width``), markdown or HTML (``fmt``); markdown
-    starts with ``heading`` as its title."""
+    starts with ``heading`` as its title; markdown and HTML end with the ``sources`` lines
+    (which file, which version of it, how many paths: ``source_line``)."""
     if fmt == "markdown":
         title = f"# {heading}\n\n" if heading else ""
-        return title + markdown_report(sections, notes)
+        return title + markdown_report(sections, [*notes, *sources])
     if fmt == "html":
-        return html_report(sections, notes)
+        return html_report(sections, [*notes, *sources])
     return text_report(sections, notes, rich_output, width)
+
+
+def source_line(file: str, sha256: str, paths: int, seed: int, method: str) -> str:
+    """``Scenario file x.yaml, SHA-256 …; 100,000 paths, seed 0, antithetic sampling.``"""
+    return (
+        f"Scenario file {file}, SHA-256 {sha256}; {paths:,} paths, seed {seed}, {method} sampling."
+    )
 
 
 def _runs_text(runs: Any) -> str:
@@ -134,6 +144,8 @@ def render_comparisons(
             "independent_se",
             "paths",
             "seed",
+            "method",
+            "scenario_sha256",
         ]
         csv_rows = [
             [
@@ -150,6 +162,8 @@ def render_comparisons(
                 r.difference.independent_se,
                 c.paths,
                 c.seed,
+                c.method,
+                c.sha256,
             ]
             for c in comparisons
             for r in c.results
@@ -201,7 +215,11 @@ def render_comparisons(
     )
     section = Section(title, header, rows, keys=2, bound=frozenset({MC_COLUMN}))
     names = ", ".join(dict.fromkeys(c.scenario for c in comparisons))
-    return emit([section], notes, fmt, rich_output, width, heading=f"Variants of {names}")
+    sources = dict.fromkeys(
+        source_line(c.file, c.sha256, c.paths, c.seed, c.method) for c in comparisons
+    )
+    heading = f"Variants of {names}"
+    return emit([section], notes, fmt, rich_output, width, heading=heading, sources=list(sources))
 
 
 def _comparison_json(comparison: Comparison) -> dict[str, Any]:
@@ -214,6 +232,7 @@ def _comparison_json(comparison: Comparison) -> dict[str, Any]:
         "paths": comparison.paths,
         "seed": comparison.seed,
         "method": comparison.method,
+        "scenario_sha256": comparison.sha256,
         "results": [_country_json(r, "variant") for r in comparison.results],
     }
 
@@ -253,6 +272,7 @@ def render_explanations(
             for attribution in explanation.attributions:
                 result = attribution.results[index]
                 name = attribution.event or "all events together"
+                name += READ_MARK if attribution.found == BASE_RUN else ""
                 rows.append(
                     [
                         name,
@@ -276,12 +296,13 @@ def render_explanations(
                 )
             rows = [
                 [
-                    input_label(s.input, model),
+                    input_label(s.input, model) + (READ_MARK if s.found == BASE_RUN else ""),
                     input_value(s.input, s.low_value),
                     percent(s.low.other),
                     input_value(s.input, s.high_value),
                     percent(s.high.other),
                     points(s.swing),
+                    _swing_interval(s),
                 ]
                 for s in explanation.sensitivities
                 if s.country == country.id
@@ -300,6 +321,7 @@ def render_explanations(
                         "90th\npercentile",
                         "P(target)",
                         "Swing",
+                        MC_COLUMN,
                     ],
                     rows,
                 )
@@ -311,10 +333,32 @@ def render_explanations(
         "(negative: the event costs that many points).",
         MC_DIFFERENCE_NOTE,
     ]
+    found = [a.found for _, _, e in explanations for a in e.attributions]
+    found += [s.found for _, _, e in explanations for s in e.sensitivities]
+    if BASE_RUN in found:
+        notes.append(READ_NOTE)
     names = ", ".join(dict.fromkeys(scenario for scenario, _, _ in explanations))
     heading = f"What moves the odds: {names}"
-    return emit(sections, notes, fmt, rich_output, width, heading=heading)
+    sources = [
+        source_line(file, e.sha256, e.base.paths, e.base.seed, e.base.method)
+        for _, file, e in explanations
+    ]
+    return emit(sections, notes, fmt, rich_output, width, heading=heading, sources=sources)
 
+
+def _swing_interval(s: Any) -> str:
+    """A swing's Monte Carlo 95% interval, in points."""
+    low, high = s.swing - Z_95 * s.swing_se, s.swing + Z_95 * s.swing_se
+    return f"{low * 100:+.2f} to {high * 100:+.2f}"
+
+
+READ_MARK = " *"
+READ_NOTE = (
+    "*: read from the base run's paths, with no run of its own: an input's own draw, or an "
+    "event's absence up to the window's end, is independent of everything else, so the paths "
+    'where it falls show its effect (docs/analysis.md, "sim explain"); the other rows were '
+    "simulated again, on the same random numbers."
+)
 
 SHOWN_AS_ZERO = 0.5e-4  # a difference that ``points`` prints as 0.00 pts
 
@@ -385,7 +429,8 @@ def _why_no_effect(
             "only while it lasts"
         )
     meeting = round(result.other * paths)
-    few = f"; only {meeting:,} of {paths:,} paths meet the target" if meeting < 100 else ""
+    verb = "meets" if meeting == 1 else "meet"
+    few = f"; only {meeting:,} of {paths:,} paths {verb} the target" if meeting < 100 else ""
     if result.difference.se == 0:
         return f"no path's outcome changed with or without it{few}"
     return f"it changes whether the target is met on too few paths to show{few}"
@@ -447,7 +492,7 @@ def input_value(path: str, value: float) -> str:
     if field == "probability":
         return percent(value)
     if path.endswith(("growth.rate", "growth.long_run", ".volatility", ".noise")):
-        return f"{value * 100:+.1f}%"
+        return f"{value * 100:+.1f}%" if round(value * 100, 1) else "0.0%"  # never -0.0%
     if field == "duration":
         return f"{value:.3g} months"
     if field == "half_life":
@@ -467,6 +512,7 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
                 "event": a.event,
                 "without": a.results[index].base,
                 **_difference_json(a.results[index].difference),
+                "found": a.found,
             }
             for a in explanation.attributions
         ]
@@ -478,6 +524,9 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
                 "high_value": s.high_value,
                 "high": s.high.other,
                 "swing": s.swing,
+                "swing_ci_low": s.swing - Z_95 * s.swing_se,
+                "swing_ci_high": s.swing + Z_95 * s.swing_se,
+                "found": s.found,
             }
             for s in explanation.sensitivities
             if s.country == country.id
@@ -498,6 +547,7 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
         "paths": explanation.base.paths,
         "seed": explanation.base.seed,
         "method": explanation.base.method,
+        "scenario_sha256": explanation.sha256,
         "results": results,
     }
 
@@ -558,6 +608,13 @@ def _explanations_csv(explanations: list[tuple[str, str, Explanation]]) -> str:
 
 # --- solve ---------------------------------------------------------------------------------
 
+# What the ±MC column beside an answer means (the one beside P(target) is MC_NOTE's).
+MC_VALUE_NOTE = (
+    "±MC (95%) beside 'Needed': the Monte Carlo precision of the answer, the values between "
+    "which P(target) is the probability asked within its own ±MC (read from how P(target) "
+    "moves with the value); more paths narrow it. Not uncertainty about the world."
+)
+
 
 def render_solutions(
     solutions: list[tuple[str, str, Solution]],
@@ -578,6 +635,7 @@ def render_solutions(
         "Asked\nP(target)",
         "Now",
         "Needed",
+        MC_COLUMN,
         "P(target)\nthere",
         MC_COLUMN,
     ]
@@ -590,6 +648,7 @@ def render_solutions(
                 percent(s.probability),
                 input_value(s.field, s.before),
                 input_value(s.field, s.value),
+                value_interval(s.field, s.value_low, s.value_high),
                 percent(s.achieved),
                 interval_text(s.ci_low, s.ci_high),
             ]
@@ -607,12 +666,38 @@ def render_solutions(
                 f"{percent(s.jump[1])} at this value; no value gives {percent(s.probability)} "
                 "exactly."
             )
+    notes.append(MC_VALUE_NOTE)
     notes.append(MC_NOTE)
     title = window_title(
         [(s.label or s.country, s.window, s.fiscal_year_start) for _, _, s in solutions],
         ANY_WINDOW.replace(" (a variant that moves target.by moves it)", ""),
     )
-    return emit([Section(title, header, rows, keys=2)], notes, fmt, rich_output, width)
+    sources = [source_line(file, s.sha256, s.paths, s.seed, s.method) for _, file, s in solutions]
+    names = ", ".join(dict.fromkeys(scenario for scenario, _, _ in solutions))
+    section = Section(title, header, rows, keys=2)
+    return emit(
+        [section],
+        notes,
+        fmt,
+        rich_output,
+        width,
+        heading=f"What it would take: {names}",
+        sources=sources,
+    )
+
+
+def value_interval(path: str, low: float | None, high: float | None) -> str:
+    """An answer's Monte Carlo interval in the words of its field: ``+72.9 to +73.9%``."""
+    if low is None or high is None:
+        return "unbounded"  # P(target) does not move with the input
+    first, last = input_value(path, low), input_value(path, high)
+    if first == last:
+        return first
+    for unit in (" months", " years", "/yr", "%"):
+        if first.endswith(unit) and last.endswith(unit):
+            first = first.removesuffix(unit)
+            break
+    return f"{first} to {last}"
 
 
 def _solution_json(scenario: str, file: str, solution: Solution) -> dict[str, Any]:
@@ -625,14 +710,23 @@ def _solution_json(scenario: str, file: str, solution: Solution) -> dict[str, An
         "field": solution.field,
         "probability": solution.probability,
         "value": solution.value,
+        "value_low": solution.value_low,
+        "value_high": solution.value_high,
         "before": solution.before,
         "shift": solution.shift,
+        "shift_low": solution.shift_low,
+        "shift_high": solution.shift_high,
         "achieved": solution.achieved,
         "ci_low": solution.ci_low,
         "ci_high": solution.ci_high,
         "trials": solution.trials,
+        "scout_trials": solution.scout_trials,
+        "scout_paths": solution.scout_paths,
         "jump": list(solution.jump) if solution.jump else None,
+        "paths": solution.paths,
+        "seed": solution.seed,
         "method": solution.method,
+        "scenario_sha256": solution.sha256,
     }
 
 
@@ -665,6 +759,7 @@ def render_sweep(
             "paths": signature.paths,
             "seed": signature.seed,
             "method": signature.method,
+            "scenario_sha256": signature.scenario,
             "fields": fields,
             "points": [
                 {
@@ -694,7 +789,11 @@ def render_sweep(
         for texts, results in done
         for r in results
     ]
-    names = [field.replace(".", ".\n", 1) if len(field) > 24 else field for field in fields]
+    # a long field name wraps after its first dot in a terminal; markdown and HTML keep it whole
+    wrap = fmt not in ("markdown", "html")
+    names = [
+        field.replace(".", ".\n", 1) if wrap and len(field) > 24 else field for field in fields
+    ]
     notes = [
         f"{scenario} ({file}): every point uses the same {signature.paths:,} paths and seed "
         f"{signature.seed} ({signature.method}), so differences between points are paired "
@@ -704,4 +803,9 @@ def render_sweep(
     columns = [*names, "Country", "P(target)", MC_COLUMN]
     title = ANY_WINDOW.replace("a variant that moves", "a point that sets")
     section = Section(title, columns, table, keys=len(fields) + 1)
-    return emit([section], notes, fmt, rich_output, width, heading=f"Sweep of {scenario}")
+    source = source_line(
+        file, signature.scenario, signature.paths, signature.seed, signature.method
+    )
+    return emit(
+        [section], notes, fmt, rich_output, width, heading=f"Sweep of {scenario}", sources=[source]
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -21,7 +22,7 @@ from typing import Any
 from sim.analysis.explain import Explanation
 from sim.analysis.summarise import CountrySummary, RunSummary
 from sim.report import provenance
-from sim.report.render import percent, window_words
+from sim.report.render import interval_text, percent, window_words
 
 # --- odds in words ---------------------------------------------------------------------------
 
@@ -53,14 +54,22 @@ def target_in_words(value: float, unit: str) -> str:
     return amount(value, unit)
 
 
+FEW_HITS = 20  # fewer paths meeting the target: the headline says the odds are imprecise
+
+
 def headline(run: RunSummary, result: CountrySummary) -> str:
-    """``Kazakhstan: trade reaching $1B a year in Jan–Dec 2027: about 3 in 10,000``."""
+    """``Kazakhstan: trade reaching $1B a year in Jan–Dec 2027: about 3 in 10,000``, and
+    how few paths that rests on when they are few."""
     window = window_words(result.window, run.fiscal_year_start)
     target = target_in_words(result.target, run.unit)
-    return (
+    words = (
         f"{result.label}: trade reaching {target} a year in {window}: "
         f"{odds_in_words(result.probability, run.paths)}"
     )
+    if 0 < result.hits < FEW_HITS:
+        met = "path" if result.hits == 1 else "paths"
+        words += f" (from only {result.hits} {met} of {run.paths:,}: imprecise)"
+    return words
 
 
 def headlines(runs: Sequence[RunSummary]) -> str:
@@ -71,9 +80,10 @@ def headlines(runs: Sequence[RunSummary]) -> str:
             items.append(
                 f'<li class="headline" data-country="{escape(result.country)}">'
                 f"<strong>{escape(headline(run, result))}</strong> "
-                f'<span class="p">P(target) <span class="value">{percent(result.probability)}'
-                f'</span></span> <span class="mc">(±MC {percent(result.ci_low)[:-1]}–'
-                f"{percent(result.ci_high)})</span></li>"
+                f'<span class="p">P(target) <span class="value">'
+                f"{escape(percent(result.probability))}</span></span> "
+                f'<span class="mc">(±MC {escape(interval_text(result.ci_low, result.ci_high))})'
+                "</span></li>"
             )
     return '<ul class="headlines">' + "".join(items) + "</ul>"
 
@@ -81,18 +91,30 @@ def headlines(runs: Sequence[RunSummary]) -> str:
 # --- the tornado chart -----------------------------------------------------------------------
 
 
+MIN_CHART_HITS = 20  # fewer paths meeting the target: the swings are noise, not charted
+
+
 def tornado_svg(explanation: Explanation, country: int, label: str, top: int = 10) -> str:
     """What matters most to one country's P(target), as a chart: for each input (largest
-    swing first), a bar from P with the input at its 10th percentile to P at its 90th, and
-    a line at P with everything uncertain. Needs matplotlib."""
+    swing first), a bar from P with the input at its 10th percentile to P at its 90th (blue
+    when the 90th raises P, orange when it lowers it), both values written after the bar, and
+    a line at P with everything uncertain. With fewer than ``MIN_CHART_HITS`` paths meeting
+    the target, a sentence instead: the swings would be noise. Needs matplotlib."""
     from sim.report.plot import figure_svg, require_matplotlib
 
+    base = explanation.base.countries[country]
+    hits = int(base.met.sum())
+    if hits < MIN_CHART_HITS:
+        return (
+            f'<p class="note">{escape(label)}: only {hits:,} of {len(base.met):,} paths meet '
+            "the target, too few to chart what matters most; the table below has the "
+            "numbers, with their Monte Carlo precision.</p>"
+        )
     require_matplotlib()
     from matplotlib.figure import Figure
 
     cid = explanation.base.model.countries[country].id
     rows = [s for s in explanation.sensitivities if s.country == cid][:top]
-    base = explanation.base.countries[country]
     p_base = float(base.met.mean()) * 100
     figure = Figure(figsize=(7.5, 0.42 * max(len(rows), 1) + 1.3))
     axis = figure.add_subplot()
@@ -100,10 +122,8 @@ def tornado_svg(explanation: Explanation, country: int, label: str, top: int = 1
     for i, s in enumerate(rows[::-1]):
         low, high = s.low.other * 100, s.high.other * 100
         axis.barh(i, high - low, left=low, color="#6baed6" if high >= low else "#fd8d3c")
-        axis.text(max(low, high), i, f"  {percent(high / 100)} at p90", va="center", fontsize=8)
-        axis.text(
-            min(low, high), i, f"p10 {percent(low / 100)}  ", va="center", ha="right", fontsize=8
-        )
+        words = f"  p10 {percent(low / 100)}, p90 {percent(high / 100)}"
+        axis.text(max(low, high), i, words, va="center", fontsize=8)
     axis.axvline(p_base, color="#252525", linewidth=1)
     axis.set_yticks(range(len(rows)), names, fontsize=8)
     axis.set_xlabel(
@@ -112,7 +132,8 @@ def tornado_svg(explanation: Explanation, country: int, label: str, top: int = 1
     )
     span = [v for s in rows for v in (s.low.other * 100, s.high.other * 100)] + [p_base]
     width = max(max(span) - min(span), 0.01)
-    axis.set_xlim(max(0.0, min(span) - 0.6 * width), min(100.0, max(span) + 0.6 * width))
+    # room on the right for the words after the longest bar
+    axis.set_xlim(max(0.0, min(span) - 0.1 * width), max(span) + 0.9 * width)
     axis.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     return figure_svg(figure)
@@ -125,6 +146,9 @@ def _input_name(path: str, explanation: Explanation) -> str:
 
 
 # --- the what-if sliders ---------------------------------------------------------------------
+
+
+AS_IN_FILE = "file"  # the position that leaves the input as the scenario has it
 
 
 @dataclass(frozen=True)
@@ -153,28 +177,29 @@ def _whatif_html(whatif: WhatIf, key: str) -> str:
         "sliders": [list(s.shown) for s in whatif.sliders],
         "points": {
             "|".join(position): [
-                [label, percent(p), f"{percent(low)[:-1]}–{percent(high)}", p]
-                for label, p, low, high in results
+                [label, percent(p), interval_text(low, high), p] for label, p, low, high in results
             ]
             for position, results in whatif.points.items()
         },
     }
-    start = tuple(s.positions[0] for s in whatif.sliders)
+    start = tuple(AS_IN_FILE for _ in whatif.sliders)  # each slider starts at the file
     controls = []
     for number, slider in enumerate(whatif.sliders):
         name = f"{key}-s{number}"
+        at = slider.positions.index(AS_IN_FILE)
+        ends = f"{slider.shown[0]} … {slider.shown[-1]}"
         controls.append(
             f'<div class="slider"><label for="{name}">{escape(slider.label)}</label>'
             f'<input type="range" id="{name}" min="0" max="{len(slider.positions) - 1}" '
-            f'step="1" value="0" data-field="{escape(slider.field)}" '
+            f'step="1" value="{at}" data-field="{escape(slider.field)}" '
             f'data-positions="{escape("|".join(slider.positions))}" '
-            f'aria-valuetext="{escape(slider.shown[0])}">'
-            f'<output for="{name}" class="setting">{escape(slider.shown[0])}</output></div>'
+            f'aria-valuetext="{escape(slider.shown[at])}" title="{escape(ends)}">'
+            f'<output for="{name}" class="setting">{escape(slider.shown[at])}</output></div>'
         )
     rows = "".join(
         f'<tr data-country="{escape(label)}"><td>{escape(label)}</td>'
-        f'<td class="whatif-p">{percent(p)}</td>'
-        f'<td class="whatif-mc">{percent(low)[:-1]}–{percent(high)}</td></tr>'
+        f'<td class="whatif-p">{escape(percent(p))}</td>'
+        f'<td class="whatif-mc">{escape(interval_text(low, high))}</td></tr>'
         for label, p, low, high in whatif.points[start]
     )
     return (
@@ -229,7 +254,7 @@ svg{max-width:100%;height:auto;display:block}
 .slider{margin:.8rem 0}.slider label{display:block;font-weight:600}
 .slider input{width:100%;max-width:30rem}.slider output{display:block;color:#08306b}
 .kind-judgement{color:#a63603;font-weight:600}.kind-data{color:#006d2c;font-weight:600}
-.kind-fitted{color:#08519c;font-weight:600}
+.kind-fitted{color:#08519c;font-weight:600}.kind-calculated{color:#54278f;font-weight:600}
 details{margin:.5rem 0}code{overflow-wrap:anywhere;word-break:break-word}
 """
 
@@ -254,14 +279,21 @@ class Assumption:
     kind: str
 
 
+JUDGEMENT = re.compile(r"\bjudge?ments?\b", re.IGNORECASE)
+
+
 def kind_of(source: str | None, fitted: bool = False) -> str:
-    """The rule the page states: fitted growth is ``fitted``; a source that says "judgement"
-    is ``judgement``; any other source is ``data``; none is ``no source``."""
+    """The rule the page states: fitted growth is ``fitted``; a source that names judgement
+    (or judgment) is ``judgement``; one marked ``(calc)`` is ``calculated`` (a figure worked
+    out from data and stated assumptions); any other source is ``data``; none is
+    ``no source``."""
     if fitted:
         return "fitted"
     if not source:
         return "no source"
-    return "judgement" if "judgement" in source.lower() else "data"
+    if JUDGEMENT.search(source):
+        return "judgement"
+    return "calculated" if source.lstrip().lower().startswith("(calc)") else "data"
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -280,6 +312,14 @@ class Section:
     compare_html: str | None  # the variants side by side
     whatif: WhatIf | None
     assumptions: tuple[Assumption, ...]
+
+
+def unique_ids(svg: str, prefix: str) -> str:
+    """An inline SVG with its element ids (and the references to them) prefixed, so that
+    several charts on one page never share an id."""
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    return re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
 
 
 def page(
@@ -304,7 +344,10 @@ def page(
     for number, section in enumerate(sections):
         name = escape(section.run.scenario)
         if section.fan:
-            body += [f"<h3>Trade and the odds over time: {name}</h3>", section.fan]
+            body += [
+                f"<h3>Trade and the odds over time: {name}</h3>",
+                unique_ids(section.fan, f"fan{number}"),
+            ]
         if section.whatif is not None:
             body += [
                 f"<h2>What if? {name}</h2>",
@@ -313,7 +356,10 @@ def page(
             ]
         if section.explanation is not None:
             body += [f"<h2>What the events do, and what matters most: {name}</h2>"]
-            body += list(section.tornadoes)
+            body += [
+                unique_ids(chart, f"tornado{number}-{index}")
+                for index, chart in enumerate(section.tornadoes)
+            ]
             body.append(section.explain_html)
         if section.compare_html:
             body += [f"<h2>The file's variants side by side: {name}</h2>", section.compare_html]
@@ -356,8 +402,6 @@ def _whatif_intro(whatif: WhatIf) -> str:
 
 
 def _description(text: str | None) -> list[str]:
-    import re
-
     if not text:
         return []
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
@@ -376,10 +420,14 @@ def _assumptions_html(assumptions: Sequence[Assumption]) -> str:
         for a in assumptions
     )
     return (
-        '<p class="note">Kind: <span class="kind-data">data</span> where the file gives a '
-        'source; <span class="kind-judgement">judgement</span> where its source says the '
-        'figure is judgement; <span class="kind-fitted">fitted</span> for growth fitted from '
-        "the history and past targets (sim fit); no source where the file gives none.</p>"
+        '<p class="note">Kind, by what the file\'s own source says: '
+        '<span class="kind-judgement">judgement</span> where it names judgement; '
+        '<span class="kind-calculated">calculated</span> where it is marked (calc), a figure '
+        "worked out from data and stated assumptions; "
+        '<span class="kind-data">data</span> for any other source; '
+        '<span class="kind-fitted">fitted</span> for growth fitted from the history and past '
+        "targets (sim fit); no source where the file gives none. A row's source can hold both "
+        "data and judgement: read it.</p>"
         '<div class="scroll"><table><thead><tr><th>Input</th><th>Value</th><th>Kind</th>'
         f"<th>Source</th></tr></thead><tbody>{rows}</tbody></table></div>"
     )
@@ -408,8 +456,9 @@ def _record_html(record: dict[str, Any]) -> str:
         "announcement, from data dated no later, with growth fitted as in this page's "
         "scenarios, scored against what happened. Lower Brier and log scores are better; a "
         "calibrated forecaster's 50% and 90% intervals cover the outcome 50% and 90% of the "
-        "time. The hand-picked range is the method that gave 86%, 32% and 27% to past "
-        "targets missed by 2.5 to 10 times.</p>"
+        "time. The hand-picked range sets growth by hand, from the lowest to the highest "
+        "yearly change seen before the announcement, as a spreadsheet model would (it can be "
+        "set only where a record of several years was known).</p>"
         '<div class="scroll"><table><thead><tr><th>Forecaster</th><th>Targets</th>'
         "<th>Brier</th><th>Log score</th><th>50% interval covers</th>"
         f"<th>90% interval covers</th></tr></thead><tbody>{rows}</tbody></table></div>"
