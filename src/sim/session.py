@@ -184,13 +184,13 @@ class Session:
     ) -> Outcomes:
         """Simulate until every country's 95% interval is within ±``precision`` (with
         ``relative``, within ±``precision`` times its estimate)."""
-        from sim.analysis.summarise import precise_enough
+        from sim.analysis.summarise import next_paths
         from sim.engine import run
 
         return run.simulate_until(
             model,
             seed,
-            lambda outcomes: precise_enough(outcomes, precision, relative),
+            lambda outcomes: next_paths(outcomes, precision, relative),
             max_paths,
             # stages double from 8,192 paths: small blocks share even the early ones
             self.options.block_size or DEFAULT_BLOCK,

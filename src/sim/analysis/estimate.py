@@ -157,3 +157,28 @@ def quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[floa
 
 def _numpy_quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[float]:
     return [float(q) for q in np.quantile(values, probabilities)]
+
+
+MIN_PLAN_HITS = 10  # a relative precision is planned only from a pilot with this many hits
+
+
+def planned_paths(
+    hits: int, paths: int, effective: float, precision: float, relative: bool = False
+) -> float | None:
+    """How many paths a 95% half-width of ``precision`` (or ``relative``: ``precision``
+    times P) needs, planned from a pilot of ``paths`` paths with ``hits`` (worth
+    ``effective`` independent ones), conservatively: at the end of the pilot's own interval
+    that needs the most. None when a relative precision cannot be planned yet (too few hits).
+
+    Planning the run's length once from a pilot, rather than stopping as soon as the interval
+    happens to be narrow, keeps the estimate unbiased: a rule that stops on a narrow interval
+    stops early on low estimates of a small P (their intervals are narrower) and so biases P
+    low (a quarter of a standard error at P = 0.02, measured in tests/test_precision.py)."""
+    low, high = wilson_interval(hits / paths * effective, effective)
+    gain = effective / paths  # independent paths per path (antithetic pairs: above 1)
+    if relative:
+        if hits < MIN_PLAN_HITS or low <= 0:
+            return None
+        return Z_95**2 * (1 - low) / (low * precision**2) / gain
+    p = min(max(0.5, low), high)  # the end nearest 1/2: the widest interval
+    return Z_95**2 * p * (1 - p) / precision**2 / gain

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.estimate import proportion_interval, quantiles
+from sim.analysis.estimate import effective_paths, planned_paths, proportion_interval, quantiles
 from sim.core.distributions import Distribution
 from sim.core.effects import BY_NAME
 from sim.core.model import CountryModel, EventModel, Model
@@ -261,6 +261,23 @@ def precise_enough(outcomes: Outcomes, precision: float, relative: bool = False)
         return max(widths) <= precision
     estimates = [float(np.count_nonzero(o.met)) / outcomes.paths for o in outcomes.countries]
     return all(w <= precision * p for w, p in zip(widths, estimates, strict=True))
+
+
+def next_paths(outcomes: Outcomes, precision: float, relative: bool = False) -> int | None:
+    """``--precision``'s plan: None when every country's interval is within the precision
+    (``precise_enough``); else the paths the least precise country needs, planned from the
+    run so far (``planned_paths``: conservatively, once, so that stopping does not bias the
+    estimate), or twice the run when that cannot be planned yet."""
+    if precise_enough(outcomes, precision, relative):
+        return None
+    needs = []
+    for outcome in outcomes.countries:
+        hits = int(np.count_nonzero(outcome.met))
+        effective = effective_paths(outcome.met, outcomes.antithetic)
+        needs.append(planned_paths(hits, outcomes.paths, effective, precision, relative))
+    if any(need is None for need in needs):
+        return 2 * outcomes.paths
+    return math.ceil(max(n for n in needs if n is not None))
 
 
 def summarise(

@@ -98,7 +98,7 @@ def simulate(
 def simulate_until(
     model: Model,
     seed: int,
-    enough: Callable[[Outcomes], bool],
+    plan: Callable[[Outcomes], int | None],
     max_paths: int,
     block_size: int = DEFAULT_BLOCK,
     workers: int = 1,
@@ -108,27 +108,31 @@ def simulate_until(
     pool: WorkerPool | None = None,
     years: bool = False,
 ) -> Outcomes:
-    """Simulate more and more paths until ``enough(outcomes)`` or ``max_paths`` (keeping every
-    path's yearly windows with ``years``).
+    """Simulate CHUNK paths, then as many more as ``plan(outcomes)`` asks (None: enough),
+    up to ``max_paths`` (keeping every path's yearly windows with ``years``).
 
-    The rule is checked at fixed path counts (CHUNK, then doubling), whatever the block size
-    or number of workers, so the same seed stops at the same count with the same numbers; each
-    stage adds the next paths of the same streams to those already simulated.
+    Runs stop only at fixed path counts (CHUNK times a power of two: the first at or above
+    the plan, and at least twice the paths so far), whatever the block size or number of
+    workers, so the same seed stops at the same count with the same numbers; each stage adds
+    the next paths of the same streams to those already simulated.
     """
     done, target = 0, CHUNK
     stages: list[list[CountryOutcome]] = []
     while True:
         target = min(target, max_paths)
         first = done // CHUNK
-        plan = Plan(seed, target, block_size, workers, years, scheduler, method)
-        stages.append(_paths(model, plan, first, progress, pool))
+        plan_ = Plan(seed, target, block_size, workers, years, scheduler, method)
+        stages.append(_paths(model, plan_, first, progress, pool))
         done = target
         parts = merge(stages) if len(stages) > 1 else stages[0]
         outcomes = Outcomes(model, done, seed, parts, method)
-        if enough(outcomes) or done >= max_paths:
+        wanted = plan(outcomes) if done < max_paths else None
+        if wanted is None:
             return outcomes
         stages = [outcomes.countries]
-        target *= 2
+        target = 2 * done
+        while target < wanted:
+            target *= 2
 
 
 def _paths(
