@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sim.analysis.summarise import precise_enough
+from sim.analysis.summarise import next_paths, precise_enough
 from sim.cli import cli
 from sim.core.distributions import DistributionError, Domain, parse_uncertain
-from sim.engine.run import simulate_until
+from sim.engine.run import simulate, simulate_until
+from sim.engine.streams import CHUNK
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -366,14 +367,13 @@ def test_relative_stopping_rule(tmp_path):
     from conftest import model_of
 
     model = model_of(tmp_path, SMALL_P)
-    outcomes = simulate_until(model, 0, lambda o: precise_enough(o, 0.03, relative=True), 10**6)
-    assert precise_enough(outcomes, 0.03, relative=True)
-    half = outcomes.paths // 2  # the checkpoint before: not enough, or the run had stopped
-    earlier = simulate_until(model, 0, lambda o: o.paths >= half, 10**6)
-    assert earlier.paths == half and not precise_enough(earlier, 0.03, relative=True)
+    outcomes = simulate_until(model, 0, lambda o: next_paths(o, 0.03, relative=True), 10**6)
+    assert precise_enough(outcomes, 0.03, relative=True) and outcomes.paths > CHUNK
+    pilot = simulate(model, CHUNK, 0)  # the run's first stage: not enough
+    assert not precise_enough(pilot, 0.03, relative=True)
     # relative is not absolute: ±3% of P is far tighter than ±3 points
-    assert precise_enough(earlier, 0.03)
+    assert precise_enough(pilot, 0.03)
     # an estimate of 0 never reaches a relative precision
     never = model_of(tmp_path, SMALL_P.replace("value: 150", "value: 100000"))
-    zero = simulate_until(never, 0, lambda o: precise_enough(o, 0.5, relative=True), 20_000)
+    zero = simulate_until(never, 0, lambda o: next_paths(o, 0.5, relative=True), 20_000)
     assert zero.paths == 20_000 and not precise_enough(zero, 0.5, relative=True)
