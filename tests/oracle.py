@@ -50,6 +50,10 @@ Readings of SPEC made here (where a test fails, check these first):
 - Mean reversion (docs/model.md, "Trend"): with long_run and half_life, the trend's log level at
   τ years from the baseline midpoint is g∞·τ + (g0 − g∞)(1 − e^(−λτ))/λ, λ = ln 2 / half_life.
 - Months after the last target window are not simulated: nothing in them can change a window.
+- Correlated growth (docs/model.md, "Correlated growth"): the countries named in a pair of
+  ``correlation.growth`` draw their growth rate, and separately their long-run rate, as
+  F⁻¹(Φ(x)) with x jointly normal, unit variances and the pairs' correlations (0 where no
+  pair is given); every other draw is independent, as without the section.
 """
 
 from __future__ import annotations
@@ -311,7 +315,39 @@ def _read(scenario: str | Mapping[str, Any]):
     horizon = parse_period(data["horizon"], fy)[1] if "horizon" in data else deadline
     if horizon < deadline:
         raise ValueError("the horizon ends before a deadline")
-    return countries, routes, events, horizon
+    return countries, routes, events, horizon, _correlation(data, list(countries))
+
+
+def _correlation(data: Mapping[str, Any], order: list[str]) -> tuple[list[str], np.ndarray]:
+    """The countries named in a pair of ``correlation.growth`` (in the file's order) and their
+    correlation matrix."""
+    pairs = ((data.get("correlation") or {}).get("growth")) or {}
+    named = {name for a, inner in pairs.items() for b in inner for name in (a, b)}
+    group = [cid for cid in order if cid in named]
+    matrix = np.eye(len(group))
+    for a, inner in pairs.items():
+        for b, value in inner.items():
+            i, j = group.index(a), group.index(b)
+            matrix[i, j] = matrix[j, i] = float(value)
+    return group, matrix
+
+
+def _correlated_growth(
+    countries: dict[str, _Country], group: list[str], matrix: np.ndarray, rng, n: int
+) -> dict[tuple[str, str], np.ndarray]:
+    """(country, "rate" or "long_run") -> the draws of the correlated countries: each input
+    through its own quantile function from Φ of jointly normal scores (eigen-decomposition
+    sampling, which takes a semi-definite matrix)."""
+    drawn: dict[tuple[str, str], np.ndarray] = {}
+    if not group:
+        return drawn
+    for name in ("rate", "long_run"):
+        scores = rng.multivariate_normal(np.zeros(len(group)), matrix, size=n, method="eigh")
+        for i, cid in enumerate(group):
+            uncertain = getattr(countries[cid], name)
+            if uncertain is not None:
+                drawn[cid, name] = uncertain.quantile(stats.norm.cdf(scores[:, i]))
+    return drawn
 
 
 # --- the model ---------------------------------------------------------------------------------
@@ -354,7 +390,7 @@ def oracle_window_totals(
     scenario: str | Mapping[str, Any], paths: int, seed: int
 ) -> dict[str, np.ndarray]:
     """Each path's trade summed over each country's 12-month target window."""
-    countries, routes, events, horizon = _read(scenario)
+    countries, routes, events, horizon, (group, correlation) = _read(scenario)
     rng = np.random.default_rng(seed)
     n = paths
     grid_first = min(c.last + 1 for c in countries.values())
@@ -376,7 +412,14 @@ def oracle_window_totals(
                 months[m] = np.flatnonzero(happens & (month == m))
         onsets += _onsets(e, months, rng)
 
-    # ---- rules 1–4: per-country draws, fixed over time
+    # ---- rules 1–4: per-country draws, fixed over time (growth through the correlation)
+    correlated = _correlated_growth(countries, group, correlation, rng, n)
+
+    def growth_draw(cid: str, name: str) -> np.ndarray:
+        if (cid, name) in correlated:
+            return correlated[cid, name]
+        return getattr(countries[cid], name).draw(rng, n)
+
     state = {}
     for cid, c in countries.items():
         months_in_period = c.last - c.first + 1
@@ -398,8 +441,8 @@ def oracle_window_totals(
             "run_rate": run_rate,
             "open_rate": run_rate / open_share,
             "mid": (c.first + c.last) / 2,
-            "g": np.log1p(c.rate.draw(rng, n)),  # rule 2
-            "g_inf": None if c.long_run is None else np.log1p(c.long_run.draw(rng, n)),
+            "g": np.log1p(growth_draw(cid, "rate")),  # rule 2
+            "g_inf": None if c.long_run is None else np.log1p(growth_draw(cid, "long_run")),
             "lam": None if c.half_life is None else math.log(2) / c.half_life.draw(rng, n),
             "sigma": c.volatility.draw(rng, n),
             "nu": c.noise.draw(rng, n),

@@ -272,12 +272,20 @@ def test_schema_describes_every_top_level_field():
         "as_of",
         "seed",
         "paths",
+        "include",
         "routes",
         "countries",
         "events",
+        "correlation",
         "variants",
     }
     assert schema["required"] == ["name", "countries"]
+    pairs = schema["$defs"]["Correlations"]["properties"]["growth"]
+    assert pairs["additionalProperties"]["additionalProperties"] == {
+        "type": "number",
+        "minimum": -1,
+        "maximum": 1,
+    }
     growth = schema["$defs"]["Growth"]["properties"]
     assert growth["volatility"]["default"] == 0 and "20% to 60%" in growth["rate"]["examples"]
 

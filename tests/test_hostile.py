@@ -24,7 +24,9 @@ from sim.cli import cli
 CASES = Path(__file__).parent / "hostile" / "cases"
 FILES = sorted(CASES.glob("*.yaml"))
 # a field path after the location: the problem has a place in the file, so it must be given
-FIELD = re.compile(r": (countries|routes|events|variants|horizon|as_of|fiscal_year_start|name)\b")
+FIELD = re.compile(
+    r": (countries|routes|events|variants|horizon|as_of|fiscal_year_start|name|include)\b"
+)
 
 
 def invoke(*args: str):

@@ -340,6 +340,29 @@ HAND_WRITTEN = {
             }
         },
     ),
+    "correlated growth, two countries sharing an event": scenario(
+        {
+            "a": country(rate="-10% to 60%"),
+            "b": country(baseline="30 to 50", rate="0% to 40%", by=2028, volatility="10%"),
+        },
+        events={"squeeze": {"rate": "0.2 to 0.6", "duration": "3 to 9", "level": "-40%"}},
+        correlation={"growth": {"a": {"b": 0.8}}},
+    ),
+    "correlated mean reversion, three countries, a negative pair": scenario(
+        {
+            cid: {
+                **country(by=by),
+                "growth": {
+                    "rate": "0% to 60%",
+                    "long_run": "-5% to 20%",
+                    "half_life": "1 to 4",
+                    "noise": "5%",
+                },
+            }
+            for cid, by in (("a", 2027), ("b", 2028), ("c", "2027-28"))
+        },
+        correlation={"growth": {"a": {"b": 0.6, "c": -0.4}, "b": {"c": 0.3}}},
+    ),
     # Regressions: scenarios where the engine raised instead of simulating.
     "closure event that never happens": scenario(
         {"a": country(routes={"r": 1})},

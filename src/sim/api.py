@@ -70,8 +70,13 @@ class Scenario:
 
     @property
     def sha256(self) -> str:
-        """The SHA-256 of the scenario's text: which version of the file a result came from."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """The SHA-256 of the scenario's text, then of each included file's text after a NUL
+        byte, in the order read: which version of the files a result came from (without
+        includes, of the text alone)."""
+        digest = hashlib.sha256(self.text.encode("utf-8"))
+        for included in self.document.included:
+            digest.update(b"\0" + included.text.encode("utf-8"))
+        return digest.hexdigest()
 
     @cached_property
     def model(self) -> Model:
@@ -90,9 +95,12 @@ class Scenario:
 def load(source: Source | Scenario, *, name: str | None = None) -> Scenario:
     """Read and validate a scenario: a file path, YAML text (a string with a line break) or a
     dict. Raises ``sim.ScenarioError`` listing every problem, each located by file, line and
-    column; ``name`` is what messages call text or a dict (default ``<text>``, ``<dict>``)."""
+    column; ``name`` is what messages call text or a dict (default ``<text>``, ``<dict>``).
+    Files named by ``include:`` (and history CSV files) are read from the folder of the file,
+    or of ``name``: the working folder for text and dicts by default."""
     import yaml
 
+    from sim.scenario.include import with_includes
     from sim.scenario.load import validate_with_variants
     from sim.scenario.source import parse_yaml, read_text
 
@@ -106,7 +114,7 @@ def load(source: Source | Scenario, *, name: str | None = None) -> Scenario:
     else:
         file = name or str(source)
         text = read_text(Path(source))
-    document = parse_yaml(text, file)
+    document = with_includes(parse_yaml(text, file))
     spec, variants = validate_with_variants(document)
     return Scenario(spec, file, text, document, tuple(variants))
 
@@ -227,7 +235,7 @@ def compare(
     **settings: Unpack[RunKeywords],
 ) -> CompareResult:
     """Each scenario against its variants (all, or those named), on common random numbers."""
-    from sim.analysis.compare import Comparison, differences
+    from sim.analysis.compare import Comparison, differences, joint_differences
     from sim.scenario.compile import compile_scenario
 
     loaded = _scenarios(scenarios)
@@ -262,6 +270,7 @@ def compare(
                         differences(base, other),
                         base.method,
                         scenario.sha256,
+                        joint_differences(base, other),
                     )
                 )
     return CompareResult(tuple(comparisons))

@@ -88,10 +88,27 @@ class RunResult(_Result):
 
     def to_frame(self) -> pandas.DataFrame:
         """One row per scenario and country: the target's window, with the columns of
-        ``--format csv`` (whose yearly rows are ``by_year()``)."""
+        ``--format csv`` (whose yearly rows are ``by_year()``, whose joint rows ``joint()``)."""
         frame = super().to_frame()
-        target = frame[frame["year"].isna()].drop(columns=["year", "reached"])
-        return target.reset_index(drop=True)
+        rows = frame["year"].isna() & frame["joint"].isna()
+        return frame[rows].drop(columns=["year", "reached", "joint", "k"]).reset_index(drop=True)
+
+    def joint(self) -> pandas.DataFrame:
+        """One row per scenario with several countries and joint outcome: ``joint`` is
+        ``at_least`` (k or more targets met) or ``count`` (exactly k), with its 95% interval;
+        each country is judged on its own target in its own window."""
+        rows = [
+            {"scenario": run.scenario, "joint": kind, "k": k, **vars(share)}
+            for run in self.runs
+            if run.joint is not None
+            for kind, shares, first in (
+                ("at_least", run.joint.at_least, 1),
+                ("count", run.joint.count, 0),
+            )
+            for k, share in enumerate(shares, first)
+        ]
+        columns = ["scenario", "joint", "k", "probability", "ci_low", "ci_high"]
+        return pandas_module().DataFrame(rows, columns=columns)
 
     def by_year(self) -> pandas.DataFrame:
         """One row per scenario, country and year: P(met in that year's window), P(reached by

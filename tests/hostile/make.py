@@ -293,7 +293,35 @@ TEXT: dict[str, str] = {
         "    growth: {rate: 40% to 120%}\n",
         "    growth: {rate: 40% to 120%}\n    history: {file: latin1.csv}\n",
     ),
+    # --- include: the files named are in OTHER_FILES (.yml, so that no glob takes them) ----------
+    "include_cycle": VALID + "include: [cycle_b.yml]\n",
+    "include_self": VALID + "include: [include_self.yaml]\n",
+    "include_missing": VALID + "include: [missing.yml]\n",
+    "include_missing_deep": VALID + "include: [includes_missing.yml]\n",
+    "include_folder": VALID + "include: [a_folder.yml]\n",
+    "include_csv": VALID + "include: [nan_values.csv]\n",
+    "include_binary": VALID + "include: [binary.yml]\n",
+    "include_text_not_a_mapping": VALID + "include: [csv_text.yml]\n",
+    "include_empty_file": VALID + "include: [empty.yml]\n",
+    "include_a_scenario": VALID + "include: [valid_minimal.yaml]\n",
+    "include_duplicate_name": ROUTED + "include: [routes.yml]\n",
+    "include_duplicate_between_files": VALID + "include: [routes.yml, routes_again.yml]\n",
+    "include_twice": VALID + "include: [routes.yml, routes.yml]\n",
+    "include_deep_error": ROUTED.replace("routes:\n  r:", "include: [deep_a.yml]\nroutes:\n  r:"),
+    "include_absolute": VALID + "include: [/etc/passwd.yaml]\n",
+    "include_escapes": VALID + "include: [../../../../etc/passwd]\n",
+    "include_url": VALID + "include: ['https://example.com/corridors.yaml']\n",
+    "include_wildcard": VALID + "include: ['*.yml']\n",
+    "include_home": VALID + "include: [~/corridors.yml]\n",
+    "include_not_a_list": VALID + "include: routes.yml\n",
+    "include_entry_not_text": VALID + "include: [{file: routes.yml}, 7, '']\n",
+    "include_changed_by_variant": VALID + "variants:\n  v: {include: [routes.yml]}\n",
     # --- valid edges: these must run --------------------------------------------------------
+    "valid_include": ROUTED.replace(
+        "routes:\n  r: {closed_months: [1, 2], reroute: 50%}\n  s: {}\n", ""
+    )
+    + "include: [routes.yml, shocks.yml]\n"
+    + "variants:\n  v: {events.shock.rate: 2 to 5, events.shock.severity: 100%}\n",
     "valid_minimal": VALID,
     "valid_one_month_baseline": period("2025-07"),
     "valid_fiscal_years": "fiscal_year_start: 4\n" + period("FY2024-25"),
@@ -323,7 +351,19 @@ BYTES: dict[str, bytes] = {
 OTHER_FILES = {
     "nan_values.csv": "period,value\n2023,nan\n2024,inf\n",
     "latin1.csv": "period,value\n2024,1\n".encode("latin-1").decode() + "2025,caf\xe9\n",
+    # files that the include_* cases name
+    "cycle_b.yml": "include: [include_cycle.yaml]\n",
+    "includes_missing.yml": "include: [gone.yml]\nevents: {}\n",
+    "binary.yml": "routes:\x00\n",
+    "csv_text.yml": "period,value\n2023,1\n",
+    "empty.yml": "# nothing here\n",
+    "routes.yml": "routes:\n  r: {closed_months: [1, 2], reroute: 50%}\n  s: {}\n",
+    "routes_again.yml": "routes:\n  s: {reroute: 10%}\n",
+    "shocks.yml": "events:\n  shock: {routes: [r], rate: 1 to 3, duration: 1, severity: 60%}\n",
+    "deep_a.yml": "description: includes deep_b.yml\ninclude: [deep_b.yml]\n",
+    "deep_b.yml": "events:\n  e:\n    routes: [r, nowhere]\n    rate: 1\n    severity: 150%\n",
 }
+FOLDERS = {"a_folder.yml": "keep.txt"}  # a folder named like a YAML file (git keeps the file)
 
 
 def main() -> None:
@@ -336,6 +376,9 @@ def main() -> None:
         (CASES / f"{name}.yaml").write_bytes(data)
     for name, text in OTHER_FILES.items():
         (CASES / name).write_bytes(text.encode("latin-1") if "latin1" in name else text.encode())
+    for name, inside in FOLDERS.items():
+        (CASES / name).mkdir()
+        (CASES / name / inside).write_text("a folder that include_folder.yaml names\n")
     print(f"{len(TEXT) + len(BYTES)} cases in {CASES}")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.analysis.estimate import Z_95, standard_error
+from sim.analysis.joint import all_met, any_met
 from sim.core.periods import Period
 from sim.defaults import DEFAULT_FISCAL_YEAR_START, DEFAULT_METHOD, Method
 from sim.engine.outcomes import Outcomes
@@ -90,6 +91,46 @@ def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...
 
 
 @dataclass(frozen=True)
+class JointDifference:
+    """A joint outcome of the countries two runs share, P(other) − P(base): every target met
+    (``outcome`` "all") or at least one (``at_least_one``), each country judged on its own
+    target in its own window."""
+
+    outcome: str
+    countries: tuple[str, ...]  # ids
+    base: float
+    other: float
+    difference: Difference
+
+    @property
+    def words(self) -> str:
+        """``all met`` or ``any met``: short enough for a table's country column."""
+        return "all met" if self.outcome == "all" else "any met"
+
+
+JOINT_OUTCOMES = {"all": all_met, "at_least_one": any_met}
+
+
+def joint_differences(base: Outcomes, other: Outcomes) -> tuple[JointDifference, ...]:
+    """P(all targets met) and P(at least one), paired path by path, over the countries the two
+    runs share (by id); none when they share fewer than two."""
+    others = {country.id for country in other.model.countries}
+    shared = [country.id for country in base.model.countries if country.id in others]
+    if len(shared) < 2:
+        return ()
+    found = []
+    for outcome, flags in JOINT_OUTCOMES.items():
+        before, after = flags(base, shared), flags(other, shared)
+        difference = paired_difference(before, after, base.antithetic)
+        found.append(
+            JointDifference(
+                outcome, tuple(shared), float(before.mean()), float(after.mean()), difference
+            )
+        )
+    return tuple(found)
+
+
+@dataclass(frozen=True)
 class Comparison:
     """A variant of a scenario against its base."""
 
@@ -103,3 +144,4 @@ class Comparison:
     results: tuple[CountryDifference, ...]
     method: Method = DEFAULT_METHOD
     sha256: str = ""  # of the scenario file's text
+    joint: tuple[JointDifference, ...] = ()  # with two countries or more

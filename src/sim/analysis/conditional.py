@@ -13,6 +13,10 @@ onset up to the end of a country's target window is the same path as in a run wi
 event, and whether it has one is independent of everything else. So P(target without the
 event) is the share of those paths that meet the target.
 
+A growth input that the file's ``correlation`` section couples across countries is drawn
+through a shared copula, not from a uniform of its own that nothing else depends on: it is
+not read this way (``correlated``); ``explain`` simulates it again.
+
 Each estimate comes with its standard error; ``explain`` keeps it when its 95% interval is
 within ``tolerance`` and runs the model again otherwise (per-onset inputs — an event's
 duration or severity, drawn afresh for every onset — always run again).
@@ -58,12 +62,27 @@ class Estimate:
         return self.hits >= MIN_HITS and Z_95 * self.se <= half_width
 
 
+def correlated(model: Model, kind: str, index: int, name: str) -> bool:
+    """Whether a per-path input is drawn through the file's copula (``correlation.growth``):
+    its uniform number is then tied to other countries' inputs, not independent of
+    everything else, so conditioning on it is not holding it (the conditional reading does
+    not apply)."""
+    if kind != "country" or model.correlation is None:
+        return False
+    return model.correlation.row(model.countries[index].id, name) is not None
+
+
 def input_uniforms(
     model: Model, outcomes: Outcomes, kind: str, index: int, name: str
 ) -> np.ndarray:
     """The uniform numbers the run drew a per-path input from, path by path: a country's
     input (``kind`` "country"), or an event's rate or probability (the first draw of its
-    stream)."""
+    stream). Not for a ``correlated`` input, which has no stream of its own."""
+    if correlated(model, kind, index, name):
+        raise ValueError(
+            f"{model.countries[index].id}'s {name} is drawn through the correlation section's "
+            "copula: it has no uniform of its own to condition on"
+        )
     paths, seed, antithetic = outcomes.paths, outcomes.seed, outcomes.antithetic
     if kind == "country":
         stream = f"country:{model.countries[index].id}:{name}"
@@ -125,10 +144,17 @@ def without_events(
     meeting the target among those where none of them starts before the end of the
     country's window (an onset in the window's last month changes its trade)."""
     last = model.countries[country].window_end
-    free = np.ones(outcomes.paths, dtype=bool)
+    return free_share(outcomes.countries[country].met, firsts, last)
+
+
+def free_share(met: np.ndarray, firsts: list[np.ndarray], last: float) -> Estimate:
+    """The share of paths meeting an outcome ``met`` (a country's target, or a joint outcome)
+    among those where none of the events whose ``first_onsets`` are given starts before grid
+    month ``last`` ends (the latest month the outcome depends on), with the standard error of
+    P(base) − that share."""
+    free = np.ones(len(met), dtype=bool)
     for first in firsts:
         free &= first >= last + 1
-    met = outcomes.countries[country].met
     kept, touched = _share(met[free]), _share(met[~free])
     # P(base) − kept = (1 − f)(touched − kept), f the share of free paths: its error comes
     # from the two shares (none when every path is free)

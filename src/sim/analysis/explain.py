@@ -15,10 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from sim.analysis.compare import CountryDifference, Difference, differences
+from sim.analysis.compare import (
+    JOINT_OUTCOMES,
+    CountryDifference,
+    Difference,
+    JointDifference,
+    differences,
+    joint_differences,
+)
 from sim.analysis.conditional import (
     Estimate,
+    correlated,
     first_onsets,
+    free_share,
     held_at,
     held_in_band,
     input_uniforms,
@@ -143,6 +152,8 @@ class Attribution:
     event: str | None
     results: tuple[CountryDifference, ...]  # base = without, other = with
     found: str = RERUN  # read from the base run's paths, or simulated again
+    # with several countries: its effect on P(all targets met) and P(at least one)
+    joint: tuple[JointDifference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,14 +208,55 @@ def attribute(
                 without_events(model, base, [first(e) for e in events], country)
                 for country in range(len(model.countries))
             ]
+            joint = _joint_without(model, base, events, [first(e) for e in events])
             if all(
                 estimate.within(tolerance(_share(base, country)))
                 for country, estimate in enumerate(estimates)
-            ):
-                yield Attribution(name, _read(base, estimates, reverse=True), BASE_RUN)
+            ) and all(e.within(tolerance(float(flags.mean()))) for _, flags, e in joint):
+                read = _read(base, estimates, reverse=True)
+                yield Attribution(name, read, BASE_RUN, _read_joint(base, joint))
                 continue
         without = run(without_events_of(model, {model.events[e].name for e in events}))
-        yield Attribution(name, differences(without, base))
+        yield Attribution(name, differences(without, base), RERUN, joint_differences(without, base))
+
+
+def _joint_without(
+    model: Model, base: Outcomes, events: list[int], firsts: list[np.ndarray]
+) -> list[tuple[str, np.ndarray, Estimate]]:
+    """With several countries, P(all targets met) and P(at least one) without some events,
+    read from the paths where none of them starts before the end of the last window of a
+    country they can affect (the other countries' outcomes do not depend on them): each
+    outcome's name, its per-path flags in the base run, and the estimate."""
+    if len(model.countries) < 2:
+        return []
+    reached = [
+        country.window_end
+        for index, country in enumerate(model.countries)
+        if any(model.events[e].affects(index, model) for e in events)
+    ]
+    last = max(reached, default=-math.inf)  # affecting no country: every path is free
+    found = []
+    for outcome, flags_of in JOINT_OUTCOMES.items():
+        flags = flags_of(base)
+        found.append((outcome, flags, free_share(flags, firsts, last)))
+    return found
+
+
+def _read_joint(
+    base: Outcomes, joint: list[tuple[str, np.ndarray, Estimate]]
+) -> tuple[JointDifference, ...]:
+    """Joint estimates without some events as effects: P(with them, the base) − P(without)."""
+    countries = tuple(country.id for country in base.model.countries)
+    results = []
+    for outcome, flags, estimate in joint:
+        p_base = float(flags.mean())
+        without = estimate.value if math.isfinite(estimate.value) else p_base
+        change = p_base - without
+        se = estimate.effect_se if math.isfinite(estimate.effect_se) else 0.0
+        independent = math.hypot(se, standard_error(flags, base.antithetic))
+        difference = Difference(change, se, change - Z_95 * se, change + Z_95 * se, independent)
+        results.append(JointDifference(outcome, countries, without, p_base, difference))
+    return tuple(results)
 
 
 def sensitivity(
@@ -245,6 +297,8 @@ def _held_from_paths(
     when it is drawn per onset, or an estimate is not precise enough."""
     if item.kind == "event" and item.name not in ("rate", "probability"):
         return None  # drawn afresh for every onset: no one draw per path to condition on
+    if correlated(model, item.kind, item.index, item.name):
+        return None  # drawn through the correlation's copula: tied to other countries' draws
     u = input_uniforms(model, base, item.kind, item.index, item.name)
     ends = []
     for q in (LOW, HIGH):

@@ -25,7 +25,7 @@ def path_inputs(model: Model, outcomes: Outcomes) -> dict[str, np.ndarray]:
     columns: dict[str, np.ndarray] = {}
     for start in range(0, paths, CHUNK):
         chunk, valid = start // CHUNK, min(CHUNK, paths - start)
-        draws = Draws(seed, chunk, antithetic)
+        draws = Draws(seed, chunk, antithetic, model.correlation)  # correlated growth too
         for country in model.countries:
             for name, field in COUNTRY_FIELDS.items():
                 distribution = getattr(country, name, None)

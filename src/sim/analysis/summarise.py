@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.analysis.estimate import effective_paths, planned_paths, proportion_interval, quantiles
+from sim.analysis.joint import JointSummary, joint_summary
 from sim.core.distributions import Distribution
 from sim.core.effects import BY_NAME
 from sim.core.model import CountryModel, EventModel, Model
@@ -92,6 +93,10 @@ class RunSummary:
     relative_precision: float | None = None  # --precision 5%: ±5% of each estimate
     events: tuple[EventSummary, ...] = ()
     sha256: str = ""  # of the scenario file's text: which version of the file gave these figures
+    joint: JointSummary | None = None  # how many countries meet their targets (2 or more)
+    # correlation.growth: (id, id, correlation) for each pair of the group, and its source
+    correlation: tuple[tuple[str, str, float], ...] = ()
+    correlation_source: str | None = None
 
 
 def window_months(country: CountryModel) -> tuple[np.ndarray, int]:
@@ -315,7 +320,15 @@ def summarise(
         relative_precision=precision if relative else None,
         events=tuple(_event_summary(model, event) for event in model.events),
         sha256=sha256,
+        joint=joint_summary(outcomes),
+        correlation=_correlation_pairs(model),
+        correlation_source=model.correlation.source if model.correlation else None,
     )
+
+
+def _correlation_pairs(model: Model) -> tuple[tuple[str, str, float], ...]:
+    """The pairs of ``correlation.growth`` (zeros included), by the countries' ids."""
+    return tuple(model.correlation.pairs()) if model.correlation is not None else ()
 
 
 def _event_summary(model: Model, event: EventModel) -> EventSummary:

@@ -196,10 +196,12 @@ def _check_outputs(outputs: dict[str, Path | None], inputs: Iterable[Path]) -> N
 
 
 def _input_files(scenarios: Iterable[Scenario]) -> list[Path]:
-    """The files loaded scenarios were read from: each scenario and its history CSV files."""
+    """The files loaded scenarios were read from: each scenario, the files it includes and
+    its history CSV files."""
     files = []
     for scenario in scenarios:
         files.append(Path(scenario.file))
+        files += [Path(included.file) for included in scenario.document.included]
         folder = Path(scenario.file).parent
         for country in scenario.spec.countries.values():
             files += [folder / s.file.path for s in country.series if s.file is not None]

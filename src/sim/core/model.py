@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.core.correlation import Correlation
 from sim.core.distributions import Distribution
 from sim.core.effects import BY_NAME
 from sim.core.periods import Period
@@ -136,3 +137,6 @@ class Model:
     routes: tuple[RouteModel, ...]
     events: tuple[EventModel, ...]
     description: str | None = None
+    # correlation.growth: countries whose growth inputs share a Gaussian copula (None: every
+    # input from its own stream)
+    correlation: Correlation | None = None

@@ -7,10 +7,11 @@ A chunk is ``CHUNK`` paths drawn from its own streams (``sim.engine.streams``); 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.core.correlation import Correlation
 from sim.core.distributions import Distribution
 from sim.core.model import CountryModel, Model
 from sim.core.routes import route_factor
@@ -18,7 +19,7 @@ from sim.engine import walk
 from sim.engine.arrays import cumulate
 from sim.engine.events import ChunkEvents, chunk_events
 from sim.engine.outcomes import CountryOutcome, Plan, Results, merge
-from sim.engine.streams import CHUNK, generator, path_uniforms
+from sim.engine.streams import CHUNK, copula_uniforms, generator, path_uniforms
 
 LN2 = math.log(2.0)
 
@@ -63,7 +64,7 @@ def simulate_chunk(
     """One chunk's outcomes, keeping only paths numbered below ``plan.paths``."""
     workspace = workspace or Workspace()
     valid = min(CHUNK, plan.paths - chunk * CHUNK)
-    draws = Draws(plan.seed, chunk, plan.antithetic)
+    draws = Draws(plan.seed, chunk, plan.antithetic, model.correlation)
     events = None
     if model.events or model.routes:
         events = chunk_events(model, plan.seed, chunk, CHUNK, plan.antithetic)
@@ -76,11 +77,14 @@ def simulate_chunk(
 
 @dataclass(frozen=True)
 class Draws:
-    """A chunk's per-path random numbers of each country, from the country's streams."""
+    """A chunk's per-path random numbers of each country, from the country's streams (and,
+    for growth inputs that ``correlation`` couples, from its copula's)."""
 
     seed: int
     chunk: int
     antithetic: bool
+    correlation: Correlation | None = None
+    _copula: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def values(self, country: CountryModel, name: str) -> np.ndarray:
         """One draw per path of the country's uncertain input ``name``, by its quantile
@@ -88,8 +92,24 @@ class Draws:
         distribution = getattr(country, name)
         if distribution.is_fixed:  # the same for every path: no stream to draw from
             return np.array([distribution.median()])
-        rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
-        return distribution.quantile(path_uniforms(rng, CHUNK, self.antithetic))
+        return distribution.quantile(self.uniforms(country, name))
+
+    def uniforms(self, country: CountryModel, name: str) -> np.ndarray:
+        """The uniform numbers the country's input ``name`` is drawn from, one per path: its
+        own stream's, or, for a growth input of a country in ``correlation``, its row of the
+        copula drawn from the stream ``correlation:growth:NAME`` (docs/model.md, "Correlated
+        growth")."""
+        row = None if self.correlation is None else self.correlation.row(country.id, name)
+        if row is None:
+            rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
+            return path_uniforms(rng, CHUNK, self.antithetic)
+        if name not in self._copula:  # drawn once per chunk for every country of the group
+            assert self.correlation is not None
+            rng = generator(self.seed, self.chunk, f"correlation:growth:{name}")
+            self._copula[name] = copula_uniforms(
+                rng, self.correlation.factor, CHUNK, self.antithetic
+            )
+        return self._copula[name][row]
 
     def walk_and_noise(self, country: CountryModel, out: np.ndarray) -> None:
         """The monthly increments of the country's persistent shocks plus transitory noise

@@ -70,6 +70,30 @@ def path_uniforms(
     return u
 
 
+def copula_uniforms(
+    rng: np.random.Generator, factor: np.ndarray, paths: int, antithetic: bool
+) -> np.ndarray:
+    """Uniform numbers in (0, 1), one row per row of ``factor``, for a chunk's paths: a
+    Gaussian copula. Standard normal numbers z (one row per row) become x = factor · z, normal
+    with correlation factor · factorᵀ and, its rows being of unit length, variance 1; then
+    u = Φ(x) is uniform in each row, so an input drawn from a row keeps its own distribution.
+
+    With ``antithetic`` the second half of the paths mirrors the first (z and −z, so x and −x
+    and u and 1 − u), as ``path_uniforms`` does.
+    """
+    from scipy.special import ndtr
+
+    rows = factor.shape[0]
+    if not antithetic:
+        z = rng.standard_normal((rows, paths))
+    else:
+        half = rng.standard_normal((rows, paths // 2))
+        z = np.concatenate([half, -half], axis=-1)
+    u = ndtr(factor @ z)
+    np.clip(u, _SMALLEST_UNIFORM, _LARGEST_UNIFORM, out=u)
+    return u
+
+
 def cell_key(seed: int, chunk: int, component: str) -> np.uint64:
     """A 64-bit key for ``component`` in ``chunk``, from the same spawn tree as the streams."""
     return component_sequence(seed, chunk, component).generate_state(1, np.uint64)[0]

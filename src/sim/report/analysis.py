@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from sim.analysis.compare import Comparison, CountryDifference, Difference
+from sim.analysis.compare import Comparison, CountryDifference, Difference, JointDifference
 from sim.analysis.estimate import Z_95
 from sim.analysis.explain import BASE_RUN, COUNTRY_FIELDS, Explanation
 from sim.analysis.solve import Solution
@@ -38,6 +38,12 @@ from sim.report.render import (
 MC_DIFFERENCE_NOTE = (
     "±MC (95%): the Monte Carlo precision of the difference, paired path by path; not "
     "uncertainty about the world, which the scenario's ranges carry."
+)
+# What the joint rows of compare and explain are about.
+JOINT_NOTE = (
+    "Joint rows: all met, the share of paths on which every country of the file meets its "
+    "target; any met, on which at least one does; each country its own target in its own "
+    "window."
 )
 # Windows these results do not carry: said in words.
 ANY_WINDOW = (
@@ -135,6 +141,7 @@ def render_comparisons(
             "file",
             "variant",
             "country",
+            "joint",
             "base",
             "variant_probability",
             "difference",
@@ -152,21 +159,25 @@ def render_comparisons(
                 c.scenario,
                 c.file,
                 c.variant,
-                r.country,
-                r.base,
-                r.other,
-                r.difference.estimate,
-                r.difference.low,
-                r.difference.high,
-                r.difference.se,
-                r.difference.independent_se,
+                country,
+                joint,
+                base,
+                other,
+                d.estimate,
+                d.low,
+                d.high,
+                d.se,
+                d.independent_se,
                 c.paths,
                 c.seed,
                 c.method,
                 c.sha256,
             ]
             for c in comparisons
-            for r in c.results
+            for country, joint, base, other, d in [  # joint rows: no country, "joint" says which
+                *((r.country, "", r.base, r.other, r.difference) for r in c.results),
+                *(("", j.outcome, j.base, j.other, j.difference) for j in c.joint),
+            ]
         ]
         return csv_text(header, csv_rows)
     header = [
@@ -191,6 +202,21 @@ def render_comparisons(
         for c in comparisons
         for r in c.results
     ]
+    rows += [  # each variant's joint rows after its countries
+        [
+            c.variant,
+            f"{j.words} (joint)",  # all met (joint), any met (joint)
+            percent(j.base),
+            percent(j.other),
+            points(j.difference.estimate),
+            point_interval(j.difference),
+            f"±{Z_95 * j.difference.independent_se * 100:.2f}",
+        ]
+        for c in comparisons
+        for j in c.joint
+    ]
+    order = {c.variant: i for i, c in enumerate(comparisons)}
+    rows.sort(key=lambda row: order[row[0]])  # stable: countries, then joint, per variant
     notes = []
     for c in comparisons:
         about = f": {c.description}" if c.description else ""
@@ -203,6 +229,8 @@ def render_comparisons(
             if r.window is not None and r.window != r.base_window
         )
         notes.append(f"{c.variant}{about} (changes {changes}; {c.file})" + (moved and f".{moved}"))
+    if any(c.joint for c in comparisons):
+        notes.append(JOINT_NOTE)
     notes.append(MC_DIFFERENCE_NOTE)
     notes.append(
         f"{_runs_text((c.paths, c.seed, c.method) for c in comparisons)}, the same for base and "
@@ -234,6 +262,21 @@ def _comparison_json(comparison: Comparison) -> dict[str, Any]:
         "method": comparison.method,
         "scenario_sha256": comparison.sha256,
         "results": [_country_json(r, "variant") for r in comparison.results],
+        **(
+            {"joint": [_joint_json(j, "variant") for j in comparison.joint]}
+            if comparison.joint
+            else {}
+        ),
+    }
+
+
+def _joint_json(result: JointDifference, other: str) -> dict[str, Any]:
+    return {
+        "outcome": result.outcome,
+        "countries": list(result.countries),
+        "base": result.base,
+        other: result.other,
+        **_difference_json(result.difference),
     }
 
 
@@ -326,6 +369,8 @@ def render_explanations(
                     rows,
                 )
             )
+        if joint := _joint_section(explanation):
+            sections.append(joint)
     runs = _runs_text((e.base.paths, e.base.seed, e.base.method) for _, _, e in explanations)
     notes = [
         f"{runs}; every row uses the same random numbers, so effects and swings are paired "
@@ -337,6 +382,8 @@ def render_explanations(
     found += [s.found for _, _, e in explanations for s in e.sensitivities]
     if BASE_RUN in found:
         notes.append(READ_NOTE)
+    if any(a.joint for _, _, e in explanations for a in e.attributions):
+        notes.append(JOINT_NOTE)
     names = ", ".join(dict.fromkeys(scenario for scenario, _, _ in explanations))
     heading = f"What moves the odds: {names}"
     sources = [
@@ -344,6 +391,38 @@ def render_explanations(
         for _, file, e in explanations
     ]
     return emit(sections, notes, fmt, rich_output, width, heading=heading, sources=sources)
+
+
+def _joint_section(explanation: Explanation) -> Section | None:
+    """What each event does to the region's odds: P(all targets met) and P(at least one)
+    without it, and its effect; None with one country (or no events)."""
+    rows = []
+    for attribution in explanation.attributions:
+        name = (attribution.event or "all events together") + (
+            READ_MARK if attribution.found == BASE_RUN else ""
+        )
+        for joint in attribution.joint:
+            rows.append(
+                [
+                    name,
+                    "all" if joint.outcome == "all" else "at least one",
+                    percent(joint.base),
+                    points(joint.difference.estimate),
+                    point_interval(joint.difference),
+                ]
+            )
+    if not rows:
+        return None
+    first = {j.outcome: j.other for j in explanation.attributions[0].joint}
+    n = len(explanation.attributions[0].joint[0].countries)
+    every = "Both countries" if n == 2 else f"All {n} countries"
+    title = (
+        f"{every} together: what the events do to the chance that every target is met, and "
+        f"that at least one is ({percent(first['all'])} and {percent(first['at_least_one'])} "
+        "with every event; each country its own target in its own window)"
+    )
+    header = ["Event", "Targets met", "P without it", "Effect of\nthe event", MC_COLUMN]
+    return Section(title, header, rows, keys=2)
 
 
 def _swing_interval(s: Any) -> str:
@@ -541,6 +620,18 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
                 "sensitivity": sensitivity,
             }
         )
+    joint = [
+        {
+            "event": a.event,
+            "outcome": j.outcome,
+            "without": j.base,
+            "with": j.other,
+            **_difference_json(j.difference),
+            "found": a.found,
+        }
+        for a in explanation.attributions
+        for j in a.joint
+    ]
     return {
         "scenario": scenario,
         "file": file,
@@ -549,6 +640,7 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
         "method": explanation.base.method,
         "scenario_sha256": explanation.sha256,
         "results": results,
+        **({"joint": joint} if joint else {}),  # several countries: effects on all / any met
     }
 
 
@@ -603,6 +695,22 @@ def _explanations_csv(explanations: list[tuple[str, str, Explanation]]) -> str:
                         "",
                     ]
                 )
+        for j in document.get("joint", []):  # kind joint:all or joint:at_least_one
+            rows.append(
+                [
+                    scenario,
+                    "",
+                    f"joint:{j['outcome']}",
+                    j["event"] or "all",
+                    "",
+                    j["without"],
+                    "",
+                    "",
+                    j["difference"],
+                    j["ci_low"],
+                    j["ci_high"],
+                ]
+            )
     return csv_text(header, rows)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.analysis.joint import JointSummary, Share
 from sim.analysis.summarise import CountrySummary, EventSummary, RunSummary
 from sim.core.periods import Period
 from sim.report import provenance
@@ -236,6 +237,82 @@ def _year_rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
     if len(runs[0].results) > 1:  # the notes name the one scenario
         return YEAR_HEADER[1:], [row[1:] for row in rows]
     return YEAR_HEADER[2:], [row[2:] for row in rows]  # and the title its one country
+
+
+JOINT_TITLE = (
+    "Joint: the share of paths on which that many of the file's countries meet their targets, "
+    "each country its own target in its own window."
+)
+JOINT_HEADER = ["Scenario", "Targets met", "P", MC_COLUMN]
+
+
+def joint_lines(joint: JointSummary) -> list[tuple[str, Share]]:
+    """A file's joint outcomes as (words, share) pairs: all, at least k, none, exactly k."""
+    n = len(joint.countries)
+    lines = [(f"all {n}", joint.all)]
+    lines += [(f"at least {k}", joint.at_least[k - 1]) for k in range(n - 1, 0, -1)]
+    lines.append(("none", joint.none))
+    lines += [(f"exactly {k}", joint.count[k]) for k in range(n - 1, 0, -1)]
+    return lines
+
+
+def _joint_rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
+    """The joint table: per scenario with several countries, how many targets are met."""
+    rows = [
+        [
+            scenario_label(run),
+            words,
+            percent(share.probability),
+            interval_text(share.ci_low, share.ci_high),
+        ]
+        for run in runs
+        if run.joint is not None
+        for words, share in joint_lines(run.joint)
+    ]
+    if len(runs) == 1:  # the notes name the one scenario
+        return JOINT_HEADER[1:], [row[1:] for row in rows]
+    return JOINT_HEADER, rows
+
+
+def correlation_words(run: RunSummary, full: bool = True) -> str | None:
+    """The file's correlation of trend growth in words (``full``: with its source), or None
+    without one."""
+    if not run.correlation:
+        return None
+    label = {result.country: result.label for result in run.results}
+    values = {value for _, _, value in run.correlation}
+    if len(run.correlation) > 1 and len(values) == 1:  # the same for every pair: say it once
+        names = list(dict.fromkeys(label[c] for pair in run.correlation for c in pair[:2]))
+        pairs = f"{values.pop():g} between each pair of {', '.join(names[:-1])} and {names[-1]}"
+    else:
+        pairs = ", ".join(f"{label[a]}–{label[b]} {value:g}" for a, b, value in run.correlation)
+    source = f" ({run.correlation_source.strip()})" if run.correlation_source and full else ""
+    return f"trend growth correlated between countries (correlation.growth): {pairs}{source}"
+
+
+def _joint_notes(runs: list[RunSummary]) -> list[str]:
+    """Under the joint table: what couples the countries' outcomes in each file."""
+    lines = []
+    for run in runs:
+        if run.joint is None:
+            continue
+        prefix = f"{scenario_label(run)}: " if len(runs) > 1 else ""
+        words = correlation_words(run, full=False)
+        if words:
+            source = ""
+            if run.correlation_source:  # its first sentence, as for events
+                said = first_sentence(run.correlation_source).rstrip(".")
+                source = f" Source: {said}."
+            lines.append(
+                f"{prefix}{words[:1].upper()}{words[1:]}. It changes the joint outcomes only: "
+                f"each country's own P(target) is as without it, within Monte Carlo error.{source}"
+            )
+        else:
+            shared = "The countries share their events; their" if run.events else "Their"
+            lines.append(
+                f"{prefix}{shared} growth is drawn independently (no correlation section)."
+            )
+    return lines
 
 
 EVENT_HEADER = ["Scenario", "Event", "Country", "Share of paths"]
@@ -588,8 +665,10 @@ def _run_sections(runs: list[RunSummary]) -> list[Section]:
     year_header, year_rows = _year_rows(runs)
     countries = [r.label for run in runs for r in run.results]
     year_title = YEARS_TITLE if len(countries) > 1 else f"{countries[0]}. {YEARS_TITLE}"
+    joint_header, joint_rows = _joint_rows(runs)
     return [
         Section(title, header, rows, keys=keys),
+        Section(JOINT_TITLE, joint_header, joint_rows, tuple(_joint_notes(runs)), keys=keys),
         Section(year_title, year_header, year_rows, keys=keys, text=frozenset({"Year"})),
         Section(EVENTS_TITLE, event_header, event_rows, tuple(_event_notes(runs)), keys=keys),
     ]
@@ -610,6 +689,8 @@ def render_markdown(runs: list[RunSummary]) -> str:
         for paragraph in re.split(r"\n\s*\n", run.description or ""):
             if paragraph.strip():  # a paragraph each, its lines joined
                 extra += [" ".join(paragraph.split()), ""]
+        if words := correlation_words(run):
+            extra += [f"Correlation: {words}.", ""]
         for result in run.results:
             extra += [f"### {result.label}", ""]
             extra += [f"- {line}" for line in result.assumptions]
@@ -649,6 +730,8 @@ CSV_COLUMNS = (
     "baseline_annual_p95",
     "year",
     "reached",
+    "joint",
+    "k",
     "method",
     "scenario_sha256",
     *provenance.COLUMNS,
@@ -713,7 +796,39 @@ def render_csv(runs: list[RunSummary]) -> str:
                         "reached": number(y.reached),
                     }
                 )
+        if run.joint is not None:
+            writer.writerows(_joint_csv(run, run.joint, made))
     return buffer.getvalue()
+
+
+def _joint_csv(run: RunSummary, joint: JointSummary, made: dict[str, str]) -> list[dict[str, Any]]:
+    """A file's joint rows: ``joint`` is ``at_least`` (k = 1 … n targets met or more) or
+    ``count`` (exactly k, k = 0 … n); ``country``, ``target`` and ``window`` are empty."""
+    n = len(joint.countries)
+    common = {
+        "scenario": run.scenario,
+        "file": run.file,
+        "unit": run.unit,
+        "paths": run.paths,
+        "seed": run.seed,
+        "method": run.method,
+        "scenario_sha256": run.sha256,
+        **made,
+    }
+    kinds = [("at_least", k, joint.at_least[k - 1], "or more") for k in range(1, n + 1)]
+    kinds += [("count", k, joint.count[k], "exactly") for k in range(n + 1)]
+    return [
+        {
+            **common,
+            "label": f"{k} of {n} targets met, {words}",
+            "probability": number(share.probability),
+            "ci_low": number(share.ci_low),
+            "ci_high": number(share.ci_high),
+            "joint": kind,
+            "k": k,
+        }
+        for kind, k, share, words in kinds
+    ]
 
 
 def result_json(result: CountrySummary) -> dict[str, Any]:
@@ -758,7 +873,31 @@ def _percentiles_json(values: tuple[float, float, float] | None) -> dict[str, fl
     return {"p5": values[0], "p50": values[1], "p95": values[2]}
 
 
+def joint_json(joint: JointSummary) -> dict[str, Any]:
+    """A file's joint outcomes: every country meeting its own target in its own window."""
+
+    def share(value: Share) -> dict[str, float]:
+        return {"probability": value.probability, "ci_low": value.ci_low, "ci_high": value.ci_high}
+
+    return {
+        "countries": list(joint.countries),
+        "note": "each country meets its own target in its own window",
+        "all": share(joint.all),
+        "none": share(joint.none),
+        "at_least": [{"k": k + 1, **share(s)} for k, s in enumerate(joint.at_least)],
+        "count": [{"k": k, **share(s)} for k, s in enumerate(joint.count)],
+    }
+
+
 def run_json(run: RunSummary) -> dict[str, Any]:
+    extra: dict[str, Any] = {}  # only where there is something to say: other runs' JSON unchanged
+    if run.joint is not None:
+        extra["joint"] = joint_json(run.joint)
+    if run.correlation:
+        extra["correlation"] = {
+            "growth": [{"a": a, "b": b, "value": value} for a, b, value in run.correlation],
+            "source": run.correlation_source,
+        }
     return {
         "scenario": run.scenario,
         "file": run.file,
@@ -771,6 +910,7 @@ def run_json(run: RunSummary) -> dict[str, Any]:
         "relative_precision": run.relative_precision,
         "capped": run.capped,
         "results": [result_json(r) for r in run.results],
+        **extra,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core import correlation
 from sim.core.distributions import Domain, fixed
 from sim.core.effects import EFFECTS
 from sim.core.model import CountryModel, EventModel, Model, RouteModel
@@ -111,4 +112,20 @@ def compile_scenario(scenario: Scenario) -> Model:
         routes=routes,
         events=events,
         description=scenario.description,
+        correlation=_correlation(scenario),
+    )
+
+
+def _correlation(scenario: Scenario) -> correlation.Correlation | None:
+    """The file's ``correlation.growth`` as a matrix over the countries it names (None when
+    it names none: every input then draws from its own stream, as without the section)."""
+    if scenario.correlation is None:
+        return None
+    pairs = scenario.correlation.growth
+    countries = correlation.group(list(scenario.countries), pairs)
+    if not countries:
+        return None
+    matrix = correlation.correlation_matrix(countries, pairs)
+    return correlation.Correlation(
+        tuple(countries), matrix, correlation.factor(matrix), scenario.correlation.source
     )

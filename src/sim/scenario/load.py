@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from sim.core.periods import PeriodError, parse_month
 from sim.defaults import DEFAULT_FISCAL_YEAR_START
 from sim.errors import Problem, ScenarioError, did_you_mean
+from sim.scenario.include import with_includes
 from sim.scenario.schema import Scenario
 from sim.scenario.source import (
     Document,
@@ -53,8 +54,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def load_document(path: str | Path) -> Document:
-    """A scenario file as a YAML document with positions (not yet validated)."""
-    return parse_yaml(read_text(path), str(path))
+    """A scenario file as a YAML document with positions, the routes and events of the files
+    it includes merged in (not yet validated)."""
+    return with_includes(parse_yaml(read_text(path), str(path)))
 
 
 def load_with_variants(path: str | Path) -> tuple[Scenario, list[Variant]]:
@@ -103,6 +105,14 @@ def validate_document(document: Document) -> Scenario:
             message = f"{len(data[kind]):,} entries; sim takes at most {most:,} {kind}"
             raise ScenarioError([Problem(document.file, message, kind, line, column)])
     problems = list(document.problems)
+    if not {"name", "countries"} & set(data) and {"routes", "events"} & set(data):
+        problems.append(
+            Problem(
+                document.file,
+                "has routes or events but no name or countries: a file for include: is checked "
+                "through a scenario that includes it",
+            )
+        )
     try:
         scenario = Scenario.model_validate(data, context=_context(document))
     except ValidationError as error:
@@ -200,8 +210,8 @@ def _place(
 
 
 def _locate(document: Document, message: str, location: Location, about_key: bool) -> Problem:
-    line, column = _find(document, location, about_key)
-    return Problem(document.file, message, format_location(location), line, column)
+    file, line, column = _find(document, location, about_key)
+    return Problem(file, message, format_location(location), line, column)
 
 
 def _message(kind: str, error: Any) -> str:
@@ -215,17 +225,20 @@ def _message(kind: str, error: Any) -> str:
     return str(error["msg"])
 
 
-def _find(document: Document, location: Location, about_key: bool) -> tuple[int | None, ...]:
-    """The position of the key (or value) at ``location``, else of its nearest ancestor."""
+def _find(
+    document: Document, location: Location, about_key: bool
+) -> tuple[str, int | None, int | None]:
+    """The file and position of the key (or value) at ``location``, else of its nearest
+    ancestor (an entry brought by ``include:`` is in its own file)."""
     if about_key and location in document.keys:
-        return document.keys[location]
+        return (document.file_at(location), *document.keys[location])
     while location:
         if location in document.values:
-            return document.values[location]
+            return (document.file_at(location), *document.values[location])
         location = location[:-1]
         if location in document.keys:
-            return document.keys[location]
-    return document.values.get((), (None, None))
+            return (document.file_at(location), *document.keys[location])
+    return (document.file, *document.values.get((), (None, None)))
 
 
 def _suggestion(location: Location) -> str:

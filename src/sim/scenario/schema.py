@@ -998,6 +998,93 @@ def _event_rules(raw: dict[str, Any]) -> list[Finding]:
     return found
 
 
+def _correlation_value(value: object) -> float:
+    """A correlation: a plain number between -1 and 1 (not a percentage, not uncertain)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = f", not {value!r}" if isinstance(value, str) else ""
+        raise problem(f"a correlation is a plain number between -1 and 1, e.g. 0.5{shown}")
+    if not -1 <= value <= 1:
+        raise problem(f"{value:g} is not a correlation: it must lie between -1 and 1")
+    return float(value)
+
+
+CorrelationNumber = Annotated[
+    float,
+    PlainValidator(_correlation_value),
+    WithJsonSchema({"type": "number", "minimum": -1, "maximum": 1}),
+]
+
+
+class Correlations(_Strict):
+    """Correlation between countries' uncertain inputs, drawn through a Gaussian copula that
+    keeps each input's own distribution (docs/model.md, "Correlated growth")."""
+
+    growth: dict[CountryName, dict[CountryName, CorrelationNumber]] = Field(
+        default_factory=dict,
+        description="Correlation between countries' trend growth (growth.rate, and "
+        "growth.long_run with mean reversion), as pairs: each pair once, values in [-1, 1], "
+        "pairs not given are 0. Together they must make a positive semi-definite matrix.",
+        examples=[{"kazakhstan": {"uzbekistan": 0.4, "kyrgyzstan": 0.4}}],
+    )
+    source: str | None = Field(
+        None,
+        description="Where the correlations come from (data, or judgement and why).",
+        examples=["judgement: too few overlapping years to estimate"],
+    )
+
+    _rules = with_rules(lambda raw, context: _correlation_rules(raw, context))
+
+
+def _correlation_rules(raw: dict[str, Any], context: dict[str, Any]) -> list[Finding]:
+    """Each pair once and between two countries; all pairs together a correlation matrix
+    (checked on the pairs that read, when the others have no problem of their own)."""
+    from sim.core import correlation
+
+    growth = raw.get("growth")
+    if not isinstance(growth, dict):
+        return []
+    found: list[Finding] = []
+    seen: dict[frozenset[str], str] = {}
+    pairs: dict[str, dict[str, float]] = {}
+    readable = True
+    known = set(context.get("countries", ()))
+    for a, inner in growth.items():
+        if not isinstance(inner, dict):
+            readable = False
+            continue
+        for b, value in inner.items():
+            where = ("growth", a, b)
+            if a == b:
+                message = f"{a}'s correlation with itself is 1; name other countries here"
+                found.append((message, where, "key"))
+                continue
+            pair = frozenset((a, b))
+            if pair in seen:
+                message = f"the pair {a}–{b} is given twice (also as {seen[pair]}); give it once"
+                found.append((message, where, "key"))
+                continue
+            seen[pair] = f"correlation.growth.{a}.{b}"
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not (ok and -1 <= value <= 1 and a in known and b in known):
+                readable = False
+                continue
+            pairs.setdefault(a, {})[b] = float(value)
+    if found or not readable:
+        return found
+    names = correlation.group(sorted(known), pairs)  # the order does not change the answer
+    matrix = correlation.correlation_matrix(names, pairs)
+    if not correlation.is_correlation_matrix(matrix):
+        why = correlation.conflict(names, matrix)
+        smallest = correlation.smallest_eigenvalue(matrix)
+        message = (
+            "these correlations cannot all hold at once: the matrix they make is not positive "
+            f"semi-definite (its smallest eigenvalue is {smallest:.3g})"
+            + (f"; {why}" if why else "; make the largest ones smaller")
+        )
+        found.append((message, ("growth",)))
+    return found
+
+
 DOTTED_PATH = re.compile(r"[A-Za-z][\w-]*(\.[A-Za-z0-9_-]+)*")  # horizon, countries.kz.label
 
 
@@ -1076,6 +1163,12 @@ class Scenario(_Strict):
     paths: Annotated[StrictInt, Field(ge=1)] | None = Field(
         None, description="Default number of paths (--paths wins).", examples=[100000]
     )
+    include: list[str] = Field(
+        default_factory=list,
+        description="Files whose routes and events this file uses, read in order: paths "
+        "from this file's folder, ending in .yaml or .yml (docs/scenario-format.md, Includes).",
+        examples=[["shared/corridors.yaml"]],
+    )
     routes: dict[Name, Route] = Field(
         default_factory=dict,
         description="Corridors that countries' trade uses, by name.",
@@ -1108,10 +1201,29 @@ class Scenario(_Strict):
         ],
     )
 
+    correlation: Correlations | None = Field(
+        None,
+        description="Correlation between countries' trend growth (a Gaussian copula: each "
+        "country keeps its own distribution); without it every country draws independently.",
+        examples=[{"growth": {"kazakhstan": {"uzbekistan": 0.4}}, "source": "judgement"}],
+    )
+
     variants: dict[Name, VariantSpec] = Field(
         default_factory=dict,
         description="What-ifs, by name: overrides of this file's fields (see sim compare).",
     )
+
+    @field_validator("include")
+    @classmethod
+    def _included_already(cls, value: list[str]) -> list[str]:
+        # Loading merges the included files and drops the list, so one that reaches here
+        # was set by a variant or --set, after the files were read.
+        if value:
+            raise problem(
+                "include is read when the file is loaded, before variants; a variant cannot "
+                "change it"
+            )
+        return value
 
     _rules = with_rules(
         lambda raw, context: _horizon_rules(raw, context),

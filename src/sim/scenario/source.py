@@ -41,6 +41,15 @@ class Position:
     column: int | None = None
 
 
+@dataclass(frozen=True)
+class Included:
+    """A file read for ``include:``: its name as messages give it (the path it was read
+    from) and its text."""
+
+    file: str
+    text: str
+
+
 @dataclass
 class Document:
     """A YAML document as plain data, with the position of every key and value.
@@ -54,10 +63,23 @@ class Document:
     keys: dict[Location, tuple[int, int]] = field(default_factory=dict)
     values: dict[Location, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Entries brought by ``include:`` (sim.scenario.include): the file each came from, by the
+    # entry's location (``("routes", "afghan_transit")``); a position belongs to the file of
+    # its longest listed prefix, else to ``file``. ``included`` holds the files read, in order.
+    origins: dict[Location, str] = field(default_factory=dict)
+    included: tuple[Included, ...] = ()
+
+    def file_at(self, location: Location) -> str:
+        """The file whose text holds ``location``: an included file's, or this document's."""
+        for end in range(len(location), 0, -1):
+            if location[:end] in self.origins:
+                return self.origins[location[:end]]
+        return self.file
 
 
-def read_text(path: str | Path) -> str:
-    """The text of a scenario file, or a ScenarioError saying why it cannot be read."""
+def read_text(path: str | Path, what: str = "scenario file") -> str:
+    """The text of a scenario file (or another YAML file: ``what`` names it in messages), or
+    a ScenarioError saying why it cannot be read."""
     name = str(path)
     file = Path(path)
 
@@ -69,18 +91,22 @@ def read_text(path: str | Path) -> str:
             raise fail("is a symbolic link that leads nowhere (a loop, or a missing target)")
         raise fail("no such file")
     if file.is_dir():
-        raise fail("is a directory, not a scenario file")
+        raise fail(f"is a directory, not a {what}")
     if not file.is_file():
-        raise fail("is not a regular file (a device or a pipe?); give a scenario file")
+        raise fail(f"is not a regular file (a device or a pipe?); give a {what}")
     try:
         with file.open("rb") as stream:
             raw = stream.read(MAX_BYTES + 1)
     except OSError as error:
         raise fail(f"cannot be read: {error.strerror or error}") from None
     if len(raw) > MAX_BYTES:
-        raise fail("is larger than 1 MiB, the limit for scenario files")
+        raise fail(f"is larger than 1 MiB, the limit for {what}s")
     if b"\x00" in raw:
-        raise fail("is a binary file, not a YAML scenario")
+        raise fail(
+            "is a binary file, not a YAML scenario"
+            if what == "scenario file"
+            else f"is a binary file, not a {what}"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -205,11 +231,15 @@ def format_location(location: Location) -> str:
     return text
 
 
-def parse_yaml(text: str, file: str) -> Document:
-    """A YAML mapping as a Document (with any duplicate keys in ``problems``).
+def parse_yaml(text: str, file: str, included: bool = False) -> Document:
+    """A YAML mapping as a Document (with any duplicate keys in ``problems``); ``included``
+    for a file read for ``include:`` (its messages name the fields it is for).
 
     Raises ScenarioError when the text is not a YAML mapping at all.
     """
+    fields = "routes:, events:" if included else "name:, countries:, ..."
+    what = "an included file" if included else "a scenario"
+    needs = "gives routes and events" if included else "needs name and countries"
     document = Document(file, None)
     try:
         node = yaml.compose(text, Loader=_LOADER)
@@ -218,9 +248,7 @@ def parse_yaml(text: str, file: str) -> Document:
     except RecursionError:
         raise ScenarioError([Problem(file, "nested too deeply to read")]) from None
     if node is None:
-        raise ScenarioError(
-            [Problem(file, "the file is empty; a scenario needs name and countries")]
-        )
+        raise ScenarioError([Problem(file, f"the file is empty; {what} {needs}")])
     if not isinstance(node, yaml.MappingNode):
         line, column = _position(node.start_mark)
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
@@ -228,8 +256,7 @@ def parse_yaml(text: str, file: str) -> Document:
             [
                 Problem(
                     file,
-                    f"the top level is {kind}; a scenario is a mapping of fields "
-                    "(name:, countries:, ...)",
+                    f"the top level is {kind}; {what} is a mapping of fields ({fields})",
                     line=line,
                     column=column,
                 )

@@ -71,7 +71,8 @@ def overridden(
     data = copy.deepcopy({k: v for k, v in base.data.items() if k != "variants"})
     keys = {loc: pos for loc, pos in base.keys.items() if loc[:1] != ("variants",)}
     values = {loc: pos for loc, pos in base.values.items() if loc[:1] != ("variants",)}
-    document = Document(base.file, data, keys, values)
+    origins = {loc: file for loc, file in base.origins.items() if loc[:1] != ("variants",)}
+    document = Document(base.file, data, keys, values, origins=origins, included=base.included)
     problems = []
     for dotted, value in overrides.items():
         path = tuple(dotted.split("."))
@@ -114,15 +115,19 @@ def _override(data: dict[str, Any], path: tuple[str, ...], value: Any) -> str | 
 
 
 def _forget_positions(document: Document, path: Location) -> None:
-    """Positions under ``path`` are the base file's, no longer right once it is overridden."""
-    for table in (document.keys, document.values):
+    """Positions under ``path`` are the base file's (or an included file's), no longer right
+    once it is overridden."""
+    tables: tuple[dict[Location, Any], ...] = (document.keys, document.values, document.origins)
+    for table in tables:
         for location in [loc for loc in table if loc[: len(path)] == path]:
             del table[location]
 
 
 def _move_positions(base: Document, document: Document, here: Location, path: Location) -> None:
-    """Positions under ``path`` now come from the override at ``here`` in the base file."""
+    """Positions under ``path`` now come from the override at ``here`` in the base file (an
+    override of an included entry is in the including file)."""
     _forget_positions(document, path)
+    document.origins[path] = base.file_at(here)
     for source, target in ((base.keys, document.keys), (base.values, document.values)):
         for location, position in source.items():
             if location[: len(here)] == here:
