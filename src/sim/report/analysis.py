@@ -117,6 +117,20 @@ def csv_text(header: list[str], rows: list[list[Any]], made: bool = True) -> str
     return buffer.getvalue()
 
 
+def _difference_row(variant: str, name: str, result: Any) -> list[str]:
+    """A row of compare's table: P(base), P(variant) and their paired difference."""
+    difference = result.difference
+    return [
+        variant,
+        name,
+        percent(result.base),
+        percent(result.other),
+        points(difference.estimate),
+        point_interval(difference),
+        f"±{Z_95 * difference.independent_se * 100:.2f}",
+    ]
+
+
 def _difference_json(difference: Difference) -> dict[str, float]:
     return {
         "difference": difference.estimate,
@@ -189,34 +203,14 @@ def render_comparisons(
         MC_COLUMN,
         "Independent\nruns ±",
     ]
-    rows = [
-        [
-            c.variant,
-            r.label,
-            percent(r.base),
-            percent(r.other),
-            points(r.difference.estimate),
-            point_interval(r.difference),
-            f"±{Z_95 * r.difference.independent_se * 100:.2f}",
-        ]
+    rows = [  # each variant's countries, then its joint rows (all met, any met)
+        _difference_row(c.variant, name, d)
         for c in comparisons
-        for r in c.results
-    ]
-    rows += [  # each variant's joint rows after its countries
-        [
-            c.variant,
-            f"{j.words} (joint)",  # all met (joint), any met (joint)
-            percent(j.base),
-            percent(j.other),
-            points(j.difference.estimate),
-            point_interval(j.difference),
-            f"±{Z_95 * j.difference.independent_se * 100:.2f}",
+        for name, d in [
+            *((r.label, r) for r in c.results),
+            *((f"{j.words} (joint)", j) for j in c.joint),
         ]
-        for c in comparisons
-        for j in c.joint
     ]
-    order = {c.variant: i for i, c in enumerate(comparisons)}
-    rows.sort(key=lambda row: order[row[0]])  # stable: countries, then joint, per variant
     notes = []
     for c in comparisons:
         about = f": {c.description}" if c.description else ""
