@@ -30,8 +30,8 @@ Readings of SPEC made here (where a test fails, check these first):
   clipped. ``pert`` is Beta(1 + 4(mode − low)/(high − low), 1 + 4(high − mode)/(high − low)) on
   [low, high]; ``lognormal {median, sigma}`` is scipy's lognorm(s=sigma, scale=median);
   ``choice`` weights default to equal.
-- Domains: baseline value, volatility, noise, event rate and duration are positive; growth rate
-  and an event's level and growth are growth rates; severity, probability and reroute are
+- Domains: baseline value, volatility, noise, event rate, duration and add are positive; growth
+  rate and an event's level and growth are growth rates; severity, probability and reroute are
   fractions. Defaults: volatility 0, noise 0, probability 1, reroute 0, ramp 0, no duration
   (the event lasts to the end of the horizon).
 - Persistent shocks: the random walk W adds sigma/sqrt(12)*eps_t in every simulated month, the
@@ -50,6 +50,11 @@ Readings of SPEC made here (where a test fails, check these first):
 - Mean reversion (docs/model.md, "Trend"): with long_run and half_life, the trend's log level at
   τ years from the baseline midpoint is g∞·τ + (g0 − g∞)(1 − e^(−λτ))/λ, λ = ln 2 / half_life.
 - Months after the last target window are not simulated: nothing in them can change a window.
+- Added trade (docs/model.md, rules 5 and 7): an event's ``add`` (positive domain, drawn per
+  onset) adds ``add/12 · ramp(t) · cov(t) · O(t)`` to month t's trade of each country in its
+  scope, after every multiplicative factor; O(t) is 1 without routes, else the mean over the
+  event's routes of their availability A_r(t) (closed months and severity events; no
+  rerouting). It counts in simulated months only.
 - Correlated growth (docs/model.md, "Correlated growth"): the countries named in a pair of
   ``correlation.growth`` draw their growth rate, and separately their long-run rate, as
   F⁻¹(Φ(x)) with x jointly normal, unit variances and the pairs' correlations (0 where no
@@ -266,6 +271,7 @@ class _Event:
     level: Uncertain | None
     growth: Uncertain | None
     ramp: float
+    add: Uncertain | None = None  # trade added a year (docs/model.md rule 5)
 
 
 def _read(scenario: str | Mapping[str, Any]):
@@ -308,6 +314,7 @@ def _read(scenario: str | Mapping[str, Any]):
             level=_optional(e.get("level"), "growth", None),
             growth=_optional(e.get("growth"), "growth", None),
             ramp=parse_number(e.get("ramp", 0)),
+            add=_optional(e.get("add"), "positive", None),
         )
         for eid, e in (data.get("events") or {}).items()
     ]
@@ -365,6 +372,7 @@ class _Onset:
     severity: np.ndarray | None
     level: np.ndarray | None
     growth: np.ndarray | None
+    add: np.ndarray | None = None
 
     def coverage(self, t: int) -> np.ndarray:
         """overlap([u, u + d], [t, t + 1]) on each of the onset's paths."""
@@ -382,7 +390,8 @@ def _onsets(event: _Event, months: dict[int, np.ndarray], rng: np.random.Generat
         severity = None if event.severity is None else event.severity.draw(rng, k)
         level = None if event.level is None else event.level.draw(rng, k)
         growth = None if event.growth is None else event.growth.draw(rng, k)
-        out.append(_Onset(event, m, idx, u, u + d, severity, level, growth))
+        add = None if event.add is None else event.add.draw(rng, k)
+        out.append(_Onset(event, m, idx, u, u + d, severity, level, growth, add))
     return out
 
 
@@ -470,14 +479,17 @@ def oracle_window_totals(
             s["walk"] += s["sigma"] / math.sqrt(12.0) * rng.standard_normal(n)  # rule 3
             eta = rng.standard_normal(n)  # rule 4
             level_factor = np.ones(n)
+            added = np.zeros(n)
             for o, cov in covered:
                 if o.event.countries and cid not in o.event.countries:
                     continue
+                ramp = 1.0 if o.event.ramp == 0 else np.minimum(1.0, (t + 1 - o.u) / o.event.ramp)
                 if o.level is not None:
-                    ramp = (
-                        1.0 if o.event.ramp == 0 else np.minimum(1.0, (t + 1 - o.u) / o.event.ramp)
-                    )
                     level_factor[o.idx] *= 1.0 + o.level * ramp * cov
+                if o.add is not None:  # travels on the event's routes, when it names some
+                    rs = o.event.routes
+                    openness = sum(avail[r][o.idx] for r in rs) / len(rs) if rs else 1.0
+                    added[o.idx] += o.add / 12.0 * ramp * cov * openness
                 if o.growth is not None:
                     s["growth_acc"][o.idx] += np.log1p(o.growth) * cov / 12.0
             # rule 6: route factor
@@ -499,7 +511,7 @@ def oracle_window_totals(
                     s["g_inf"] * tau + (s["g"] - s["g_inf"]) * -np.expm1(-s["lam"] * tau) / s["lam"]
                 )
             level = s["open_rate"] * np.exp(trend + s["walk"] + s["growth_acc"])
-            trade = level * np.exp(s["nu"] * eta) * factor * level_factor
+            trade = level * np.exp(s["nu"] * eta) * factor * level_factor + added
             if c.window_last - 11 <= t <= c.window_last:  # rule 8
                 s["total"] += trade
     return {cid: state[cid]["total"] for cid in countries}

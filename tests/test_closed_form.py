@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import optimize, stats
+from scipy import integrate, optimize, stats
 
 from conftest import run
 from sim.analysis.summarise import summarise
@@ -254,3 +254,79 @@ def test_absurd_noise_overflows_to_infinite_trade_not_to_nan(tmp_path):
     assert not np.isnan(total).any()
     p = 1 - 2.0**-12
     assert_close(float(np.mean(total >= 1)), p, len(total))
+
+
+ADDED = """\
+name: added trade
+routes:
+  pipe: {{closed_months: [1, 2]}}
+countries:
+  c:
+    baseline: {{value: {value}, period: 2025}}
+    target: {{value: {target}, by: {by}}}
+    growth: {{rate: {rate}}}
+events:
+  pipeline:
+    start: 2026-01
+    routes: [pipe]
+    add: {add}
+    ramp: 6
+{closure}"""
+CLOSURE = """\
+  pipe_closure:
+    start: 2027-05
+    routes: [pipe]
+    duration: 1
+    severity: 1
+"""
+
+
+def test_added_trade_probability_is_p_amount_above_its_threshold(tmp_path):
+    # Baseline 120 a year, no growth: the country's own trade is 120 in the 2026 window. The
+    # pipeline starts at u = v in Jan 2026 (v uniform on [0, 1)), phases in over 6 months and
+    # runs on a pipe shut in January and February, so the window gains add · S(v) with
+    # S(v) = Σ_t open(t) · min(1, (t + 1 − v) / 6) · cov(t) / 12 (docs/model.md, rules 5, 7).
+    # With add ~ U(60, 180), P(target) = ∫ P(add ≥ (target − 120) / S(v)) dv.
+    target = 210.0
+    amount = stats.uniform(60, 120)
+    text = ADDED.format(
+        value=120,
+        target=target,
+        by=2026,
+        rate=0,
+        closure="",
+        add="{uniform: {low: 60, high: 180}}",
+    )
+
+    def share(v: float) -> float:
+        months = np.arange(12)
+        opened = months >= 2
+        ramp = np.minimum(1.0, (months + 1 - v) / 6)
+        cover = np.where(months == 0, 1 - v, 1.0)
+        return float((opened * ramp * cover).sum() / 12)
+
+    expected, _ = integrate.quad(lambda v: amount.sf((target - 120) / share(v)), 0, 1)
+    assert 0.3 < expected < 0.7  # near one half, where the test has most power
+    assert_close(probability(run(tmp_path, text, PATHS), target), expected)
+
+
+def test_added_trade_is_exact_and_not_scaled_by_the_baseline_or_growth(tmp_path):
+    # A fixed amount, after the ramp: 120 a year on the pipe, open 10 months of 2027, less
+    # the one month a closure of one month takes (spread over May and June: v + (1 − v)).
+    # The baseline and growth are uncertain; with the same seed the run without the pipeline
+    # draws the same paths, so the difference is the added trade on every path.
+    values = {"value": "100 to 200", "target": 1, "by": 2027, "rate": "0% to 30%"}
+    with_it = run(tmp_path, ADDED.format(**values, add=120, closure=CLOSURE), 5_000)
+    without = ADDED.format(**values, add=120, closure=CLOSURE).replace(
+        "  pipeline:\n    start: 2026-01\n    routes: [pipe]\n    add: 120\n    ramp: 6\n", ""
+    )
+    assert "pipeline" not in without
+    own = run(tmp_path, without, 5_000).countries[0].window_total
+    gained = with_it.countries[0].window_total - own
+    assert own.std() > 10  # the country's own trade is uncertain; the gain is not
+    assert gained == pytest.approx(np.full(5_000, 120 * 9 / 12), rel=1e-9)
+    # without the closure, exactly the ten open months
+    no_closure = run(
+        tmp_path, ADDED.format(value=120, target=1, by=2027, rate=0, add=120, closure=""), 10
+    )
+    assert no_closure.countries[0].window_total == pytest.approx(np.full(10, 220.0), rel=1e-12)

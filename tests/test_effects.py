@@ -7,8 +7,10 @@ import pytest
 
 import sim
 from sim.analysis.explain import EVENT_INPUTS, model_inputs
+from sim.analysis.summarise import event_terms
 from sim.core.effects import EFFECTS, Acts
 from sim.engine.events import RULES
+from sim.report.analysis import input_value
 from sim.scenario.schema import Event
 
 SCENARIO = """\
@@ -23,7 +25,7 @@ countries:
     routes: {road: 1}
 events:
 """
-EXAMPLE = {"severity": "50%", "level": "-20%", "growth": "+10%"}
+EXAMPLE = {"severity": "50%", "level": "-20%", "growth": "+10%", "add": "50 to 150"}
 
 
 def test_every_kind_of_effect_has_an_engine_rule():
@@ -65,7 +67,35 @@ def test_an_effect_on_routes_needs_routes():
 def test_an_event_without_effect_names_every_kind():
     with pytest.raises(sim.ScenarioError) as error:
         sim.load(SCENARIO + "  e:\n    rate: 1\n")
-    assert "an event needs an effect: severity, level or growth" in str(error.value)
+    assert "an event needs an effect: severity, level, growth or add" in str(error.value)
+
+
+def test_every_effect_value_is_told_in_its_own_words():
+    shown = {effect.name: input_value(f"events.e.{effect.name}", 0.25) for effect in EFFECTS}
+    assert shown == {
+        "severity": "25.0%",
+        "level": "+25.0%",
+        "growth": "+25.0%",
+        "add": "0.25 a year",
+    }
+    assert input_value("events.e.add", 56.449) == "56.45 a year"
+
+
+def test_added_trade_is_told_with_its_unit_ramp_and_route():
+    loaded = sim.load(
+        SCENARIO
+        + "  e:\n    start: 2026-01\n    routes: [road]\n    add: 50 to 150\n    ramp: 12\n"
+    )
+    assert event_terms(loaded.model, loaded.model.events[0]) == (
+        "one-off, chance 100%, starting 2026-01, permanent; 50 to 150 a year added to trade "
+        "(USD million), phased in over 12 months, via road while open"
+    )
+
+
+def test_added_trade_must_be_positive():
+    with pytest.raises(sim.ScenarioError) as error:
+        sim.load(SCENARIO + "  e:\n    rate: 1\n    add: -5\n")
+    assert "events.e.add" in str(error.value)
 
 
 def _event(name: str) -> str:

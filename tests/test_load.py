@@ -130,7 +130,7 @@ def test_golden_messages_for_cross_field_rules(scenario_file):
         f"{path}:23:3: events.neither: an event needs either rate (recurring) or start (one-off)",
         f"{path}:27:21: events.misspelt.countries[1]: unknown country 'kazakstan'; the file's "
         "countries: kz, uz",
-        f"{path}:30:3: events.no_effect: an event needs an effect: severity, level or growth",
+        f"{path}:30:3: events.no_effect: an event needs an effect: severity, level, growth or add",
         f"{path}:35:15: events.loose_severity.severity: severity acts on routes, but this event "
         "names no routes",
     ]

@@ -363,6 +363,38 @@ HAND_WRITTEN = {
         },
         correlation={"growth": {"a": {"b": 0.6, "c": -0.4}, "b": {"c": 0.3}}},
     ),
+    "added trade on routes with closures, ramps and a severity event": scenario(
+        {
+            "a": country(noise="10%", routes={"road": 1}),
+            "b": country(baseline="30 to 50", by=2028, rate="0% to 20%"),
+        },
+        routes={"road": {"reroute": 0.5}, "pipe": {"closed_months": [1, 2]}},
+        horizon=2028,
+        events={
+            "pipe_closure": {
+                "routes": ["pipe"],
+                "rate": 2,
+                "duration": "0.5 to 3",
+                "severity": "50% to 100%",
+            },
+            "pipeline": {
+                "countries": ["a", "b"],
+                "routes": ["pipe", "road"],
+                "start": "2025-10/2026-09",
+                "probability": "60%",
+                "add": "20 to 80",
+                "ramp": 6,
+            },
+            "fairs": {
+                "countries": ["b"],
+                "rate": 1,
+                "duration": "1 to 4",
+                "add": {"uniform": {"low": 5, "high": 40}},
+                "level": "-10%",
+                "ramp": 1.5,
+            },
+        },
+    ),
     # Regressions: scenarios where the engine raised instead of simulating.
     "closure event that never happens": scenario(
         {"a": country(routes={"r": 1})},

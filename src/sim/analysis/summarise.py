@@ -439,8 +439,11 @@ def event_terms(model: Model, event: EventModel) -> str:
     lasting = f"lasting {event.duration.text} months" if event.duration else "permanent"
     routes = ", ".join(model.routes[r].name for r in event.routes)
     ramp = f", phased in over {event.ramp:g} months" if event.ramp else ""
+    via = f", via {routes} while open" if routes else ""
     effects = [
-        BY_NAME[name].words.format(value=drawn.text, routes=routes, ramp=ramp)
+        BY_NAME[name].words.format(
+            value=drawn.text, routes=routes, unit=model.unit, ramp=ramp, via=via
+        )
         for name, drawn in event.effects.items()
     ]
     return f"{when}, {lasting}; {'; '.join(effects)}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
 
 from sim.core.distributions import Domain
 
@@ -22,6 +23,7 @@ class Acts(Enum):
     ROUTES = "route availability"  # A_r(t) of the event's routes
     LEVEL = "level"  # a factor on the trade of the event's countries
     GROWTH = "growth"  # a change of their trend, carried forward
+    ADD = "added trade"  # an amount a year added to their trade, outside the multiplicative part
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,8 @@ class Effect:
     acts: Acts
     domain: Domain  # how its value is read; drawn anew for each onset
     description: str  # for the JSON schema and docs
-    words: str  # how a report tells it: {value}, {routes} and {ramp} are filled in
-    share: bool  # shown as a share of trade (60%) rather than a change (+30%)
+    words: str  # in a report: {value}, {routes}, {unit}, {ramp} and {via} filled in
+    shown: Literal["share", "change", "amount"]  # 60% of trade, +30%, or 120 (file's unit)
 
     @property
     def on_routes(self) -> bool:
@@ -46,7 +48,7 @@ EFFECTS: tuple[Effect, ...] = (
         Domain.FRACTION,
         "Fraction of the routes' trade lost while active.",
         "{value} of the trade on {routes} lost",
-        share=True,
+        shown="share",
     ),
     Effect(
         "level",
@@ -54,7 +56,7 @@ EFFECTS: tuple[Effect, ...] = (
         Domain.GROWTH,
         "Multiplies trade by (1 + x) while active.",
         "trade changed by {value}{ramp}",
-        share=False,
+        shown="change",
     ),
     Effect(
         "growth",
@@ -62,7 +64,16 @@ EFFECTS: tuple[Effect, ...] = (
         Domain.GROWTH,
         "Multiplies the yearly growth factor by (1 + x) while active.",
         "yearly growth factor changed by {value}",
-        share=False,
+        shown="change",
+    ),
+    Effect(
+        "add",
+        Acts.ADD,
+        Domain.POSITIVE,
+        "Trade added a year (the file's unit) while active, not scaled by the baseline or "
+        "growth; with routes, times their availability.",
+        "{value} a year added to trade ({unit}){ramp}{via}",
+        shown="amount",
     ),
 )
 BY_NAME = {effect.name: effect for effect in EFFECTS}
@@ -70,5 +81,5 @@ NAMES = tuple(BY_NAME)
 
 
 def names_in_words() -> str:
-    """``severity, level or growth``."""
+    """``severity, level, growth or add``."""
     return ", ".join(NAMES[:-1]) + f" or {NAMES[-1]}"

@@ -62,6 +62,7 @@ class ChunkEvents:
     availability: list[np.ndarray]  # per route: A_r(t), (months, paths) or (months, 1)
     log_level: dict[int, np.ndarray]  # event index -> (months, paths) logs of level factors
     growth: dict[int, np.ndarray]  # event index -> (months, paths) log-level increments
+    added: dict[int, np.ndarray]  # event index -> (months, paths) trade added to each month
     active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]  # event index -> per onset:
     # (first covered month, last covered month, path)
 
@@ -79,7 +80,7 @@ def draw_onsets(
 
     The onsets (rate or probability, onset months) come from the event's stream. Everything
     drawn per onset — its time within the month and each effect (duration, severity, level,
-    growth) — is a function of the onset's calendar month and path alone (``cell_uniforms``),
+    growth, add) — is a function of the onset's calendar month and path alone (``cell_uniforms``),
     so an onset keeps its values when other onsets come or go (a higher rate, a longer
     horizon) and when another effect is changed or fixed.
     """
@@ -240,6 +241,7 @@ class _Sums:
     log_availability: dict[int, np.ndarray] = field(default_factory=dict)  # by route
     log_level: dict[int, np.ndarray] = field(default_factory=dict)  # by event
     growth: dict[int, np.ndarray] = field(default_factory=dict)  # by event
+    added: dict[int, np.ndarray] = field(default_factory=dict)  # by event, before route openness
 
 
 Rule = Callable[[_Sums, int, EventModel, np.ndarray, Onsets, Coverage, tuple[int, int]], None]
@@ -303,11 +305,32 @@ def _growth(
     sums.growth[index] = _on_grid(covered, listed, whole, shape)
 
 
+def _add(
+    sums: _Sums,
+    index: int,
+    event: EventModel,
+    add: np.ndarray,
+    onsets: Onsets,
+    covered: Coverage,
+    shape: tuple[int, int],
+) -> None:
+    """``add / 12 · ramp(t) · cov(t)`` of trade in month t, summed over onsets (the route
+    openness of an event with routes is applied once availability is known)."""
+    whole = add / 12.0
+    listed = ramp_share(event, onsets.time[covered.onset], covered.month)
+    listed *= whole[covered.onset]
+    listed *= covered.fraction
+    sums.added[index] = _on_grid(covered, listed, whole, shape)
+
+
 RULES: dict[Acts, Rule] = {
     Acts.ROUTES: _route_availability,
     Acts.LEVEL: _level,
     Acts.GROWTH: _growth,
+    Acts.ADD: _add,
 }
+
+RAMPED = (Acts.LEVEL, Acts.ADD)  # the effects that ramp(t) phases in
 
 
 def chunk_events(
@@ -328,7 +351,7 @@ def chunk_events(
     active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for index, event in enumerate(model.events):
         onsets = draw_onsets(event, seed, chunk, paths, months, antithetic, model.grid_start)
-        ramps = any(BY_NAME[name].acts is Acts.LEVEL for name in event.effects)
+        ramps = any(BY_NAME[name].acts in RAMPED for name in event.effects)
         covered = coverage(
             onsets, months, paths, HEAD_MONTHS + (math.ceil(event.ramp) if ramps else 0)
         )
@@ -340,4 +363,8 @@ def chunk_events(
         if model.routes[route].seasonal:
             values *= availability[route]
         availability[route] = values
-    return ChunkEvents(availability, sums.log_level, sums.growth, active)
+    for index, added in sums.added.items():
+        routes = model.events[index].routes
+        if routes:  # the mean availability of the event's routes: O(t) = Σ_r A_r(t) / |R|
+            added *= sum(availability[r] for r in routes) / len(routes)
+    return ChunkEvents(availability, sums.log_level, sums.growth, sums.added, active)

@@ -175,6 +175,10 @@ def _monthly_trade(
         reroute = tuple(route.reroute for route in model.routes)
         availability = [a[start:] for a in events.availability]
         trade *= route_factor(country.route_shares, reroute, availability)
+    if events is not None:
+        for e in scoped:
+            if e in events.added:  # added trade: outside the multiplicative part (rule 7)
+                trade += events.added[e][start:]
     return trade, run_rate
 
 

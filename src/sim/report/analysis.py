@@ -561,7 +561,10 @@ def input_value(path: str, value: float) -> str:
     """An input's value in the words of its field."""
     field = path.rsplit(".", 1)[-1]
     if path.startswith("events.") and field in EFFECTS:
-        return percent(value) if EFFECTS[field].share else f"{value * 100:+.1f}%"
+        shown = EFFECTS[field].shown
+        if shown == "amount":
+            return f"{value:.4g} a year"
+        return percent(value) if shown == "share" else f"{value * 100:+.1f}%"
     if field == "probability":
         return percent(value)
     if path.endswith(("growth.rate", "growth.long_run", ".volatility", ".noise")):

@@ -927,7 +927,7 @@ class Event(_Strict):
     )
     countries: list[CountryName] = Field(
         default_factory=list,
-        description="Countries its level/growth effects act on (default all).",
+        description="Countries its level/growth/add effects act on (default all).",
         examples=[["uzbekistan", "kazakhstan"]],
     )
     rate: Positive | None = Field(
@@ -962,8 +962,13 @@ class Event(_Strict):
         description=EFFECT["growth"].description,
         examples=["+5%"],
     )
+    add: Positive | None = Field(
+        None,
+        description=EFFECT["add"].description,
+        examples=["50 to 150", 120],
+    )
     ramp: NonNegativeNumber = Field(
-        0.0, description="Months to phase a level effect in.", examples=[12]
+        0.0, description="Months to phase a level or add effect in.", examples=[12]
     )
 
     _rules = with_rules(lambda raw, context: _event_rules(raw))
