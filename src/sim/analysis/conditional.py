@@ -31,9 +31,10 @@ import numpy as np
 
 from sim.analysis.estimate import Z_95
 from sim.core.model import Model
-from sim.engine.events import draw_onsets
+from sim.engine.events import draw_onsets, event_stream
 from sim.engine.outcomes import Outcomes
-from sim.engine.streams import CHUNK, generator, path_uniforms
+from sim.engine.rules import Draws
+from sim.engine.streams import CHUNK, path_uniforms
 
 BANDWIDTH = 0.08  # the kernel's half-width on the uniform scale
 MIN_HITS = 20  # fewer paths meeting the target near the point: no estimate
@@ -84,14 +85,14 @@ def input_uniforms(
             "copula: it has no uniform of its own to condition on"
         )
     paths, seed, antithetic = outcomes.paths, outcomes.seed, outcomes.antithetic
-    if kind == "country":
-        stream = f"country:{model.countries[index].id}:{name}"
-    else:
-        stream = f"event:{model.events[index].name}"
     found = np.empty(paths)
     for start in range(0, paths, CHUNK):
         chunk, valid = start // CHUNK, min(CHUNK, paths - start)
-        u = path_uniforms(generator(seed, chunk, stream), CHUNK, antithetic)
+        if kind == "country":  # the draws the engine makes (sim.engine.rules.Draws)
+            u = Draws(seed, chunk, antithetic).uniforms(model.countries[index], name)
+        else:  # the first draw of the event's stream (sim.engine.events.path_parameter)
+            rng = event_stream(model.events[index], seed, chunk)
+            u = path_uniforms(rng, CHUNK, antithetic)
         found[start : start + valid] = u[:valid]
     return found
 

@@ -12,10 +12,10 @@ import numpy as np
 
 from sim.analysis.explain import COUNTRY_FIELDS
 from sim.core.model import Model
-from sim.engine.events import draw_onsets, path_parameter
+from sim.engine.events import draw_onsets, event_stream, path_parameter
 from sim.engine.outcomes import Outcomes
 from sim.engine.rules import Draws
-from sim.engine.streams import CHUNK, generator
+from sim.engine.streams import CHUNK
 
 
 def path_inputs(model: Model, outcomes: Outcomes) -> dict[str, np.ndarray]:
@@ -38,7 +38,7 @@ def path_inputs(model: Model, outcomes: Outcomes) -> dict[str, np.ndarray]:
             drawn_name = "rate" if event.rate is not None else "probability"
             distribution = getattr(event, drawn_name)
             if not distribution.is_fixed:
-                rng = generator(seed, chunk, f"event:{event.name}")
+                rng = event_stream(event, seed, chunk)
                 column = columns.setdefault(f"events.{event.name}.{drawn_name}", np.empty(paths))
                 column[start : start + valid] = path_parameter(event, rng, CHUNK, antithetic)[
                     :valid

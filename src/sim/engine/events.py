@@ -84,7 +84,7 @@ def draw_onsets(
     so an onset keeps its values when other onsets come or go (a higher rate, a longer
     horizon) and when another effect is changed or fixed.
     """
-    rng = generator(seed, chunk, f"event:{event.name}")
+    rng = event_stream(event, seed, chunk)
     drawn = path_parameter(event, rng, paths, antithetic)
     if event.rate is not None:
         month, path = recurring_onsets(drawn, rng, months, antithetic)
@@ -109,6 +109,11 @@ def draw_onsets(
         end = np.full(len(path), np.inf)
     effects = {name: d.quantile(draw(name)) for name, d in event.effects.items()}
     return Onsets(path, time, end, effects)
+
+
+def event_stream(event: EventModel, seed: int, chunk: int) -> np.random.Generator:
+    """The event's own stream in a chunk: its per-path parameter first, then its onsets."""
+    return generator(seed, chunk, f"event:{event.name}")
 
 
 def path_parameter(
