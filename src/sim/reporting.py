@@ -10,12 +10,12 @@ from typing import Unpack
 
 from sim.analysis.explain import Explanation, Sensitivity, model_inputs
 from sim.analysis.summarise import RunSummary
-from sim.api import Scenario, Source, _scenarios, chart, compare, explain, run, sweep
+from sim.api import Scenario, Source, _scenarios, chart, compare, explain, sweep
 from sim.core.distributions import Distribution
 from sim.report.briefing import (
     AS_IN_FILE,
     Assumption,
-    Section,
+    ScenarioPart,
     Slider,
     WhatIf,
     kind_of,
@@ -67,17 +67,23 @@ def briefing(
     what-if sliders (a sweep of the two inputs that matter most, every position simulated),
     event attribution and the tornado, the variants, the assumptions with their sources, the
     calibration record and what produced it. Needs matplotlib (``pip install '.[plot]'``)."""
+    from sim.analysis.summarise import summarise
     from sim.calibration.reference import calibration_record
     from sim.report.analysis import render_comparisons, render_explanations
     from sim.report.plot import svg
     from sim.report.render import render
 
     loaded = _scenarios(scenarios)
-    ran = run(loaded, **settings)
     explained = explain(loaded, **settings)
+    # explain's base run is the run itself (the same paths, seed and method): summarised, it
+    # is what sim run prints, with no second simulation
+    summaries = [
+        summarise(e.base, s.file, sha256=s.sha256)
+        for s, (_, _, e) in zip(loaded, explained.explanations, strict=True)
+    ]
     sections = []
     for scenario, summary, (_, _, explanation) in zip(
-        loaded, ran.runs, explained.explanations, strict=True
+        loaded, summaries, explained.explanations, strict=True
     ):
         drawn = chart(
             scenario,
@@ -94,7 +100,7 @@ def briefing(
         whatif = _whatif(scenario, explanation, summary, settings) if sliders else None
         labels = [c.label for c in explanation.base.model.countries]
         sections.append(
-            Section(
+            ScenarioPart(
                 run=summary,
                 description=scenario.spec.description,
                 fan=svg(drawn.data, drawn.title, drawn.footer),
@@ -111,7 +117,7 @@ def briefing(
             )
         )
     heading = title or (loaded[0].name if len(loaded) == 1 else "Trade targets: the odds")
-    html = page(heading, sections, render(list(ran.runs), "html"), calibration_record())
+    html = page(heading, sections, render(summaries, "html"), calibration_record())
     return Briefing(heading, html)
 
 
@@ -153,7 +159,7 @@ def _whatif(
         distribution = inputs[top.input].distribution
         item = inputs[top.input]
         fitted = item.kind == "country" and model.countries[item.index].fitted
-        middle = _held(top.input, distribution, 50).split(" (")[0]
+        middle = _value_at(top.input, distribution, 50)
         shown = tuple(
             f"{'as fitted' if fitted else 'as in the file'}: uncertain, median {middle}"
             if position == AS_IN_FILE
@@ -177,12 +183,16 @@ def _whatif(
     return WhatIf(tuple(sliders), points, summary.paths, summary.seed)
 
 
-def _held(path: str, distribution: Distribution, percentile: int) -> str:
-    """``+1.3% (its 10th percentile)``: where a slider position holds an input."""
+def _value_at(path: str, distribution: Distribution, percentile: int) -> str:
+    """``+1.3%``: an input's value at a percentile, in the words of its field."""
     from sim.report.analysis import input_value
 
-    value = float(distribution.quantile(percentile / 100))
-    return f"{input_value(path, value)} (its {percentile}th percentile)"
+    return input_value(path, float(distribution.quantile(percentile / 100)))
+
+
+def _held(path: str, distribution: Distribution, percentile: int) -> str:
+    """``+1.3% (its 10th percentile)``: where a slider position holds an input."""
+    return f"{_value_at(path, distribution, percentile)} (its {percentile}th percentile)"
 
 
 def _assumptions(

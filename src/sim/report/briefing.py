@@ -300,7 +300,7 @@ def kind_of(source: str | None, fitted: bool = False) -> str:
 
 
 @dataclass(frozen=True)
-class Section:
+class ScenarioPart:
     """Everything the page says about one scenario file."""
 
     run: RunSummary
@@ -323,7 +323,7 @@ def unique_ids(svg: str, prefix: str) -> str:
 
 
 def page(
-    title: str, sections: Sequence[Section], runs_html: str, record: dict[str, Any] | None
+    title: str, sections: Sequence[ScenarioPart], runs_html: str, record: dict[str, Any] | None
 ) -> str:
     """The whole briefing as one HTML document."""
     runs = [s.run for s in sections]
