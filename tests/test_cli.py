@@ -307,9 +307,10 @@ def test_output_through_a_symlink_with_the_usual_mode(small, tmp_path):
 def test_percentages_never_round_to_certainty():
     from sim.report.render import percent
 
-    assert [percent(x) for x in (0, 0.00004, 0.0012, 0.123, 0.9951, 0.99996, 1)] == [
+    assert [percent(x) for x in (0, 1.75e-8, 0.00004, 0.0012, 0.123, 0.9951, 0.99996, 1)] == [
         "0%",
-        "<0.01%",
+        "1.8e-06%",
+        "0.004%",
         "0.12%",
         "12.3%",
         "99.51%",

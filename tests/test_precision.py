@@ -101,6 +101,7 @@ def test_precision_on_the_command_line(tmp_path):
 class _Country:
     def __init__(self, met: np.ndarray) -> None:
         self.met = met
+        self.weight = None
 
 
 class _Run:

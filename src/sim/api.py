@@ -26,6 +26,7 @@ from sim.defaults import (
     DEFAULT_MAX_PATHS,
     DEFAULT_METHOD,
     PLOT_PATHS,
+    SAMPLING_METHODS,
     Method,
 )
 from sim.errors import ScenarioError, SettingError
@@ -151,6 +152,17 @@ def load_all(sources: Iterable[Source | Scenario]) -> list[Scenario]:
     return loaded
 
 
+def sampling_options(settings: RunKeywords, command: str) -> RunOptions:
+    """The options of a command other than ``run``: importance sampling is refused (its
+    weights serve ``run``'s estimates; the analyses read plain shares of paths)."""
+    options = RunOptions(**settings)
+    if options.method == "importance":
+        raise SettingError(
+            f"method 'importance' is for run only; {command} takes {' or '.join(SAMPLING_METHODS)}"
+        )
+    return options
+
+
 def _scenarios(scenarios: Source | Scenario | Sequence[Source | Scenario]) -> list[Scenario]:
     if isinstance(scenarios, Sequence) and not isinstance(scenarios, str):
         if not scenarios:
@@ -185,6 +197,11 @@ def run(
     if max_paths is not None and precision is None and not relative:
         raise SettingError("--max-paths goes with --precision")
     check_whole("max_paths", max_paths, 1)
+    if keep_paths and settings.get("method") == "importance":
+        raise SettingError(
+            "--samples with --method importance: its paths' inputs are shifted toward the "
+            "target; keep samples of an antithetic or plain run"
+        )
     if precision is not None and not 0 < precision <= 0.5:
         raise SettingError(f"--precision {precision!r}: give a half-width above 0 and at most 0.5")
     if relative_precision is not None and not 0 < relative_precision <= 1:
@@ -239,7 +256,7 @@ def compare(
     from sim.scenario.compile import compile_scenario
 
     loaded = _scenarios(scenarios)
-    options = RunOptions(**settings)
+    options = sampling_options(settings, "compare")
     chosen: list[list[Variant]] = []
     for scenario in loaded:
         if not scenario.variants:
@@ -289,7 +306,7 @@ def explain(
     from sim.analysis.explain import runs_needed
 
     loaded = _scenarios(scenarios)
-    options = RunOptions(**settings)
+    options = sampling_options(settings, "explain")
     jobs = [
         Job(
             s.model,
@@ -332,7 +349,7 @@ def solve(
     from sim.analysis.solve import solve as solve_model
 
     loaded = load(scenario)
-    options = RunOptions(**settings)
+    options = sampling_options(settings, "solve")
     if country is None:
         ids = list(loaded.spec.countries)
         if len(ids) != 1:
@@ -391,7 +408,7 @@ def sweep(
             f"--set {repeated[0]} is given more than once; list all its values in one "
             f"--set ({repeated[0]}=V1,V2,...)"
         )
-    options = RunOptions(**settings)
+    options = sampling_options(settings, "sweep")
     import numpy
 
     from sim import __version__
@@ -476,7 +493,8 @@ def chart(
             *overridden(loaded.document, {"horizon": f"{end // 12}-{end % 12 + 1:02d}"})
         )
         model = compile_scenario(longer) if longer is not None else model
-    options = RunOptions(paths=paths, seed=seed, workers=workers, method=method)  # checks them
+    settings = RunKeywords(paths=paths, seed=seed, workers=workers, method=method)
+    options = sampling_options(settings, "chart")  # checks them
     count = paths if paths is not None else loaded.spec.paths or PLOT_PATHS
     job = Job(model, count, options.seed_for(loaded.spec.seed), years=True)
     with Session(options, [job]) as session:

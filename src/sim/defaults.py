@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Method = Literal["antithetic", "plain"]
+Method = Literal["antithetic", "plain", "importance"]
 Format = Literal["table", "markdown", "csv", "json"]
 
 METHODS: tuple[Method, ...] = get_args(Method)
+SAMPLING_METHODS: tuple[Method, ...] = ("antithetic", "plain")  # what analyses other than
+# run take: importance sampling's weighted estimates serve run (sim.engine.tilt)
 FORMATS: tuple[Format, ...] = get_args(Format)
 
 DEFAULT_PATHS = 100_000

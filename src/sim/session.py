@@ -25,7 +25,7 @@ from sim.defaults import (
     METHODS,
     Method,
 )
-from sim.engine.outcomes import DEFAULT_BLOCK, Outcomes
+from sim.engine.outcomes import DEFAULT_BLOCK, Outcomes, Tilt
 from sim.errors import SettingError
 
 Progress = bool | Callable[[int], None] | None
@@ -160,6 +160,7 @@ class Session:
     def __call__(self, model: Model, paths: int, seed: int, years: bool = False) -> Outcomes:
         from sim.engine import run
 
+        method, tilt = self._sampling(model, seed, self.options.method == "importance")
         return run.simulate(
             model,
             paths,
@@ -169,9 +170,23 @@ class Session:
             years=years,
             progress=self._advance,
             scheduler=self.options.scheduler,
-            method=self.options.method,
+            method=method,
             pool=self.pool,
+            tilt=tilt,
         )
+
+    def _sampling(self, model: Model, seed: int, rare: bool) -> tuple[Method, Tilt]:
+        """The method and shift of a run: with ``rare``, importance sampling for the
+        countries whose targets are rare (``sim.engine.tilt``); when none is, the options'
+        method, or plain sampling if that was importance (the record says what was done)."""
+        asked = self.options.method
+        if rare:
+            from sim.engine.tilt import find_tilt
+
+            tilt = find_tilt(model, seed)
+            if tilt:
+                return "importance", tilt
+        return ("plain" if asked == "importance" else asked), ()
 
     def until(
         self,
@@ -183,10 +198,13 @@ class Session:
         years: bool = False,
     ) -> Outcomes:
         """Simulate until every country's 95% interval is within ±``precision`` (with
-        ``relative``, within ±``precision`` times its estimate)."""
+        ``relative``, within ±``precision`` times its estimate: rare targets are then
+        importance-sampled, unless every path's yearly windows are kept for samples)."""
         from sim.analysis.summarise import next_paths
         from sim.engine import run
 
+        rare = self.options.method == "importance" or (relative and not years)
+        method, tilt = self._sampling(model, seed, rare)
         return run.simulate_until(
             model,
             seed,
@@ -197,9 +215,10 @@ class Session:
             self.workers,
             progress=self._advance,
             scheduler=self.options.scheduler,
-            method=self.options.method,
+            method=method,
             pool=self.pool,
             years=years,
+            tilt=tilt,
         )
 
 

@@ -76,10 +76,36 @@ def wilson_interval(hits: float, paths: float, z: float = Z_95) -> tuple[float, 
     return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
-def effective_paths(met: np.ndarray, antithetic: bool) -> float:
-    """How many independent paths the estimate of P(target) is worth."""
+def share(met: np.ndarray, weight: np.ndarray | None = None) -> float:
+    """The estimate of P from per-path flags: the share of paths flagged, or, with importance
+    sampling's ``weight``, the mean of weight × flag."""
+    if weight is None:
+        return int(np.count_nonzero(met)) / len(met)
+    return float(weight[met].sum()) / len(met)
+
+
+def weighted_variance(met: np.ndarray, weight: np.ndarray) -> float:
+    """The estimated variance of ``share(met, weight)``: paths are independent (importance
+    sampling draws no antithetic pairs)."""
+    paths = len(met)
+    if paths < 2:
+        return 0.0
+    values = np.where(met, weight, 0.0)
+    return float(np.var(values, ddof=1)) / paths
+
+
+def effective_paths(met: np.ndarray, antithetic: bool, weight: np.ndarray | None = None) -> float:
+    """How many independent paths the estimate of P(target) is worth: with importance
+    sampling's ``weight``, the number of plain paths whose share would have the estimate's
+    variance (it can be far above the number of paths: that is the point)."""
     paths = len(met)
     hits = int(np.count_nonzero(met))
+    if weight is not None:
+        p = share(met, weight)
+        variance = weighted_variance(met, weight)
+        if hits < MIN_COUNT or not 0 < p < 1 or variance <= 0:
+            return float(paths)
+        return p * (1 - p) / variance
     if not antithetic or min(hits, paths - hits) < MIN_COUNT:
         return float(paths)
     p = hits / paths
@@ -89,14 +115,31 @@ def effective_paths(met: np.ndarray, antithetic: bool) -> float:
     return min(paths * MAX_GAIN, p * (1 - p) / variance)
 
 
-def proportion_interval(met: np.ndarray, antithetic: bool) -> tuple[float, float]:
-    """The 95% interval of the share of paths in ``met``: Wilson's, at the effective paths."""
+def proportion_interval(
+    met: np.ndarray, antithetic: bool, weight: np.ndarray | None = None
+) -> tuple[float, float]:
+    """The 95% interval of the share of paths in ``met`` (with ``weight``, of importance
+    sampling's estimate): Wilson's, at the effective paths."""
     paths = len(met)
-    hits = int(np.count_nonzero(met))
-    n = effective_paths(met, antithetic)
-    if n == paths:
-        return wilson_interval(hits, paths)
-    return wilson_interval(hits / paths * n, n)
+    p = share(met, weight)
+    n = effective_paths(met, antithetic, weight)
+    if n == paths and weight is None:
+        return wilson_interval(int(np.count_nonzero(met)), paths)
+    return wilson_interval(p * n, n)
+
+
+def weighted_quantiles(
+    values: np.ndarray, weight: np.ndarray, probabilities: tuple[float, ...]
+) -> list[float]:
+    """Quantiles of the law that importance-sampled ``values`` stand for: the least value
+    whose share of the total weight at or below it reaches each probability."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weight[order])
+    total = cumulative[-1]
+    if not total > 0:
+        return [math.nan] * len(probabilities)
+    ranks = np.searchsorted(cumulative, np.array(probabilities) * total, side="left")
+    return [float(values[order[min(r, len(values) - 1)]]) for r in ranks]
 
 
 def standard_error(values: np.ndarray, antithetic: bool) -> float:
@@ -163,18 +206,24 @@ MIN_PLAN_HITS = 10  # a relative precision is planned only from a pilot with thi
 
 
 def planned_paths(
-    hits: int, paths: int, effective: float, precision: float, relative: bool = False
+    estimate: float,
+    hits: int,
+    paths: int,
+    effective: float,
+    precision: float,
+    relative: bool = False,
 ) -> float | None:
     """How many paths a 95% half-width of ``precision`` (or ``relative``: ``precision``
-    times P) needs, planned from a pilot of ``paths`` paths with ``hits`` (worth
-    ``effective`` independent ones), conservatively: at the end of the pilot's own interval
-    that needs the most. None when a relative precision cannot be planned yet (too few hits).
+    times P) needs, planned from a pilot of ``paths`` paths that estimated P as ``estimate``
+    from ``hits`` paths meeting the target (worth ``effective`` independent paths),
+    conservatively: at the end of the pilot's own interval that needs the most. None when a
+    relative precision cannot be planned yet (too few hits).
 
     Planning the run's length once from a pilot, rather than stopping as soon as the interval
     happens to be narrow, keeps the estimate unbiased: a rule that stops on a narrow interval
     stops early on low estimates of a small P (their intervals are narrower) and so biases P
     low (0.24 to 0.30 of a standard error at P = 0.02; tests/test_precision.py)."""
-    low, high = wilson_interval(hits / paths * effective, effective)
+    low, high = wilson_interval(estimate * effective, effective)
     gain = effective / paths  # independent paths per path (antithetic pairs: above 1)
     if relative:
         if hits < MIN_PLAN_HITS or low <= 0:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.analysis import estimate
 from sim.analysis.estimate import proportion_interval
 from sim.engine.outcomes import Outcomes
 
@@ -50,9 +51,30 @@ def met_counts(met: list[np.ndarray]) -> np.ndarray:
     return counts
 
 
-def share(flags: np.ndarray, antithetic: bool) -> Share:
-    low, high = proportion_interval(flags, antithetic)
-    return Share(float(np.count_nonzero(flags)) / len(flags), low, high)
+def share(flags: np.ndarray, antithetic: bool, weight: np.ndarray | None = None) -> Share:
+    low, high = proportion_interval(flags, antithetic, weight)
+    return Share(estimate.share(flags, weight), low, high)
+
+
+def joint_weight(outcomes: Outcomes) -> np.ndarray | None:
+    """Each path's weight for joint outcomes under importance sampling; None when no
+    country's draws are shifted.
+
+    A country's weight is 2ℓ / (1 + ℓ), ℓ the ratio of the model's law of its own draws to
+    the shifted law (``Draws.weight``). A path's draws are shifted for every country or for
+    none, so its joint weight is 2L / (1 + L) with L the product of its countries' ℓ (their
+    own draws are independent): each ℓ is recovered from its weight as w / (2 − w)."""
+    weights = [o.weight for o in outcomes.countries if o.weight is not None]
+    if not weights:
+        return None
+    log_ratio = np.zeros(len(weights[0]))
+    with np.errstate(divide="ignore"):
+        for weight in weights:
+            log_ratio += np.log(weight) - np.log(2.0 - weight)
+    # ℓ = 0 for one country and ∞ for another: no law gives such a path; weigh it as drawn
+    np.nan_to_num(log_ratio, copy=False, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    with np.errstate(over="ignore"):
+        return 2.0 / (1.0 + np.exp(-log_ratio))
 
 
 def joint_summary(outcomes: Outcomes) -> JointSummary | None:
@@ -61,11 +83,11 @@ def joint_summary(outcomes: Outcomes) -> JointSummary | None:
         return None
     counts = met_counts([outcome.met for outcome in outcomes.countries])
     n = len(outcomes.countries)
-    antithetic = outcomes.antithetic
+    antithetic, weight = outcomes.antithetic, joint_weight(outcomes)
     return JointSummary(
         tuple(country.id for country in outcomes.model.countries),
-        tuple(share(counts >= k, antithetic) for k in range(1, n + 1)),
-        tuple(share(counts == k, antithetic) for k in range(n + 1)),
+        tuple(share(counts >= k, antithetic, weight) for k in range(1, n + 1)),
+        tuple(share(counts == k, antithetic, weight) for k in range(n + 1)),
     )
 
 

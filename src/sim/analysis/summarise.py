@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.estimate import effective_paths, planned_paths, proportion_interval, quantiles
+from sim.analysis.estimate import (
+    effective_paths,
+    planned_paths,
+    proportion_interval,
+    quantiles,
+    share,
+    weighted_quantiles,
+)
 from sim.analysis.joint import JointSummary, joint_summary
 from sim.core.distributions import Distribution
 from sim.core.effects import BY_NAME
@@ -197,18 +204,22 @@ def summarise_country(
     paths: int,
     antithetic: bool = False,
 ) -> CountrySummary:
-    totals = outcome.window_total
+    totals, weight = outcome.window_total, outcome.weight
     hits = int(np.count_nonzero(outcome.met))
-    low, high = proportion_interval(outcome.met, antithetic)
+    low, high = proportion_interval(outcome.met, antithetic, weight)
     with np.errstate(invalid="ignore", over="ignore"):  # absurd inputs give inf: shown as n/a
-        p5, p50, p95 = quantiles(totals, (0.05, 0.5, 0.95))
-        mean = float(np.mean(totals))
+        if weight is None:
+            p5, p50, p95 = quantiles(totals, (0.05, 0.5, 0.95))
+            mean = float(np.mean(totals))
+        else:  # importance sampling: the model's law, not the shifted one
+            p5, p50, p95 = weighted_quantiles(totals, weight, (0.05, 0.5, 0.95))
+            mean = float(np.mean(totals * weight))
     by_year = tuple(
         YearSummary(
             year=(model.grid_start + end) // 12,
             window=year_window(model, end),
-            probability=int(met) / paths,
-            reached=int(reached) / paths,
+            probability=float(met) / paths,
+            reached=float(reached) / paths,
         )
         for end, met, reached in zip(
             country.year_ends, outcome.met_in_year, outcome.reached_by_year, strict=True
@@ -220,7 +231,7 @@ def summarise_country(
         target=country.target,
         window=country.window,
         hits=hits,
-        probability=hits / paths,
+        probability=share(outcome.met, weight),
         ci_low=low,
         ci_high=high,
         turnover={
@@ -251,7 +262,7 @@ def half_widths(outcomes: Outcomes) -> list[float]:
     """Each country's 95% interval half-width."""
     widths = []
     for outcome in outcomes.countries:
-        low, high = proportion_interval(outcome.met, outcomes.antithetic)
+        low, high = proportion_interval(outcome.met, outcomes.antithetic, outcome.weight)
         widths.append((high - low) / 2)
     return widths
 
@@ -264,7 +275,7 @@ def precise_enough(outcomes: Outcomes, precision: float, relative: bool = False)
     widths = half_widths(outcomes)
     if not relative:
         return max(widths) <= precision
-    estimates = [float(np.count_nonzero(o.met)) / outcomes.paths for o in outcomes.countries]
+    estimates = [share(o.met, o.weight) for o in outcomes.countries]
     return all(w <= precision * p for w, p in zip(widths, estimates, strict=True))
 
 
@@ -277,9 +288,17 @@ def next_paths(outcomes: Outcomes, precision: float, relative: bool = False) -> 
         return None
     needs = []
     for outcome in outcomes.countries:
-        hits = int(np.count_nonzero(outcome.met))
-        effective = effective_paths(outcome.met, outcomes.antithetic)
-        needs.append(planned_paths(hits, outcomes.paths, effective, precision, relative))
+        effective = effective_paths(outcome.met, outcomes.antithetic, outcome.weight)
+        needs.append(
+            planned_paths(
+                share(outcome.met, outcome.weight),
+                int(np.count_nonzero(outcome.met)),
+                outcomes.paths,
+                effective,
+                precision,
+                relative,
+            )
+        )
     if any(need is None for need in needs):
         return 2 * outcomes.paths
     return math.ceil(max(n for n in needs if n is not None))

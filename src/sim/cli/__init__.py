@@ -28,6 +28,7 @@ from sim.defaults import (
     FORMATS,
     METHODS,
     PLOT_PATHS,
+    SAMPLING_METHODS,
     Method,
 )
 from sim.errors import SettingError
@@ -420,6 +421,15 @@ def _scheduler_address(context: Any, parameter: Any, value: str | None) -> str |
 
 def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the shared options to ``command``, which receives them as ``options``."""
+    return _with_options(command, SAMPLING_METHODS)
+
+
+def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``simulation_options``, with importance sampling among the methods (for ``run``)."""
+    return _with_options(command, METHODS)
+
+
+def _with_options(command: Callable[..., Any], methods: tuple[str, ...]) -> Callable[..., Any]:
     decorators: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option(
             "--paths", type=click.IntRange(min=1), help="Number of paths [file's, or 100000]."
@@ -450,10 +460,16 @@ def simulation_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--method",
-            type=click.Choice(METHODS),
+            type=click.Choice(methods),
             default=DEFAULT_METHOD,
             show_default=True,
-            help="antithetic: paths in mirrored pairs (less variance, half the random draws).",
+            help="antithetic: paths in mirrored pairs (less variance, half the random draws)"
+            + (
+                "; importance: rare targets' draws shifted toward them, paths weighted back "
+                "(chosen by itself with --precision N%)."
+                if "importance" in methods
+                else "."
+            ),
         ),
         click.option("--force", is_flag=True, help="Run even when the estimated work is huge."),
     ]
@@ -589,7 +605,7 @@ class ProbabilityType(click.ParamType):
     type=click.Path(path_type=Path),
     help="Also write every path's inputs and outcome to FILE (.csv, or .parquet).",
 )
-@simulation_options
+@run_options
 def run(
     scenarios: tuple[Path, ...],
     precision: tuple[float, bool] | None,
@@ -803,7 +819,9 @@ def plot(scenario: Path, paths: int | None, seed: int | None, output: Path | Non
     type=click.IntRange(min=1),
     help="Processes to simulate in [the machine's cores]; results do not depend on it.",
 )
-@click.option("--method", type=click.Choice(METHODS), default=DEFAULT_METHOD, show_default=True)
+@click.option(
+    "--method", type=click.Choice(SAMPLING_METHODS), default=DEFAULT_METHOD, show_default=True
+)
 @click.option("--no-sliders", is_flag=True, help="Leave out the what-if sliders (and their sweep).")
 def report(
     scenarios: tuple[Path, ...],

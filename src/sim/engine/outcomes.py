@@ -24,14 +24,19 @@ class CountryOutcome:
     reached the target, and ``reached_by_year[k]`` those that had reached it in that window
     or an earlier one; ``event_paths`` counts, per event that can affect the country, the
     paths where the event was active in at least one simulated month up to the deadline.
+
+    With importance sampling, ``weight`` is each path's likelihood ratio (``sim.engine.tilt``)
+    and every count is a sum of weights: a share of paths is then a count divided by the
+    number of paths, as without it.
     """
 
     window_total: np.ndarray
     met: np.ndarray
     met_in_year: np.ndarray
     reached_by_year: np.ndarray
-    event_paths: dict[str, int] = field(default_factory=dict)
+    event_paths: dict[str, float] = field(default_factory=dict)
     yearly: np.ndarray | None = None  # (years, paths) window totals, when asked for
+    weight: np.ndarray | None = None  # per path (importance sampling); None: every path 1
 
 
 @dataclass
@@ -49,6 +54,23 @@ class Outcomes:
 
 
 @dataclass(frozen=True)
+class CountryTilt:
+    """Importance sampling's shift of one country's draws (``sim.engine.tilt``): the mean of
+    the standard normal behind each named per-path input, and of each simulated month's
+    normal of its shocks and noise (empty: not shifted)."""
+
+    inputs: tuple[tuple[str, float], ...] = ()
+    walk: tuple[float, ...] = ()
+
+    def shift(self, name: str) -> float:
+        return dict(self.inputs).get(name, 0.0)
+
+
+# per country id, the shift of its draws; countries not named are drawn as usual
+Tilt = tuple[tuple[str, CountryTilt], ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     """How a run is carried out: everything but the model that decides its numbers (seed,
     paths, method) and what does not (block size, workers, scheduler)."""
@@ -60,14 +82,22 @@ class Plan:
     years: bool = False
     scheduler: str | None = None
     method: Method = DEFAULT_METHOD
+    tilt: Tilt = ()  # importance sampling's shifts (method "importance")
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"method {self.method!r} is not one of {', '.join(METHODS)}")
+        if self.tilt and self.method != "importance":
+            raise ValueError("shifted draws need method 'importance'")
 
     @property
     def antithetic(self) -> bool:
         return self.method == "antithetic"
+
+    def weighted(self, model: Model) -> tuple[int, ...]:
+        """The countries (indices) whose draws the plan shifts."""
+        shifted = dict(self.tilt)
+        return tuple(i for i, c in enumerate(model.countries) if c.id in shifted)
 
 
 @dataclass
@@ -79,10 +109,21 @@ class Results:
     totals: np.ndarray  # (countries, paths) float64
     met: np.ndarray  # (countries, paths) bool
     first_chunk: int = 0
+    weights: np.ndarray | None = None  # (countries, paths) float64, importance sampling's
+    weighted: tuple[int, ...] = ()  # the rows (countries) whose draws are shifted
 
     @classmethod
-    def allocate(cls, countries: int, paths: int, first_chunk: int) -> Results:
-        return cls(np.empty((countries, paths)), np.empty((countries, paths), bool), first_chunk)
+    def allocate(
+        cls, countries: int, paths: int, first_chunk: int, weighted: tuple[int, ...] = ()
+    ) -> Results:
+        weights = np.ones((countries, paths)) if weighted else None
+        return cls(
+            np.empty((countries, paths)),
+            np.empty((countries, paths), bool),
+            first_chunk,
+            weights,
+            weighted,
+        )
 
     def place(self, chunk: int, outcomes: list[CountryOutcome]) -> None:
         """Write the arrays of ``outcomes`` (paths from chunk ``chunk`` on) in their place; the
@@ -92,7 +133,14 @@ class Results:
             size = len(outcome.window_total)
             self.totals[row, start : start + size] = outcome.window_total
             self.met[row, start : start + size] = outcome.met
+            if self.weights is not None and outcome.weight is not None:
+                self.weights[row, start : start + size] = outcome.weight
             outcome.window_total, outcome.met = np.empty(0), np.empty(0, bool)
+            outcome.weight = None
+
+    def weight(self, row: int) -> np.ndarray | None:
+        """The country's per-path weights, if any path of it was shifted."""
+        return None if self.weights is None or row not in self.weighted else self.weights[row]
 
 
 def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
@@ -110,6 +158,15 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
                 yearly=None
                 if pieces[0].yearly is None
                 else np.concatenate([p.yearly for p in pieces], axis=1),
+                weight=_weights(pieces),
             )
         )
     return merged
+
+
+def _weights(pieces: tuple[CountryOutcome, ...]) -> np.ndarray | None:
+    """The per-path weights of consecutive pieces (1 where a piece has none); None when no
+    piece has any."""
+    if all(p.weight is None for p in pieces):
+        return None
+    return np.concatenate([np.ones(len(p.met)) if p.weight is None else p.weight for p in pieces])

@@ -18,8 +18,15 @@ from sim.core.routes import route_factor
 from sim.engine import walk
 from sim.engine.arrays import cumulate
 from sim.engine.events import ChunkEvents, chunk_events
-from sim.engine.outcomes import CountryOutcome, Plan, Results, merge
-from sim.engine.streams import CHUNK, copula_uniforms, generator, path_uniforms
+from sim.engine.outcomes import CountryOutcome, CountryTilt, Plan, Results, merge
+from sim.engine.streams import (
+    CHUNK,
+    LARGEST_UNIFORM,
+    SMALLEST_UNIFORM,
+    copula_uniforms,
+    generator,
+    path_uniforms,
+)
 
 LN2 = math.log(2.0)
 
@@ -59,32 +66,79 @@ class Workspace:
 
 
 def simulate_chunk(
-    model: Model, plan: Plan, chunk: int, workspace: Workspace | None = None
+    model: Model,
+    plan: Plan,
+    chunk: int,
+    workspace: Workspace | None = None,
+    record: dict[tuple[str, str], np.ndarray] | None = None,
 ) -> list[CountryOutcome]:
-    """One chunk's outcomes, keeping only paths numbered below ``plan.paths``."""
+    """One chunk's outcomes, keeping only paths numbered below ``plan.paths``; with
+    ``record``, the standard normals behind each country's draws are kept there
+    (``Draws.record``)."""
     workspace = workspace or Workspace()
     valid = min(CHUNK, plan.paths - chunk * CHUNK)
-    draws = Draws(plan.seed, chunk, plan.antithetic, model.correlation)
+    draws = Draws(plan.seed, chunk, plan.antithetic, model.correlation, dict(plan.tilt), record)
     events = None
     if model.events or model.routes:
         events = chunk_events(model, plan.seed, chunk, CHUNK, plan.antithetic)
     outcomes = []
-    for index in range(len(model.countries)):
+    for index, country in enumerate(model.countries):
         trade, run_rate = _monthly_trade(model, index, events, draws, workspace)
-        outcomes.append(_outcome(model, index, trade, run_rate, events, valid, plan.years))
+        weight = draws.weight(country)
+        outcomes.append(_outcome(model, index, trade, run_rate, events, valid, plan.years, weight))
     return outcomes
 
 
 @dataclass(frozen=True)
 class Draws:
     """A chunk's per-path random numbers of each country, from the country's streams (and,
-    for growth inputs that ``correlation`` couples, from its copula's)."""
+    for growth inputs that ``correlation`` couples, from its copula's).
+
+    With ``tilt`` (importance sampling, ``sim.engine.tilt``), each path is drawn from the
+    model's law or, with chance 1/2 (``shifted``), with the standard normals behind each
+    country's own draws moved to the means the tilt gives; ``weight`` is then each path's
+    likelihood ratio of the model's law to that mixture. With ``record``, the
+    standard normals behind every draw of a country's own streams are kept there, by
+    (country id, input name, or "walk" for the shocks' months × paths).
+    """
 
     seed: int
     chunk: int
     antithetic: bool
     correlation: Correlation | None = None
+    tilt: dict[str, CountryTilt] = field(default_factory=dict)
+    record: dict[tuple[str, str], np.ndarray] | None = None
     _copula: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _drawn: dict[tuple[str, str], np.ndarray] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _log_weight: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    def weight(self, country: CountryModel) -> np.ndarray | None:
+        """Each path's likelihood ratio of the model's law of the country's draws to the
+        law they were drawn from, half the model's and half the shifted one: 2ℓ / (1 + ℓ)
+        for ℓ the ratio of the model's law to the shifted one (None: nothing shifted). It
+        never exceeds 2, so the estimate's variance is at most twice plain sampling's,
+        whatever the shift (Hesterberg's defensive mixture)."""
+        log_ratio = self._log_weight.get(country.id)
+        if log_ratio is None:
+            return None
+        return 2.0 / (1.0 + np.exp(-log_ratio))
+
+    @property
+    def shifted(self) -> np.ndarray:
+        """Per path, 1 if its draws are shifted, else 0: each with chance 1/2, from a stream
+        of its own (so any number of paths is a fair sample of the mixture)."""
+        if "shifted" not in self._copula:
+            rng = generator(self.seed, self.chunk, "importance:shifted")
+            self._copula["shifted"] = (rng.random(CHUNK) < 0.5).astype(float)
+        return self._copula["shifted"]
+
+    def _weigh(self, country: CountryModel, log_ratio: np.ndarray) -> None:
+        if country.id in self._log_weight:
+            self._log_weight[country.id] += log_ratio
+        else:
+            self._log_weight[country.id] = log_ratio
 
     def values(self, country: CountryModel, name: str) -> np.ndarray:
         """One draw per path of the country's uncertain input ``name``, by its quantile
@@ -101,8 +155,12 @@ class Draws:
         growth")."""
         row = None if self.correlation is None else self.correlation.row(country.id, name)
         if row is None:
-            rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
-            return path_uniforms(rng, CHUNK, self.antithetic)
+            drawn = self._drawn.get((country.id, name))
+            if drawn is None:
+                rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
+                drawn = self._shifted(country, name, path_uniforms(rng, CHUNK, self.antithetic))
+                self._drawn[(country.id, name)] = drawn
+            return drawn
         if name not in self._copula:  # drawn once per chunk for every country of the group
             assert self.correlation is not None
             rng = generator(self.seed, self.chunk, f"correlation:growth:{name}")
@@ -110,6 +168,26 @@ class Draws:
                 rng, self.correlation.factor, CHUNK, self.antithetic
             )
         return self._copula[name][row]
+
+    def _shifted(self, country: CountryModel, name: str, u: np.ndarray) -> np.ndarray:
+        """The uniforms ``u`` of the country's input ``name`` moved by the tilt on shifted
+        paths: u = Φ(x) for x = Φ⁻¹(u) + μ, with ℓ = exp(μ²/2 − μx) on every path; recorded
+        as x."""
+        tilt = self.tilt.get(country.id)
+        mu = 0.0 if tilt is None else tilt.shift(name)
+        if mu == 0.0 and self.record is None:
+            return u
+        from scipy.special import ndtr, ndtri
+
+        x = ndtri(u)
+        if mu != 0.0:
+            x += mu * self.shifted
+        if self.record is not None:
+            self.record[(country.id, name)] = x
+        if mu == 0.0:
+            return u
+        self._weigh(country, mu * mu / 2 - mu * x)
+        return np.clip(ndtr(x), SMALLEST_UNIFORM, LARGEST_UNIFORM)
 
     def walk_and_noise(self, country: CountryModel, out: np.ndarray) -> None:
         """The monthly increments of the country's persistent shocks plus transitory noise
@@ -122,7 +200,14 @@ class Draws:
         else:
             diag, sub = walk.factor(sigma, nu, len(out))
         noiseless = _is_zero(country.noise)  # no noise: no subdiagonal (walk.increments)
-        walk.increments(rng, diag, None if noiseless else sub, out, self.antithetic)
+        tilt = self.tilt.get(country.id)
+        means = np.array(tilt.walk) if tilt is not None and tilt.walk else None
+        shift = None if means is None else np.outer(means, self.shifted)
+        w = walk.increments(rng, diag, None if noiseless else sub, out, self.antithetic, shift)
+        if self.record is not None and w is not None:
+            self.record[(country.id, "walk")] = w
+        if means is not None and w is not None:  # shifted paths: w ~ N(means, 1) by month
+            self._weigh(country, float(means @ means) / 2 - means @ w)
 
 
 def _monthly_trade(
@@ -236,7 +321,10 @@ def _outcome(
     events: ChunkEvents | None,
     valid: int,
     years: bool,
+    weight: np.ndarray | None = None,
 ) -> CountryOutcome:
+    """The country's outcome on the chunk's first ``valid`` paths; with ``weight`` (importance
+    sampling), counts of paths are sums of their weights."""
     country = model.countries[index]
     ends = country.year_ends
     yearly = _window_totals(country, trade, run_rate, ends)[:, :valid]
@@ -248,7 +336,9 @@ def _outcome(
     reached = met.copy()
     for k in range(1, len(reached)):  # faster than logical_or.accumulate on a few rows
         reached[k] |= reached[k - 1]
-    seen = {}
+    if weight is not None:
+        weight = weight[:valid]
+    seen: dict[str, float] = {}
     for e, event in enumerate(model.events):
         if events is None or not event.affects(index, model):
             continue
@@ -258,12 +348,18 @@ def _outcome(
         before &= last >= first
         hit = np.zeros(CHUNK, dtype=bool)
         hit[path[before]] = True
-        seen[event.name] = int(hit[:valid].sum())
+        seen[event.name] = _count(hit[:valid], weight)
     return CountryOutcome(
         window_total=window.copy(),  # not a view that keeps every yearly window alive
         met=window >= country.threshold,
-        met_in_year=met.sum(axis=1),
-        reached_by_year=reached.sum(axis=1),
+        met_in_year=met.sum(axis=1) if weight is None else met @ weight,
+        reached_by_year=reached.sum(axis=1) if weight is None else reached @ weight,
         event_paths=seen,
         yearly=yearly.copy() if years else None,
+        weight=weight,
     )
+
+
+def _count(flags: np.ndarray, weight: np.ndarray | None) -> float:
+    """How many paths have the flag: their number, or the sum of their weights."""
+    return int(flags.sum()) if weight is None else float(weight[flags].sum())

@@ -19,6 +19,7 @@ from sim.engine.outcomes import (
     Outcomes,
     Plan,
     Results,
+    Tilt,
     merge,
 )
 from sim.engine.streams import CHUNK
@@ -83,15 +84,17 @@ def simulate(
     scheduler: str | None = None,
     method: Method = DEFAULT_METHOD,
     pool: WorkerPool | None = None,
+    tilt: Tilt = (),
 ) -> Outcomes:
     """Simulate ``paths`` paths of ``model`` with streams from ``seed``, in blocks of about
     ``block_size`` paths, on ``workers`` processes (1: in this process), or on the Dask
     cluster whose scheduler is at ``scheduler``.
 
     With ``years``, every path's trade in each yearly window is kept (for charts); ``progress``
-    is told how many paths each finished block held.
+    is told how many paths each finished block held. With method "importance", ``tilt``
+    shifts the draws (``sim.engine.tilt``) and the outcomes carry each path's weight.
     """
-    plan = Plan(seed, paths, block_size, workers, years, scheduler, method)
+    plan = Plan(seed, paths, block_size, workers, years, scheduler, method, tilt)
     return Outcomes(model, paths, seed, _paths(model, plan, 0, progress, pool), method)
 
 
@@ -107,9 +110,11 @@ def simulate_until(
     method: Method = DEFAULT_METHOD,
     pool: WorkerPool | None = None,
     years: bool = False,
+    tilt: Tilt = (),
 ) -> Outcomes:
     """Simulate CHUNK paths, then as many more as ``plan(outcomes)`` asks (None: enough),
-    up to ``max_paths`` (keeping every path's yearly windows with ``years``).
+    up to ``max_paths`` (keeping every path's yearly windows with ``years``; shifting the
+    draws by ``tilt``, as ``simulate`` does).
 
     Runs stop only at fixed path counts (CHUNK times a power of two: the first at or above
     the plan, and at least twice the paths so far), whatever the block size or number of
@@ -121,7 +126,7 @@ def simulate_until(
     while True:
         target = min(target, max_paths)
         first = done // CHUNK
-        plan_ = Plan(seed, target, block_size, workers, years, scheduler, method)
+        plan_ = Plan(seed, target, block_size, workers, years, scheduler, method, tilt)
         stages.append(_paths(model, plan_, first, progress, pool))
         done = target
         parts = merge(stages) if len(stages) > 1 else stages[0]
@@ -153,14 +158,14 @@ def _paths(
     if plan.scheduler is not None:
         from sim.engine.dask import run_on_dask
 
-        results = Results.allocate(countries, paths, first_chunk)
+        results = Results.allocate(countries, paths, first_chunk, plan.weighted(model))
         return gather(blocks, run_on_dask(model, plan, blocks), results, plan, progress)
     if plan.workers > 1 and len(blocks) > 1:
         from sim.engine.workers import in_workers
 
         with in_workers(model, plan, blocks, first_chunk, pool) as (parts, results):
             return gather(blocks, parts, results, plan, progress)
-    results = Results.allocate(countries, paths, first_chunk)
+    results = Results.allocate(countries, paths, first_chunk, plan.weighted(model))
     parts = (rules.simulate_block(model, plan, block, results) for block in blocks)
     return gather(blocks, parts, results, plan, progress)
 
@@ -183,4 +188,5 @@ def gather(
             progress(min(block.stop * CHUNK, plan.paths) - block.start * CHUNK)
     for row, outcome in enumerate(counted):
         outcome.window_total, outcome.met = results.totals[row], results.met[row]
+        outcome.weight = results.weight(row)
     return counted

@@ -18,8 +18,8 @@ CELL_SPAN = 8192  # cells of (month, path) are numbered month * CELL_SPAN + path
 
 # ndtri(0) is -inf: uniforms are kept inside (0, 1) by flooring them at this value (and, when
 # mirrored, capping them just below 1).
-_SMALLEST_UNIFORM = 2.0**-54
-_LARGEST_UNIFORM = 1.0 - 2.0**-53
+SMALLEST_UNIFORM = 2.0**-54
+LARGEST_UNIFORM = 1.0 - 2.0**-53
 
 
 def chunk_sequence(seed: int, chunk: int) -> np.random.SeedSequence:
@@ -65,8 +65,8 @@ def path_uniforms(
     else:
         half = rng.random((*shape[:-1], shape[-1] // 2))
         u = np.concatenate([half, 1 - half], axis=-1)
-        np.minimum(u, _LARGEST_UNIFORM, out=u)
-    np.maximum(u, _SMALLEST_UNIFORM, out=u)
+        np.minimum(u, LARGEST_UNIFORM, out=u)
+    np.maximum(u, SMALLEST_UNIFORM, out=u)
     return u
 
 
@@ -90,7 +90,7 @@ def copula_uniforms(
         half = rng.standard_normal((rows, paths // 2))
         z = np.concatenate([half, -half], axis=-1)
     u = ndtr(factor @ z)
-    np.clip(u, _SMALLEST_UNIFORM, _LARGEST_UNIFORM, out=u)
+    np.clip(u, SMALLEST_UNIFORM, LARGEST_UNIFORM, out=u)
     return u
 
 

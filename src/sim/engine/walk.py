@@ -74,23 +74,30 @@ def increments(
     sub: np.ndarray | None,
     out: np.ndarray,
     antithetic: bool,
-) -> None:
+    shift: np.ndarray | None = None,
+) -> np.ndarray | None:
     """``out[k] = d[k] w[k] + l[k] w[k−1]`` (``out[0] = d[0] w[0]``) for standard normals w
     from ``rng``, (months, paths), with d = ``diag`` and l = ``sub`` (None: no noise, l = 0).
-    With ``antithetic``, path j + n/2 gets −w of path j (and its own d and l).
+    With ``antithetic``, path j + n/2 gets −w of path j (and its own d and l). With ``shift``
+    (months, paths, or a column for all paths), w is drawn with those means instead of 0
+    (importance sampling, ``sim.engine.tilt``). Returns the w drawn (None with
+    ``antithetic``: their mirror images are drawn in place).
     """
     paths = out.shape[1]
     drawn = paths // 2 if antithetic else paths
     w = np.empty((len(out), drawn))
     rng.standard_normal(out=w)
+    if shift is not None:
+        w += shift
     _combine(w, _columns(diag, 0, drawn), _columns(sub, 0, drawn), out[:, :drawn])
     if not antithetic:
-        return
+        return w
     if diag.shape[1] == 1 and (sub is None or sub.shape[1] == 1):  # the same factor: −D exactly
         np.negative(out[:, :drawn], out=out[:, drawn:])
-        return
+        return None
     np.negative(w, out=w)
     _combine(w, _columns(diag, drawn, paths), _columns(sub, drawn, paths), out[:, drawn:])
+    return None
 
 
 @overload

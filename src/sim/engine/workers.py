@@ -187,7 +187,7 @@ def in_workers(
         pool.executor  # noqa: B018 (its processes start now, before the run's shared file)
         paths = plan.paths - first_chunk * CHUNK
         results, shared = stack.enter_context(
-            shared_results(len(model.countries), paths, first_chunk)
+            shared_results(len(model.countries), paths, first_chunk, plan.weighted(model))
         )
         # closed before the shared file: no block of this run is left queued or running
         parts = stack.enter_context(
@@ -199,9 +199,10 @@ def in_workers(
 @dataclass(frozen=True)
 class SharedResults:
     """A run's ``Results`` in an anonymous shared file of the parent (a memfd), which a worker
-    process opens through ``/proc/PID/fd/FD``: totals, (countries, paths) float64, then flags,
-    (countries, paths) bool. ``inode`` tells the file apart from a later run's that got the
-    same descriptor number."""
+    process opens through ``/proc/PID/fd/FD``: totals, (countries, paths) float64, with
+    importance sampling the weights, (countries, paths) float64, then flags, (countries,
+    paths) bool. ``inode`` tells the file apart from a later run's that got the same
+    descriptor number."""
 
     pid: int
     fd: int
@@ -209,17 +210,22 @@ class SharedResults:
     countries: int
     paths: int
     first_chunk: int
+    weighted: tuple[int, ...] = ()  # rows with weights (Results.weighted)
 
     @property
     def size(self) -> int:
-        return self.countries * self.paths * 9
+        return self.countries * self.paths * (17 if self.weighted else 9)
 
     def view(self, buffer: mmap.mmap) -> Results:
         """The results in ``buffer`` (a mapping of the file); they keep it mapped."""
-        cells = self.countries * self.paths
-        totals = np.frombuffer(buffer, np.float64, cells).reshape(self.countries, self.paths)
-        met = np.frombuffer(buffer, np.bool_, cells, offset=cells * 8)
-        return Results(totals, met.reshape(self.countries, self.paths), self.first_chunk)
+        cells, shape = self.countries * self.paths, (self.countries, self.paths)
+        totals = np.frombuffer(buffer, np.float64, cells).reshape(shape)
+        offset, weights = cells * 8, None
+        if self.weighted:
+            weights = np.frombuffer(buffer, np.float64, cells, offset=offset).reshape(shape)
+            offset += cells * 8
+        met = np.frombuffer(buffer, np.bool_, cells, offset=offset).reshape(shape)
+        return Results(totals, met, self.first_chunk, weights, self.weighted)
 
     def attach(self) -> Results | None:
         """The results, mapped into this (worker) process; None when the file cannot be
@@ -246,17 +252,18 @@ def _memfd() -> int | None:
 
 @contextlib.contextmanager
 def shared_results(
-    countries: int, paths: int, first_chunk: int
+    countries: int, paths: int, first_chunk: int, weighted: tuple[int, ...] = ()
 ) -> Iterator[tuple[Results, SharedResults | None]]:
     """Results that worker processes can write into, and their handle for the workers; where
     no memfd can be made (not Linux, a sandbox), private results and None: the workers then
     send their arrays back."""
     fd = _memfd()
     if fd is None:
-        yield Results.allocate(countries, paths, first_chunk), None
+        yield Results.allocate(countries, paths, first_chunk, weighted), None
         return
     try:
-        shared = SharedResults(os.getpid(), fd, os.fstat(fd).st_ino, countries, paths, first_chunk)
+        inode = os.fstat(fd).st_ino
+        shared = SharedResults(os.getpid(), fd, inode, countries, paths, first_chunk, weighted)
         os.ftruncate(fd, shared.size)
         # the mapping keeps a descriptor of its own, for as long as the results live
         yield shared.view(mmap.mmap(fd, shared.size)), shared

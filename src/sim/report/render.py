@@ -34,13 +34,22 @@ def money(value: float) -> str:
     return f"{value:.2f}"
 
 
+IMPORTANCE_NOTE = (
+    "Importance sampling: for a rare target, half the paths are drawn with the country's "
+    "growth, baseline and shocks shifted toward it and every path is weighted back to the "
+    "scenario's odds, so P(target) is measured to a few percent of itself; it is still "
+    "the scenario's P, not a different one (docs/model.md, 'Rare targets')."
+)
+
+
 def percent(share: float) -> str:
     """A probability as a percentage, with more digits when it is small (or nearly 1); never
-    rounded to 0% or 100% unless it is exactly that."""
+    rounded to 0% or 100% unless it is exactly that. Below 0.01%, two significant digits
+    (importance sampling measures such odds to a few percent of themselves)."""
     if share == 0 or share == 1:
         return f"{share * 100:.0f}%"
     if share < 0.0001:
-        return "<0.01%"
+        return f"{share * 100:.2g}%"
     if share > 0.9999:
         return ">99.99%"
     if share < 0.01 or share > 0.99:
@@ -416,6 +425,8 @@ def notes(runs: list[RunSummary]) -> list[str]:
                 f"within {asked}."
             )
     lines.append(MC_NOTE)
+    if any(run.method == "importance" for run in runs):
+        lines.append(IMPORTANCE_NOTE)
     paths = sorted({run.paths for run in runs})
     seeds = sorted({run.seed for run in runs})
     lines.append(
