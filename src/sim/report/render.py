@@ -44,15 +44,15 @@ IMPORTANCE_NOTE = (
 
 def percent(share: float) -> str:
     """A probability as a percentage, with more digits when it is small (or nearly 1); never
-    rounded to 0% or 100% unless it is exactly that. Below 0.01%, two significant digits
+    rounded to 0% or 100% unless it is exactly that. Below 1%, two significant digits
     (importance sampling measures such odds to a few percent of themselves)."""
     if share == 0 or share == 1:
         return f"{share * 100:.0f}%"
-    if share < 0.0001:
+    if share < 0.01:
         return f"{share * 100:.2g}%"
     if share > 0.9999:
         return ">99.99%"
-    if share < 0.01 or share > 0.99:
+    if share > 0.99:
         return f"{share * 100:.2f}%"
     return f"{share * 100:.1f}%"
 
