@@ -40,7 +40,7 @@ from sim.engine.rules import Workspace, simulate_chunk
 from sim.engine.streams import CHUNK
 
 ELITE = 0.1  # the share of pilot paths that guide the next shift
-PILOT_CHUNKS = 2  # chunks of pilot paths per step: 16,384 paths, 1,638 of them kept
+PILOT_CHUNKS = 1  # chunks of pilot paths per step: 8,192 paths, 819 of them kept
 MAX_STEPS = 12  # steps of the search before it gives up on a country
 PILOT_CHUNK = 1 << 40  # the pilot's chunk numbers start here, far from any run's
 
