@@ -59,8 +59,13 @@ def percent(share: float) -> str:
 
 def signed_percent(rate: float) -> str:
     """A rate as a whole signed percentage, ``+8%``, ``-1%``; ``0%`` when it rounds to zero
-    (never ``-0%``)."""
-    whole = round(rate * 100)
+    (never ``-0%``). Halves round away from zero, after the last bits of floating point are
+    set aside (the 95th percentile of "… to 15.5%" is 15.5% give or take a few units in the
+    last place: always ``+16%``, whichever way those units fall)."""
+    hundredths = round(rate * 100, 9)
+    if not math.isfinite(hundredths):
+        return f"{hundredths:+}%"
+    whole = math.floor(abs(hundredths) + 0.5) * (1 if hundredths >= 0 else -1)
     return f"{whole:+d}%" if whole else "0%"
 
 
