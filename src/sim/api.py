@@ -16,9 +16,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Unpack
 
-from sim.calibration.backtest import annual, hand_picked_rate, outcome_as_target, with_growth
-from sim.calibration.fit import CountryFit
-from sim.calibration.scores import BacktestCase
 from sim.core.model import Model
 from sim.core.periods import month_name
 from sim.defaults import (
@@ -507,7 +504,7 @@ def chart(
 def fit(scenario: Source | Scenario) -> FitResult:
     """For every country with a history, the growth block fitted from it and the reference
     class (what a run uses when the file omits ``growth``), with the evidence in words."""
-    from sim.calibration.fit import fit_growth
+    from sim.calibration.fit import CountryFit, fit_growth
 
     loaded = load(scenario)
     fits = []
@@ -529,7 +526,8 @@ def backtest(
     """Score the forecasts of past targets against what happened: every country with an
     ``outcome`` in the files (a folder stands for its ``*.yaml`` files) is forecast as of its
     file's ``as_of``, and the same is done for the hand-picked-range rule."""
-    from sim.calibration.scores import score, smoothed
+    from sim.calibration.backtest import annual, hand_picked_rate, outcome_as_target, with_growth
+    from sim.calibration.scores import BacktestCase, score, smoothed
 
     files: list[Source | Scenario] = []
     given = sources if isinstance(sources, Sequence) and not isinstance(sources, str) else [sources]

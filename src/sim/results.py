@@ -11,20 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.analysis.compare import Comparison
-from sim.analysis.explain import Explanation
-from sim.analysis.solve import Solution
-from sim.analysis.summarise import RunSummary
-from sim.analysis.sweep import Result, Signature
-from sim.calibration.fit import CountryFit
-from sim.calibration.scores import BacktestCase
-from sim.engine.outcomes import Outcomes
 from sim.errors import SimError, install_extra
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for the fields alone: a run need not import the analyses
     import pandas
 
-    from sim.calibration.scores import Bin, Scores
+    from sim.analysis.compare import Comparison
+    from sim.analysis.explain import Explanation
+    from sim.analysis.solve import Solution
+    from sim.analysis.summarise import RunSummary
+    from sim.analysis.sweep import Result, Signature
+    from sim.calibration.fit import CountryFit
+    from sim.calibration.scores import BacktestCase, Bin, Scores
+    from sim.engine.outcomes import Outcomes
 
 EXTRA = "frames"  # the optional extra that brings pandas (and pyarrow for Parquet)
 

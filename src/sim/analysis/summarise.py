@@ -20,6 +20,7 @@ from sim.core.distributions import Distribution
 from sim.core.effects import BY_NAME
 from sim.core.model import CountryModel, EventModel, Model
 from sim.core.periods import Period
+from sim.core.special import logsumexp
 from sim.defaults import DEFAULT_METHOD, Method
 from sim.engine.outcomes import CountryOutcome, Outcomes
 
@@ -138,14 +139,12 @@ def _solve_window(years: np.ndarray, log_needed: float) -> float:
     the root descends to it monotonically. (A few lines of Newton here instead of
     scipy.optimize, whose import alone takes a tenth of a second of every run.)
     """
-    from scipy.special import logsumexp
-
     # Start where f(g) >= 0: log Σ exp(g·y) >= log n + g·min(y) for g >= 0, and
     # >= log n + g·max(y) for g < 0.
     excess = log_needed - math.log(len(years))
     g = excess / (years.min() if excess >= 0 else years.max())
     for _ in range(200):
-        total = float(logsumexp(g * years))
+        total = logsumexp(g * years)
         slope = float(np.exp(g * years - total) @ years)  # f'(g): a weighted mean of years
         step = (total - log_needed) / slope
         g -= step

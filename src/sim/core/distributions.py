@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.core.special import expit, logit, ndtri
 from sim.errors import did_you_mean
 
 Z95 = 1.6448536269514722  # standard normal 95th percentile: a 90% interval spans ±Z95 sd
@@ -148,8 +149,6 @@ class Distribution:
         if self.domain is Domain.GROWTH:
             return (1.0 + values) * math.exp(self.shift) - 1.0
         if self.domain is Domain.FRACTION:
-            from scipy.special import expit, logit
-
             return expit(logit(np.clip(values, 0.0, 1.0)) + self.shift)
         return values * math.exp(self.shift)
 
@@ -174,12 +173,6 @@ def fixed(value: float, domain: Domain, text: str | None = None) -> Distribution
 
 
 # --- the families ------------------------------------------------------------------------------
-
-
-def _ndtri(u: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtri
-
-    return ndtri(u)
 
 
 def _stats() -> Any:
@@ -221,7 +214,7 @@ def _format(value: float, domain: Domain) -> str:
 
 
 def _q_normal(p: Params, u: np.ndarray) -> np.ndarray:
-    return p[0] + p[1] * _ndtri(u)
+    return p[0] + p[1] * ndtri(u)
 
 
 def _interval_normal(low: float, high: float) -> Params:
@@ -232,7 +225,7 @@ def _interval_normal(low: float, high: float) -> Params:
 
 
 def _q_lognormal(p: Params, u: np.ndarray) -> np.ndarray:
-    return p[0] * np.exp(p[1] * _ndtri(u))
+    return p[0] * np.exp(p[1] * ndtri(u))
 
 
 def _check_lognormal(p: Params) -> Flaw | None:
@@ -250,7 +243,7 @@ def _interval_lognormal(low: float, high: float) -> Params:
 
 
 def _q_log_growth(p: Params, u: np.ndarray) -> np.ndarray:
-    return np.expm1(p[0] + p[1] * _ndtri(u))
+    return np.expm1(p[0] + p[1] * ndtri(u))
 
 
 def _interval_log_growth(low: float, high: float) -> Params:

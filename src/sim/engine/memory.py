@@ -9,7 +9,6 @@ to keep freed memory for reuse instead. Elsewhere it does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 _M_TRIM_THRESHOLD = -1
@@ -22,7 +21,7 @@ def keep_freed_memory() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)  # this process's symbols: the C library's among them
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False

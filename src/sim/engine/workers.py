@@ -9,20 +9,17 @@ block's per-path arrays straight into the run's results, in memory shared with t
 from __future__ import annotations
 
 import collections
-import concurrent.futures as futures
 import contextlib
 import ctypes
-import ctypes.util
 import mmap
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Generator, Iterable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +28,9 @@ from sim.engine.memory import keep_freed_memory
 from sim.engine.outcomes import CountryOutcome, Plan, Results
 from sim.engine.streams import CHUNK
 from sim.errors import SimulationError
+
+if TYPE_CHECKING:  # imported where a pool starts: a run in this process does without them
+    import concurrent.futures as futures
 
 
 def available_cores() -> int:
@@ -81,9 +81,8 @@ class WorkerPool:
         """The pool, its processes started (forked processes inherit the parent's open files:
         started later, inside a run, they would keep that run's shared results alive)."""
         if self._executor is None:
-            # Forked workers inherit the parent's modules: import the quantile functions'
-            # scipy.special (a fifth of a second) once here, not in every worker.
-            import scipy.special  # noqa: F401
+            import concurrent.futures as futures
+            import multiprocessing
 
             executor = futures.ProcessPoolExecutor(
                 max_workers=self.workers,
@@ -163,7 +162,7 @@ def _die_with_parent() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's symbols: the C library's
         return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
@@ -299,6 +298,8 @@ def run_in_workers(
     writes into shared memory after the run. A run stopped by a signal (Ctrl-C) leaves them:
     the pool's workers are being stopped (``WorkerPool.__exit__``).
     """
+    from concurrent.futures.process import BrokenProcessPool
+
     pending: collections.deque[futures.Future] = collections.deque()
     stopped = False
     try:
@@ -336,6 +337,8 @@ def _by_signal(error: BaseException) -> bool:
 def _wait(pool: WorkerPool, pending: Iterable[futures.Future]) -> None:
     """Wait for ``pending`` futures, or until the pool breaks (a worker died: they never
     finish)."""
+    import concurrent.futures as futures
+
     waiting = set(pending)
     while waiting:
         waiting = futures.wait(waiting, timeout=0.2).not_done

@@ -1337,7 +1337,8 @@ def _magnitudes(scenario: Scenario) -> list[Finding]:
 def _at(distribution: Distribution, z: Any) -> Any:
     """``distribution``'s values at standard normal scores ``z`` (its quantiles at Φ(z))."""
     import numpy as np
-    from scipy.special import ndtr
+
+    from sim.core.special import ndtr
 
     with np.errstate(all="ignore"):
         return distribution.quantile(ndtr(np.asarray(z, dtype=float)))
@@ -1474,17 +1475,22 @@ def _trend(rate: Any, first: float, end: float, highest: bool) -> Any:
     return pick(slope * first, slope * end)
 
 
+def _splits(budgets: int) -> tuple[Any, Any, Any]:
+    """Every split of a budget k < ``budgets`` into j and k − j, as (k, j) arrays: j, k − j
+    (0 where j > k) and whether j ≤ k. A max over a row is a max over the splits of k."""
+    import numpy as np
+
+    k, j = np.indices((budgets, budgets))
+    return j, np.where(j <= k, k - j, 0), j <= k
+
+
 def _product(scale: Any, z: Any) -> Any:
     """The largest ``scale`` × normal score when both draws share the budget z²: for each
     budget k, max over j ≤ k of scale(√j) · √(k − j)."""
     import numpy as np
 
-    budget = len(z)
-    best = np.zeros(budget)
-    for k in range(budget):
-        j = np.arange(k + 1)
-        best[k] = np.max(scale[j] * z[k - j])
-    return best
+    j, rest, split = _splits(len(z))
+    return np.where(split, scale[j] * z[rest], -np.inf).max(axis=1)
 
 
 def _most(terms: list[tuple[Any, Any]], side: int) -> float:
@@ -1493,13 +1499,11 @@ def _most(terms: list[tuple[Any, Any]], side: int) -> float:
     import numpy as np
 
     sign = 1.0 if side == 0 else -1.0
+    j, rest, split = _splits(_BUDGET_STEPS + 1)
     total = np.zeros(_BUDGET_STEPS + 1)
     for term in terms:
         change = sign * (term[side] - term[side][0])
-        combined = np.full_like(total, -np.inf)
-        for k in range(_BUDGET_STEPS + 1):
-            combined[k] = np.max(total[: k + 1] + change[k::-1])
-        total = combined
+        total = np.where(split, total[j] + change[rest], -np.inf).max(axis=1)
     return float(total[-1])
 
 
