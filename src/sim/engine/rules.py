@@ -15,6 +15,7 @@ from sim.core.correlation import Correlation
 from sim.core.distributions import Distribution
 from sim.core.model import CountryModel, Model
 from sim.core.routes import route_factor
+from sim.core.special import ndtri
 from sim.engine import walk
 from sim.engine.arrays import cumulate
 from sim.engine.events import ChunkEvents, chunk_events
@@ -177,7 +178,7 @@ class Draws:
         mu = 0.0 if tilt is None else tilt.shift(name)
         if mu == 0.0 and self.record is None:
             return u
-        from scipy.special import ndtr, ndtri
+        from scipy.special import ndtr  # a chunk's worth: sim.core.special's is too slow
 
         x = ndtri(u)
         if mu != 0.0:
