@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
+from bench_analyses import median_seconds
 
 import sim
 from sim.analysis.estimate import Z_95
@@ -37,15 +35,6 @@ CASES = [
     ("tajikistan", "tajikistan", None),
     ("kyrgyzstan", "kyrgyzstan", None),
 ]
-
-
-def median_seconds(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    seconds, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = call()
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds), result
 
 
 def scenario(name: str, country: str, target: float | None, folder: Path) -> Path:
