@@ -253,3 +253,47 @@ def test_other_commands_refuse_importance_sampling():
     assert out.exit_code == 2 and "importance" in out.output
     with pytest.raises(SettingError, match="--samples with --method importance"):
         sim.run(scenario, method="importance", keep_paths=True, paths=1000)
+
+
+def test_two_rare_targets_give_a_joint_table_that_holds_together(tmp_path):
+    # every country is shifted on the same paths: "all" is weighted, the other rows come
+    # from the unshifted paths (a plain sample), so none + at least 1 = 1 and nothing fails
+    (a, _), (b, _) = _rate_only_target(1e-4), _rate_only_target(1e-4)
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO.format(a=a, b=b))
+    for seed in range(6):
+        run = sim.run(path, method="importance", paths=20_000, seed=seed, progress=False)
+        joint = run.runs[0].joint
+        assert joint.none.probability + joint.at_least[0].probability == pytest.approx(1.0)
+        assert all(0 <= s.ci_low <= s.probability <= s.ci_high <= 1 for s in joint.count)
+
+
+def test_weighted_figures_do_not_depend_on_blocks_and_stay_shares():
+    # yearly rows are sums of weights added up exactly; event shares are plain counts
+    scenario = sim.load(SHIPPED / "kyrgyzstan.yaml")
+
+    def figures(workers: int, block: int) -> str:
+        result = sim.run(
+            scenario,
+            method="importance",
+            paths=40_000,
+            workers=workers,
+            block_size=block,
+            progress=False,
+        )
+        data = json.loads(result.render("json"))
+        data.pop("provenance")
+        return json.dumps(data, sort_keys=True)
+
+    one = figures(1, 8192)
+    assert one == figures(2, 24_576)
+    result = json.loads(one)["runs"][0]["results"][0]
+    assert all(0 <= share <= 1 for share in result["events"].values())
+    assert result["events"]["closure_2025"] == 1.0  # an event that is certain
+    assert all(0 <= y["probability"] <= y["reached"] <= 1 for y in result["by_year"])
+
+
+def test_an_explicit_method_is_kept_with_a_relative_precision():
+    args = ["run", str(SHIPPED / "kyrgyzstan.yaml"), "--precision", "50%", "--format", "json"]
+    out = CliRunner().invoke(cli, [*args, "--method", "plain", "--max-paths", "20000"])
+    assert json.loads(out.output)["runs"][0]["method"] == "plain"

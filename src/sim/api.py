@@ -181,7 +181,8 @@ def run(
 
     ``paths`` and ``seed`` override the file's; ``precision`` (instead of ``paths``) simulates
     until every 95% interval is within ±precision, ``relative_precision`` until each is
-    within ±that share of its own estimate (0.05: ±5% of P), stopping at ``max_paths``.
+    within ±that share of its own estimate (0.05: ±5% of P), stopping at ``max_paths``; with
+    ``relative_precision`` and no ``method``, rare targets are importance-sampled.
     ``keep_paths`` keeps per-path inputs and outcomes for ``RunResult.samples()``.
     """
     from sim.analysis.summarise import summarise
@@ -207,6 +208,10 @@ def run(
             "and at most 100%"
         )
     asked = relative_precision if relative_precision is not None else precision
+    # a relative precision picks importance sampling for rare targets unless told a method
+    choose = relative and settings.get("method") is None
+    if settings.get("method") is None:
+        settings.pop("method", None)  # RunOptions' default
     loaded = _scenarios(scenarios)
     options = RunOptions(**settings)
     cap = max_paths or DEFAULT_MAX_PATHS
@@ -226,7 +231,7 @@ def run(
                 outcomes.append(session(job.model, job.paths, job.seed, years=keep_paths))
             else:
                 outcomes.append(
-                    session.until(job.model, job.seed, asked, cap, relative, keep_paths)
+                    session.until(job.model, job.seed, asked, cap, relative, keep_paths, choose)
                 )
     summaries = tuple(
         summarise(

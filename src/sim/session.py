@@ -118,7 +118,8 @@ class Session:
         )
         if options.scheduler is not None:
             self.workers = options.workers or cores  # the cluster's; nothing starts here
-        works = [estimate_work(job.model, job.paths, job.years) for job in jobs]
+        weighted = options.method == "importance"
+        works = [estimate_work(job.model, job.paths, job.years, weighted) for job in jobs]
         seconds = sum(job.runs * w.seconds for job, w in zip(jobs, works, strict=True))
         seconds /= min(self.workers, cores)  # more processes than cores are no faster
         memory = max((w.memory for w in works), default=0)
@@ -196,14 +197,16 @@ class Session:
         max_paths: int,
         relative: bool = False,
         years: bool = False,
+        choose: bool = False,
     ) -> Outcomes:
         """Simulate until every country's 95% interval is within ±``precision`` (with
-        ``relative``, within ±``precision`` times its estimate: rare targets are then
-        importance-sampled, unless every path's yearly windows are kept for samples)."""
+        ``relative``, within ±``precision`` times its estimate). With ``choose``, rare
+        targets are importance-sampled whatever the options' method, unless every path's
+        yearly windows are kept for samples."""
         from sim.analysis.summarise import next_paths
         from sim.engine import run
 
-        rare = self.options.method == "importance" or (relative and not years)
+        rare = self.options.method == "importance" or (choose and not years)
         method, tilt = self._sampling(model, seed, rare)
         return run.simulate_until(
             model,

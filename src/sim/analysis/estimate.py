@@ -67,8 +67,9 @@ def variance_of_mean(values: np.ndarray, antithetic: bool) -> float:
 
 
 def wilson_interval(hits: float, paths: float, z: float = Z_95) -> tuple[float, float]:
-    """The Wilson score interval for a binomial proportion (counts may be effective, not whole)."""
-    p = hits / paths
+    """The Wilson score interval for a binomial proportion (counts may be effective, not whole;
+    a weighted estimate a little above 1 or below 0 is taken at that end)."""
+    p = min(1.0, max(0.0, hits / paths))
     z2n = z * z / paths
     centre = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * math.sqrt(p * (1 - p) / paths + z2n / (4 * paths))

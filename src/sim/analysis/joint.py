@@ -15,6 +15,8 @@ import numpy as np
 from sim.analysis import estimate
 from sim.analysis.estimate import proportion_interval
 from sim.engine.outcomes import Outcomes
+from sim.engine.rules import shifted_paths
+from sim.engine.streams import CHUNK
 
 
 @dataclass(frozen=True)
@@ -78,17 +80,32 @@ def joint_weight(outcomes: Outcomes) -> np.ndarray | None:
 
 
 def joint_summary(outcomes: Outcomes) -> JointSummary | None:
-    """The joint outcomes of a run; None for a file with one country."""
+    """The joint outcomes of a run; None for a file with one country.
+
+    Under importance sampling every country's draws are shifted on the same paths, toward
+    all the targets at once: the weighted estimate serves "all targets met", but a path
+    that meets only some targets carries a tiny weight, so the other rows are read from the
+    paths drawn unshifted (half of them, a plain sample of the scenario's law)."""
     if len(outcomes.countries) < 2:
         return None
     counts = met_counts([outcome.met for outcome in outcomes.countries])
     n = len(outcomes.countries)
     antithetic, weight = outcomes.antithetic, joint_weight(outcomes)
+    every = share(counts == n, antithetic, weight)
+    if weight is not None:
+        counts = counts[~shifted_run(outcomes)]
     return JointSummary(
         tuple(country.id for country in outcomes.model.countries),
-        tuple(share(counts >= k, antithetic, weight) for k in range(1, n + 1)),
-        tuple(share(counts == k, antithetic, weight) for k in range(n + 1)),
+        tuple(every if k == n else share(counts >= k, antithetic) for k in range(1, n + 1)),
+        tuple(every if k == n else share(counts == k, antithetic) for k in range(n + 1)),
     )
+
+
+def shifted_run(outcomes: Outcomes) -> np.ndarray:
+    """Per path of the run, whether importance sampling shifted its draws."""
+    chunks = -(-outcomes.paths // CHUNK)
+    flags = [shifted_paths(outcomes.seed, chunk) for chunk in range(chunks)]
+    return np.concatenate(flags)[: outcomes.paths]
 
 
 def all_met(outcomes: Outcomes, countries: list[str] | None = None) -> np.ndarray:

@@ -22,7 +22,7 @@ from sim.core.model import CountryModel, EventModel, Model
 from sim.core.periods import Period
 from sim.core.special import logsumexp
 from sim.defaults import DEFAULT_METHOD, Method
-from sim.engine.outcomes import CountryOutcome, Outcomes
+from sim.engine.outcomes import CountryOutcome, Outcomes, yearly_counts
 
 
 @dataclass(frozen=True)
@@ -212,16 +212,19 @@ def summarise_country(
             mean = float(np.mean(totals))
         else:  # importance sampling: the model's law, not the shifted one
             p5, p50, p95 = weighted_quantiles(totals, weight, (0.05, 0.5, 0.95))
-            mean = float(np.mean(totals * weight))
+            mean = float(np.mean(np.where(weight > 0, totals * weight, 0.0)))
     by_year = tuple(
         YearSummary(
             year=(model.grid_start + end) // 12,
             window=year_window(model, end),
-            probability=float(met) / paths,
-            reached=float(reached) / paths,
+            probability=min(1.0, met / paths),  # a weighted share may pass 1 by a little
+            reached=min(1.0, reached / paths),
         )
         for end, met, reached in zip(
-            country.year_ends, outcome.met_in_year, outcome.reached_by_year, strict=True
+            country.year_ends,
+            yearly_counts(outcome.met_in_year),
+            yearly_counts(outcome.reached_by_year),
+            strict=True,
         )
     )
     return CountrySummary(

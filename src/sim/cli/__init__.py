@@ -399,7 +399,7 @@ class Options:
     workers: int | None
     force: bool
     scheduler: str | None = None
-    method: Method = DEFAULT_METHOD
+    method: Method | None = DEFAULT_METHOD  # None: run's choice (sim.run's default)
 
     @property
     def rich_output(self) -> bool:
@@ -410,7 +410,7 @@ class Options:
         return {
             "paths": self.paths,
             "seed": self.seed,
-            "method": self.method,
+            **({"method": self.method} if self.method is not None else {}),
             "workers": self.workers,
             "scheduler": self.scheduler,
             "block_size": self.block_size,
@@ -476,12 +476,12 @@ def _with_options(command: Callable[..., Any], methods: tuple[str, ...]) -> Call
         click.option(
             "--method",
             type=click.Choice(methods),
-            default=DEFAULT_METHOD,
-            show_default=True,
+            default=None if "importance" in methods else DEFAULT_METHOD,
+            show_default="importance" not in methods,
             help="antithetic: paths in mirrored pairs (less variance, half the random draws)"
             + (
                 "; importance: rare targets' draws shifted toward them, paths weighted back "
-                "(chosen by itself with --precision N%)."
+                f"[{DEFAULT_METHOD}; with --precision N%, importance for rare targets]."
                 if "importance" in methods
                 else "."
             ),

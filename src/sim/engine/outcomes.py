@@ -3,6 +3,7 @@ per-path results are written as blocks finish."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,15 +27,15 @@ class CountryOutcome:
     paths where the event was active in at least one simulated month up to the deadline.
 
     With importance sampling, ``weight`` is each path's likelihood ratio (``sim.engine.tilt``)
-    and every count is a sum of weights: a share of paths is then a count divided by the
-    number of paths, as without it.
+    and the yearly counts are sums of weights, one row per chunk (``yearly_counts`` adds them
+    up exactly, so that no grouping of chunks changes a digit); event counts stay plain.
     """
 
     window_total: np.ndarray
     met: np.ndarray
     met_in_year: np.ndarray
     reached_by_year: np.ndarray
-    event_paths: dict[str, float] = field(default_factory=dict)
+    event_paths: dict[str, int] = field(default_factory=dict)
     yearly: np.ndarray | None = None  # (years, paths) window totals, when asked for
     weight: np.ndarray | None = None  # per path (importance sampling); None: every path 1
 
@@ -152,8 +153,8 @@ def merge(parts: list[list[CountryOutcome]]) -> list[CountryOutcome]:
             CountryOutcome(
                 window_total=np.concatenate([p.window_total for p in pieces]),
                 met=np.concatenate([p.met for p in pieces]),
-                met_in_year=sum(p.met_in_year for p in pieces),
-                reached_by_year=sum(p.reached_by_year for p in pieces),
+                met_in_year=_counts([p.met_in_year for p in pieces]),
+                reached_by_year=_counts([p.reached_by_year for p in pieces]),
                 event_paths=events,
                 yearly=None
                 if pieces[0].yearly is None
@@ -170,3 +171,18 @@ def _weights(pieces: tuple[CountryOutcome, ...]) -> np.ndarray | None:
     if all(p.weight is None for p in pieces):
         return None
     return np.concatenate([np.ones(len(p.met)) if p.weight is None else p.weight for p in pieces])
+
+
+def _counts(parts: list[np.ndarray]) -> np.ndarray:
+    """Consecutive parts' yearly counts: added up, or, weighted (a row per chunk), stacked."""
+    if parts[0].ndim == 2:
+        return np.concatenate(parts)
+    return sum(parts[1:], parts[0])
+
+
+def yearly_counts(counts: np.ndarray) -> list[float]:
+    """A run's count for each year: weighted rows added up exactly (``math.fsum``: the same
+    digits in any order), plain counts as they are."""
+    if counts.ndim == 2:
+        return [math.fsum(column) for column in counts.T.tolist()]
+    return [float(count) for count in counts]

@@ -72,13 +72,16 @@ def simulate_chunk(
     chunk: int,
     workspace: Workspace | None = None,
     record: dict[tuple[str, str], np.ndarray] | None = None,
+    recorded: frozenset[str] = frozenset(),
 ) -> list[CountryOutcome]:
     """One chunk's outcomes, keeping only paths numbered below ``plan.paths``; with
-    ``record``, the standard normals behind each country's draws are kept there
-    (``Draws.record``)."""
+    ``record``, the standard normals behind the draws of the ``recorded`` countries are
+    kept there (``Draws.record``)."""
     workspace = workspace or Workspace()
     valid = min(CHUNK, plan.paths - chunk * CHUNK)
-    draws = Draws(plan.seed, chunk, plan.antithetic, model.correlation, dict(plan.tilt), record)
+    draws = Draws(
+        plan.seed, chunk, plan.antithetic, model.correlation, dict(plan.tilt), record, recorded
+    )
     events = None
     if model.events or model.routes:
         events = chunk_events(model, plan.seed, chunk, CHUNK, plan.antithetic)
@@ -109,6 +112,7 @@ class Draws:
     correlation: Correlation | None = None
     tilt: dict[str, CountryTilt] = field(default_factory=dict)
     record: dict[tuple[str, str], np.ndarray] | None = None
+    recorded: frozenset[str] = frozenset()  # the countries (ids) whose normals are kept
     _copula: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
     _drawn: dict[tuple[str, str], np.ndarray] = field(
         default_factory=dict, compare=False, repr=False
@@ -131,8 +135,7 @@ class Draws:
         """Per path, 1 if its draws are shifted, else 0: each with chance 1/2, from a stream
         of its own (so any number of paths is a fair sample of the mixture)."""
         if "shifted" not in self._copula:
-            rng = generator(self.seed, self.chunk, "importance:shifted")
-            self._copula["shifted"] = (rng.random(CHUNK) < 0.5).astype(float)
+            self._copula["shifted"] = shifted_paths(self.seed, self.chunk).astype(float)
         return self._copula["shifted"]
 
     def _weigh(self, country: CountryModel, log_ratio: np.ndarray) -> None:
@@ -176,15 +179,16 @@ class Draws:
         as x."""
         tilt = self.tilt.get(country.id)
         mu = 0.0 if tilt is None else tilt.shift(name)
-        if mu == 0.0 and self.record is None:
+        record = self.record if country.id in self.recorded else None
+        if mu == 0.0 and record is None:
             return u
         from scipy.special import ndtr  # a chunk's worth: sim.core.special's is too slow
 
         x = ndtri(u)
         if mu != 0.0:
             x += mu * self.shifted
-        if self.record is not None:
-            self.record[(country.id, name)] = x
+        if record is not None:
+            record[(country.id, name)] = x
         if mu == 0.0:
             return u
         self._weigh(country, mu * mu / 2 - mu * x)
@@ -205,10 +209,19 @@ class Draws:
         means = np.array(tilt.walk) if tilt is not None and tilt.walk else None
         shift = None if means is None else np.outer(means, self.shifted)
         w = walk.increments(rng, diag, None if noiseless else sub, out, self.antithetic, shift)
-        if self.record is not None and w is not None:
-            self.record[(country.id, "walk")] = w
+        if self.record is not None and country.id in self.recorded and w is not None:
+            # up to the target's window: later months change nothing the search looks at
+            self.record[(country.id, "walk")] = w[
+                : country.window_end - country.first_simulated + 1
+            ].copy()
         if means is not None and w is not None:  # shifted paths: w ~ N(means, 1) by month
             self._weigh(country, float(means @ means) / 2 - means @ w)
+
+
+def shifted_paths(seed: int, chunk: int) -> np.ndarray:
+    """Which of a chunk's paths importance sampling shifts (``Draws.shifted``): each with
+    chance 1/2, from a stream of its own."""
+    return generator(seed, chunk, "importance:shifted").random(CHUNK) < 0.5
 
 
 def _monthly_trade(
@@ -339,7 +352,7 @@ def _outcome(
         reached[k] |= reached[k - 1]
     if weight is not None:
         weight = weight[:valid]
-    seen: dict[str, float] = {}
+    seen: dict[str, int] = {}
     for e, event in enumerate(model.events):
         if events is None or not event.affects(index, model):
             continue
@@ -349,18 +362,18 @@ def _outcome(
         before &= last >= first
         hit = np.zeros(CHUNK, dtype=bool)
         hit[path[before]] = True
-        seen[event.name] = _count(hit[:valid], weight)
+        # events are never shifted: their plain count is unbiased, weighted or not
+        seen[event.name] = int(hit[:valid].sum())
+    if weight is None:
+        met_in_year, reached_by_year = met.sum(axis=1), reached.sum(axis=1)
+    else:  # a row per chunk, added up once (summarise): the same sum whatever the blocks
+        met_in_year, reached_by_year = (met @ weight)[None, :], (reached @ weight)[None, :]
     return CountryOutcome(
         window_total=window.copy(),  # not a view that keeps every yearly window alive
         met=window >= country.threshold,
-        met_in_year=met.sum(axis=1) if weight is None else met @ weight,
-        reached_by_year=reached.sum(axis=1) if weight is None else reached @ weight,
+        met_in_year=met_in_year,
+        reached_by_year=reached_by_year,
         event_paths=seen,
         yearly=yearly.copy() if years else None,
         weight=weight,
     )
-
-
-def _count(flags: np.ndarray, weight: np.ndarray | None) -> float:
-    """How many paths have the flag: their number, or the sum of their weights."""
-    return int(flags.sum()) if weight is None else float(weight[flags].sum())

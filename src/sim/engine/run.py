@@ -46,15 +46,17 @@ class Work:
     memory: int  # bytes of per-path results held at once
 
 
-def estimate_work(model: Model, paths: int, years: bool = False) -> Work:
+def estimate_work(model: Model, paths: int, years: bool = False, weighted: bool = False) -> Work:
     """What simulating ``paths`` paths of ``model`` will roughly cost (events slow it down);
-    ``years``: every path's yearly windows are kept too."""
+    ``years``: every path's yearly windows are kept too; ``weighted``: every path's weight
+    (importance sampling)."""
     path_months = paths * sum(model.months - c.first_simulated for c in model.countries)
     slowdown = 1.0 + 0.5 * len(model.events) + 0.25 * len(model.routes)
     # each country keeps 9 bytes per path (its window total and flag), twice while --precision
     # stages are merged or a comparison holds two runs; kept yearly windows are 8 bytes a year,
     # twice while blocks are merged
     kept = 9 + (8 * max((len(c.year_ends) for c in model.countries), default=0) if years else 0)
+    kept += 8 if weighted else 0
     return Work(
         path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 2 * kept * len(model.countries)
     )

@@ -61,7 +61,7 @@ def find_tilt(model: Model, seed: int) -> Tilt:
                 method="importance",
                 tilt=tuple((i, t) for i, t in tilts.items() if i in searching and _moved(t)),
             )
-            record, outcomes = _pilot(model, plan, step, workspace)
+            record, outcomes = _pilot(model, plan, step, workspace, frozenset(searching))
             for index, country in enumerate(model.countries):
                 if country.id not in searching:
                     continue
@@ -90,19 +90,20 @@ def _moved(tilt: CountryTilt) -> bool:
 
 
 def _pilot(
-    model: Model, plan: Plan, step: int, workspace: Workspace
+    model: Model, plan: Plan, step: int, workspace: Workspace, searching: frozenset[str]
 ) -> tuple[dict[tuple[str, str], np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
-    """One step's pilot paths: the standard normals behind each country's draws (as
-    ``Draws.record`` keeps them, paths along the last axis) and each country's window totals
-    and weights."""
+    """One step's pilot paths: the standard normals behind the draws of the ``searching``
+    countries (as ``Draws.record`` keeps them, paths along the last axis) and each country's
+    window totals and weights."""
     first = PILOT_CHUNK + step * PILOT_CHUNKS
     records: list[dict[tuple[str, str], np.ndarray]] = []
     parts = []
     for chunk in range(first, first + PILOT_CHUNKS):
         record: dict[tuple[str, str], np.ndarray] = {}
-        parts.append(simulate_chunk(model, plan, chunk, workspace, record))
+        parts.append(simulate_chunk(model, plan, chunk, workspace, record, searching))
         records.append(record)
-    record = {key: np.concatenate([r[key] for r in records], axis=-1) for key in records[0]}
+    if len(records) > 1:
+        record = {key: np.concatenate([r[key] for r in records], axis=-1) for key in record}
     totals = []
     for index in range(len(model.countries)):
         total = np.concatenate([p[index].window_total for p in parts])
@@ -133,9 +134,9 @@ def _mean_shift(
             continue
         inputs.append((name, float(x[kept] @ w / total)))
     walk: tuple[float, ...] = ()
-    normals = record.get((country.id, "walk"))
+    normals = record.get((country.id, "walk"))  # the months up to the window's end
     if normals is not None:
-        shift = normals[:, kept] @ w / total
-        shift[country.window_end - country.first_simulated + 1 :] = 0.0
+        shift = np.zeros(model.months - country.first_simulated)
+        shift[: len(normals)] = normals[:, kept] @ w / total
         walk = tuple(float(v) for v in shift)
     return CountryTilt(tuple(inputs), walk)

@@ -477,7 +477,7 @@ def _why_no_effect(
     index: int,
     event: EventModel,
     result: CountryDifference,
-    active: dict[str, float],
+    active: dict[str, int],
     paths: int,
 ) -> str:
     """Why removing ``event`` changes no (or almost no) path's outcome for a country."""

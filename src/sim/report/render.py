@@ -36,9 +36,11 @@ def money(value: float) -> str:
 
 IMPORTANCE_NOTE = (
     "Importance sampling: for a rare target, half the paths are drawn with the country's "
-    "growth, baseline and shocks shifted toward it and every path is weighted back to the "
-    "scenario's odds, so P(target) is measured to a few percent of itself; it is still "
-    "the scenario's P, not a different one (docs/model.md, 'Rare targets')."
+    "own inputs (baseline, growth not tied by correlation, shocks and noise) shifted toward "
+    "it and every path is weighted back to the scenario's odds, so P(target) is measured to "
+    "a few percent of itself; it is still the scenario's P, not a different one. Shares "
+    "of paths by year are weighted too; event shares and the joint rows other than 'all' "
+    "count the paths drawn as usual (docs/model.md, 'Rare targets')."
 )
 
 
