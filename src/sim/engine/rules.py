@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -123,20 +124,18 @@ class Draws:
         """Each path's likelihood ratio of the model's law of the country's draws to the
         law they were drawn from, half the model's and half the shifted one: 2ℓ / (1 + ℓ)
         for ℓ the ratio of the model's law to the shifted one (None: nothing shifted). It
-        never exceeds 2, so the estimate's variance is at most twice plain sampling's,
-        whatever the shift (Hesterberg's defensive mixture)."""
+        never exceeds 2, so for a small P the estimate's variance is at most about twice
+        plain sampling's, whatever the shift (Hesterberg's defensive mixture)."""
         log_ratio = self._log_weight.get(country.id)
         if log_ratio is None:
             return None
         return 2.0 / (1.0 + np.exp(-log_ratio))
 
-    @property
+    @cached_property
     def shifted(self) -> np.ndarray:
         """Per path, 1 if its draws are shifted, else 0: each with chance 1/2, from a stream
         of its own (so any number of paths is a fair sample of the mixture)."""
-        if "shifted" not in self._copula:
-            self._copula["shifted"] = shifted_paths(self.seed, self.chunk).astype(float)
-        return self._copula["shifted"]
+        return shifted_paths(self.seed, self.chunk).astype(float)
 
     def _weigh(self, country: CountryModel, log_ratio: np.ndarray) -> None:
         if country.id in self._log_weight:
@@ -338,7 +337,7 @@ def _outcome(
     weight: np.ndarray | None = None,
 ) -> CountryOutcome:
     """The country's outcome on the chunk's first ``valid`` paths; with ``weight`` (importance
-    sampling), counts of paths are sums of their weights."""
+    sampling), its yearly counts are sums of weights."""
     country = model.countries[index]
     ends = country.year_ends
     yearly = _window_totals(country, trade, run_rate, ends)[:, :valid]

@@ -40,7 +40,6 @@ from sim.engine.rules import Workspace, simulate_chunk
 from sim.engine.streams import CHUNK
 
 ELITE = 0.1  # the share of pilot paths that guide the next shift
-PILOT_CHUNKS = 1  # chunks of pilot paths per step: 8,192 paths, 819 of them kept
 MAX_STEPS = 12  # steps of the search before it gives up on a country
 PILOT_CHUNK = 1 << 40  # the pilot's chunk numbers start here, far from any run's
 
@@ -57,7 +56,7 @@ def find_tilt(model: Model, seed: int) -> Tilt:
         for step in range(MAX_STEPS):
             plan = Plan(
                 seed,
-                (PILOT_CHUNK + (step + 1) * PILOT_CHUNKS) * CHUNK,  # every pilot path counts
+                (PILOT_CHUNK + step + 1) * CHUNK,  # every pilot path counts
                 method="importance",
                 tilt=tuple((i, t) for i, t in tilts.items() if i in searching and _moved(t)),
             )
@@ -92,24 +91,18 @@ def _moved(tilt: CountryTilt) -> bool:
 def _pilot(
     model: Model, plan: Plan, step: int, workspace: Workspace, searching: frozenset[str]
 ) -> tuple[dict[tuple[str, str], np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
-    """One step's pilot paths: the standard normals behind the draws of the ``searching``
-    countries (as ``Draws.record`` keeps them, paths along the last axis) and each country's
-    window totals and weights."""
-    first = PILOT_CHUNK + step * PILOT_CHUNKS
-    records: list[dict[tuple[str, str], np.ndarray]] = []
-    parts = []
-    for chunk in range(first, first + PILOT_CHUNKS):
-        record: dict[tuple[str, str], np.ndarray] = {}
-        parts.append(simulate_chunk(model, plan, chunk, workspace, record, searching))
-        records.append(record)
-    if len(records) > 1:
-        record = {key: np.concatenate([r[key] for r in records], axis=-1) for key in record}
-    totals = []
-    for index in range(len(model.countries)):
-        total = np.concatenate([p[index].window_total for p in parts])
-        weights = [p[index].weight for p in parts]
-        weight = np.concatenate([np.ones(CHUNK) if w is None else w for w in weights])
-        totals.append((np.nan_to_num(total, nan=-np.inf), weight))
+    """One step's pilot paths, a chunk of 8,192 (819 kept): the standard normals behind the
+    draws of the ``searching`` countries (as ``Draws.record`` keeps them, paths along the
+    last axis) and each country's window totals and weights."""
+    record: dict[tuple[str, str], np.ndarray] = {}
+    outcomes = simulate_chunk(model, plan, PILOT_CHUNK + step, workspace, record, searching)
+    totals = [
+        (
+            np.nan_to_num(o.window_total, nan=-np.inf),
+            np.ones(CHUNK) if o.weight is None else o.weight,
+        )
+        for o in outcomes
+    ]
     return record, totals
 
 

@@ -34,16 +34,6 @@ def money(value: float) -> str:
     return f"{value:.2f}"
 
 
-IMPORTANCE_NOTE = (
-    "Importance sampling: for a rare target, half the paths are drawn with the country's "
-    "own inputs (baseline, growth not tied by correlation, shocks and noise) shifted toward "
-    "it and every path is weighted back to the scenario's odds, so P(target) is measured to "
-    "a few percent of itself; it is still the scenario's P, not a different one. Shares "
-    "of paths by year are weighted too; event shares and the joint rows other than 'all' "
-    "count the paths drawn as usual (docs/model.md, 'Rare targets')."
-)
-
-
 def percent(share: float) -> str:
     """A probability as a percentage, with more digits when it is small (or nearly 1); never
     rounded to 0% or 100% unless it is exactly that. Below 1%, two significant digits
@@ -128,6 +118,15 @@ MC_COLUMN = "±MC (95%)"
 MC_NOTE = (
     "±MC (95%): the Monte Carlo precision of P(target), a 95% interval that more paths "
     "narrow; not uncertainty about the world, which the scenario's ranges carry."
+)
+
+IMPORTANCE_NOTE = (
+    "Importance sampling: for a rare target, half the paths are drawn with the country's "
+    "own inputs (baseline, growth not tied by correlation, shocks and noise) shifted toward "
+    "it and every path is weighted back to the scenario's odds, so P(target) is measured to "
+    "a few percent of itself; it is still the scenario's P, not a different one. Shares "
+    "of paths by year are weighted too; event shares and the joint rows other than 'all' "
+    "count the paths drawn as usual (docs/model.md, 'Rare targets')."
 )
 
 
