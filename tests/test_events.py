@@ -303,16 +303,16 @@ def test_json_reports_event_shares(tmp_path):
     head=st.integers(1, 6),
 )
 def test_listed_months_and_runs_add_up_to_the_coverage(times, durations, head):
-    from sim.engine.events import Onsets, _on_grid
+    from sim.engine.events import Grid, Onsets, _on_grid
 
     months, paths = 24, 2  # small, so that listing everything often costs too much: runs
     n = len(times)
     time = np.array(times)
     end = time + np.array(durations[:n])
     path = np.arange(n) % paths
-    onsets = Onsets(path, time, end, {})
+    onsets = Onsets(path, time, end, {}, path)  # cells: no values are drawn here
     covered = coverage(onsets, months, paths, head)
-    grid = _on_grid(covered, covered.fraction, np.ones(n), (months, paths))
+    grid = _on_grid(covered, covered.fraction, np.ones(n), Grid(months, paths))
     expected = np.zeros((months, paths))
     for i in range(n):
         for t in range(months):

@@ -17,7 +17,13 @@ from sim.engine.outcomes import Plan
 from sim.engine.rules import simulate_block
 from sim.engine.run import default_block, simulate
 from sim.engine.streams import CHUNK
-from sim.engine.workers import SharedResults, WorkerPool, run_in_workers, shared_results
+from sim.engine.workers import (
+    SharedResults,
+    WorkerPool,
+    run_in_workers,
+    shared_results,
+    simulate_shared_block,
+)
 
 SCENARIO = """\
 name: workers
@@ -34,7 +40,9 @@ def test_workers_let_go_of_each_block_once_it_is_handed_over(tmp_path):
     plan = Plan(seed=1, paths=4 * CHUNK, block_size=CHUNK, workers=2)
     blocks = [range(i, i + 1) for i in range(4)]
     with WorkerPool(2) as pool:
-        parts = run_in_workers(model_of(tmp_path, SCENARIO), plan, blocks, pool)
+        parts = run_in_workers(
+            model_of(tmp_path, SCENARIO), plan, blocks, pool, None, simulate_shared_block
+        )
         first = next(parts)
         handed = weakref.ref(first[0])
         del first
@@ -53,7 +61,7 @@ def test_workers_write_per_path_results_into_shared_memory(tmp_path):
     with WorkerPool(2) as pool, shared_results(1, plan.paths, 0) as (results, shared):
         if shared is None:
             pytest.skip("no memfd or /proc here: workers send their arrays back instead")
-        parts = list(run_in_workers(model, plan, blocks, pool, shared))
+        parts = list(run_in_workers(model, plan, blocks, pool, shared, simulate_shared_block))
     assert [len(part[0].window_total) for part in parts] == [0] * 4  # nothing sent back
     alone = simulate(model, plan.paths, plan.seed, workers=1).countries[0]
     assert np.array_equal(results.totals[0], alone.window_total)
@@ -68,7 +76,11 @@ def test_shared_results_can_start_part_way_through_a_run(tmp_path):
     with WorkerPool(2) as pool, shared_results(1, 2 * CHUNK, 2) as (results, shared):
         if shared is None:
             pytest.skip("no memfd or /proc here: workers send their arrays back instead")
-        list(run_in_workers(model, plan, [range(2, 3), range(3, 4)], pool, shared))
+        list(
+            run_in_workers(
+                model, plan, [range(2, 3), range(3, 4)], pool, shared, simulate_shared_block
+            )
+        )
     alone = simulate(model, plan.paths, plan.seed, workers=1).countries[0]
     assert np.array_equal(results.totals[0], alone.window_total[2 * CHUNK :])
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.core.distributions import Distribution
 from sim.core.effects import BY_NAME, Acts
 from sim.core.model import EventModel, Model
 from sim.engine.arrays import cumulate
@@ -27,6 +28,7 @@ class Onsets:
     time: np.ndarray  # u: onset month + uniform time within it
     end: np.ndarray  # u + d, or +inf for an event without duration
     effects: dict[str, np.ndarray]  # per effect the event has (sim.core.effects): per onset
+    cells: np.ndarray  # per onset: the (calendar month, path) key of its draws
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class Coverage:
 
 @dataclass(frozen=True)
 class ChunkEvents:
-    """What the events of a model do to one chunk of paths."""
+    """What the events of a model do to one chunk of paths: availability, levels and added
+    trade from grid month ``first`` on (all months in a run; ``combine``), growth over
+    every month."""
 
     availability: list[np.ndarray]  # per route: A_r(t), (months, paths) or (months, 1)
     log_level: dict[int, np.ndarray]  # event index -> (months, paths) logs of level factors
@@ -65,6 +69,7 @@ class ChunkEvents:
     added: dict[int, np.ndarray]  # event index -> (months, paths) trade added to each month
     active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]  # event index -> per onset:
     # (first covered month, last covered month, path)
+    first: int = 0  # the grid month of availability's, levels' and added trade's first row
 
 
 def draw_onsets(
@@ -84,6 +89,21 @@ def draw_onsets(
     so an onset keeps its values when other onsets come or go (a higher rate, a longer
     horizon) and when another effect is changed or fixed.
     """
+    path, time, cells = onset_times(event, seed, chunk, paths, months, antithetic, grid_start)
+    return per_onset(event, seed, chunk, Onsets(path, time, time, {}, cells))
+
+
+def onset_times(
+    event: EventModel,
+    seed: int,
+    chunk: int,
+    paths: int,
+    months: int,
+    antithetic: bool = False,
+    grid_start: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The paths, times and cells of an event's onsets in one chunk (``draw_onsets`` without
+    the per-onset values)."""
     rng = event_stream(event, seed, chunk)
     drawn = path_parameter(event, rng, paths, antithetic)
     if event.rate is not None:
@@ -98,17 +118,58 @@ def draw_onsets(
         path = np.flatnonzero(happens)
         month = onset_month[path]
     cells = (grid_start + month) * CELL_SPAN + path
+    time = month + _cell_draws(event, "time", seed, chunk, cells)
+    return path, time, cells
 
-    def draw(name: str) -> np.ndarray:
-        return cell_uniforms(cell_key(seed, chunk, f"event:{event.name}:{name}"), cells)
 
-    time = month + draw("time")
-    if event.duration is not None:
-        end = time + event.duration.quantile(draw("duration"))
+def per_onset(
+    event: EventModel,
+    seed: int,
+    chunk: int,
+    onsets: Onsets,
+    like: EventModel | None = None,
+) -> Onsets:
+    """``onsets`` (their paths, times and cells) with the event's duration and effects drawn
+    for each (``draw_onsets``). With ``like``, the event ``onsets`` were drawn for, which
+    differs from this one only in per-onset inputs, a value whose distribution is the same
+    object as ``like``'s is kept as drawn, not drawn again."""
+    if event.duration is None:
+        end = np.full(len(onsets.path), np.inf)
+    elif like is not None and event.duration is like.duration:
+        end = onsets.end
     else:
-        end = np.full(len(path), np.inf)
-    effects = {name: d.quantile(draw(name)) for name, d in event.effects.items()}
-    return Onsets(path, time, end, effects)
+        end = onsets.time + _values(event, "duration", event.duration, seed, chunk, onsets.cells)
+    effects = {
+        name: (
+            onsets.effects[name]
+            if like is not None and d is like.effects.get(name)
+            else _values(event, name, d, seed, chunk, onsets.cells)
+        )
+        for name, d in event.effects.items()
+    }
+    return Onsets(onsets.path, onsets.time, end, effects, onsets.cells)
+
+
+def _values(
+    event: EventModel,
+    name: str,
+    distribution: Distribution,
+    seed: int,
+    chunk: int,
+    cells: np.ndarray,
+) -> np.ndarray:
+    """The event's per-onset value ``name`` at onset ``cells``, drawn from ``distribution``
+    (a fixed one needs no draws: the same number at every onset)."""
+    if distribution.is_fixed:
+        return distribution.quantile(np.full(len(cells), 0.5))
+    return distribution.quantile(_cell_draws(event, name, seed, chunk, cells))
+
+
+def _cell_draws(
+    event: EventModel, name: str, seed: int, chunk: int, cells: np.ndarray
+) -> np.ndarray:
+    """The uniform numbers of the event's per-onset value ``name`` at onset ``cells``."""
+    return cell_uniforms(cell_key(seed, chunk, f"event:{event.name}:{name}"), cells)
 
 
 def event_stream(event: EventModel, seed: int, chunk: int) -> np.random.Generator:
@@ -224,42 +285,82 @@ def _per_cell(cells: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> 
     return flat.astype(float, copy=False).reshape(shape)  # (bincount of nothing gives ints)
 
 
-def _on_grid(
-    covered: Coverage, listed: np.ndarray, whole: np.ndarray, shape: tuple[int, int]
-) -> np.ndarray:
-    """A (months, paths) array of per-month values: ``listed`` for the listed months, and each
-    onset's ``whole``-month value over every month of its run."""
-    grid = _per_cell(covered.cell, listed, shape)
-    if len(covered.run_onset):
-        cells = np.concatenate([covered.run_start, covered.run_stop])
-        steps = np.concatenate([whole[covered.run_onset], -whole[covered.stop_onset]])
-        runs = _per_cell(cells, steps, shape)
-        cumulate(runs)  # a step up where a run starts, down where it stops
-        grid += runs
-    return grid
+@dataclass(frozen=True)
+class Grid:
+    """Where an event's sums go: grid months ``first`` to ``stop`` − 1 of a grid of
+    ``months`` months by ``paths`` paths (in a run, all of them)."""
+
+    months: int
+    paths: int
+    first: int = 0
+    stop: int | None = None  # None: the horizon
+
+    @property
+    def rows(self) -> int:
+        return (self.months if self.stop is None else self.stop) - self.first
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rows, self.paths
+
+
+def _on_grid(covered: Coverage, listed: np.ndarray, whole: np.ndarray, grid: Grid) -> np.ndarray:
+    """A (months, paths) array of per-month values over the ``grid``'s months: ``listed``
+    for the listed months, and each onset's ``whole``-month value over every month of its
+    run."""
+    if grid.rows == grid.months:
+        out = _per_cell(covered.cell, listed, grid.shape)
+        if len(covered.run_onset):
+            cells = np.concatenate([covered.run_start, covered.run_stop])
+            steps = np.concatenate([whole[covered.run_onset], -whole[covered.stop_onset]])
+            runs = _per_cell(cells, steps, grid.shape)
+            cumulate(runs)  # a step up where a run starts, down where it stops
+            out += runs
+        return out
+    paths, offset = grid.paths, grid.first * grid.paths
+    stop = grid.first + grid.rows
+    inside = (covered.cell >= offset) & (covered.cell < stop * paths)
+    out = _per_cell(covered.cell[inside] - offset, listed[inside], grid.shape)
+    if len(covered.run_onset):  # each run from its first month (or the grid's) to its end
+        start = covered.run_start // paths
+        path = covered.run_start - start * paths
+        end = np.full(len(covered.first), grid.months)
+        end[covered.stop_onset] = covered.run_stop // paths
+        end = end[covered.run_onset]
+        begin = np.maximum(start, grid.first)
+        live = begin < np.minimum(end, stop)
+        ends = live & (end < stop)
+        cells = np.concatenate([begin[live] * paths + path[live], end[ends] * paths + path[ends]])
+        run_whole = whole[covered.run_onset]
+        steps = np.concatenate([run_whole[live], -run_whole[ends]])
+        runs = _per_cell(cells - offset, steps, grid.shape)
+        cumulate(runs)
+        out += runs
+    return out
 
 
 @dataclass
-class _Sums:
-    """What a chunk's events add up to, per route or event, as logs on the grid."""
+class EventSums:
+    """What one event's onsets in a chunk add up to on the grid (None: it has no such
+    effect); ``combine`` puts every event's together."""
 
-    log_availability: dict[int, np.ndarray] = field(default_factory=dict)  # by route
-    log_level: dict[int, np.ndarray] = field(default_factory=dict)  # by event
-    growth: dict[int, np.ndarray] = field(default_factory=dict)  # by event
-    added: dict[int, np.ndarray] = field(default_factory=dict)  # by event, before route openness
+    log_availability: dict[int, np.ndarray] = field(default_factory=dict)  # by route, a log
+    log_level: np.ndarray | None = None  # the log of its level factor on its countries
+    growth: np.ndarray | None = None  # log-level increments on its countries
+    added: np.ndarray | None = None  # trade added to its countries, before route openness
+    first: int = 0  # the grid month of the arrays' first row
 
 
-Rule = Callable[[_Sums, int, EventModel, np.ndarray, Onsets, Coverage, tuple[int, int]], None]
+Rule = Callable[[EventSums, EventModel, np.ndarray, Onsets, Coverage, Grid], None]
 
 
 def _route_availability(
-    sums: _Sums,
-    index: int,
+    sums: EventSums,
     event: EventModel,
     severity: np.ndarray,
     onsets: Onsets,
     covered: Coverage,
-    shape: tuple[int, int],
+    grid: Grid,
 ) -> None:
     """``A_r(t) = Π (1 − s · cov(t))`` on each of the event's routes, as a sum of logs."""
     lost = severity[covered.onset]
@@ -268,56 +369,48 @@ def _route_availability(
     with np.errstate(divide="ignore"):
         listed = np.log1p(lost, out=lost)
         whole = np.maximum(np.log1p(-severity), LOG_ZERO)
-    log_remaining = _on_grid(covered, listed, whole, shape)
-    for route in event.routes:
-        if route in sums.log_availability:
-            sums.log_availability[route] += log_remaining
-        else:
-            sums.log_availability[route] = log_remaining
-            if len(event.routes) > 1:  # the next route must not add into this one's array
-                log_remaining = log_remaining.copy()
+    log_remaining = _on_grid(covered, listed, whole, grid)
+    for route in event.routes:  # one array for all of them: ``combine`` never adds into it
+        sums.log_availability[route] = log_remaining
 
 
 def _level(
-    sums: _Sums,
-    index: int,
+    sums: EventSums,
     event: EventModel,
     level: np.ndarray,
     onsets: Onsets,
     covered: Coverage,
-    shape: tuple[int, int],
+    grid: Grid,
 ) -> None:
     """A factor ``1 + x · ramp(t) · cov(t)`` on the event's countries' trade, as a log."""
     step = ramp_share(event, onsets.time[covered.onset], covered.month)
     step *= level[covered.onset]
     step *= covered.fraction
     listed = np.log1p(step, out=step)
-    sums.log_level[index] = _on_grid(covered, listed, np.log1p(level), shape)
+    sums.log_level = _on_grid(covered, listed, np.log1p(level), grid)
 
 
 def _growth(
-    sums: _Sums,
-    index: int,
+    sums: EventSums,
     event: EventModel,
     growth: np.ndarray,
     onsets: Onsets,
     covered: Coverage,
-    shape: tuple[int, int],
+    grid: Grid,
 ) -> None:
     """``ln(1 + x) · cov(t) / 12`` added to the countries' log level, carried forward."""
     whole = np.log1p(growth) / 12.0
     listed = whole[covered.onset] * covered.fraction
-    sums.growth[index] = _on_grid(covered, listed, whole, shape)
+    sums.growth = _on_grid(covered, listed, whole, grid)
 
 
 def _add(
-    sums: _Sums,
-    index: int,
+    sums: EventSums,
     event: EventModel,
     add: np.ndarray,
     onsets: Onsets,
     covered: Coverage,
-    shape: tuple[int, int],
+    grid: Grid,
 ) -> None:
     """``add / 12 · ramp(t) · cov(t)`` of trade in month t, summed over onsets (the route
     openness of an event with routes is applied once availability is known)."""
@@ -325,7 +418,7 @@ def _add(
     listed = ramp_share(event, onsets.time[covered.onset], covered.month)
     listed *= whole[covered.onset]
     listed *= covered.fraction
-    sums.added[index] = _on_grid(covered, listed, whole, shape)
+    sums.added = _on_grid(covered, listed, whole, grid)
 
 
 RULES: dict[Acts, Rule] = {
@@ -348,28 +441,110 @@ def chunk_events(
     (severity 1 over the whole month) has log −inf (LOG_ZERO in runs), which exp turns back
     into exactly 0.
     """
-    months = model.months
-    shape = (months, paths)
-    # Routes no event acts on keep their seasonal pattern only: (months, 1), broadcast.
-    availability = [route.open[:, None] for route in model.routes]
-    sums = _Sums()
-    active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    sums, active = [], {}
     for index, event in enumerate(model.events):
-        onsets = draw_onsets(event, seed, chunk, paths, months, antithetic, model.grid_start)
+        onsets = draw_onsets(event, seed, chunk, paths, model.months, antithetic, model.grid_start)
+        event_sum, covered = event_sums(model, event, onsets, paths)
+        active[index] = (covered.first, covered.last, onsets.path)
+        sums.append(event_sum)
+    return combine(model, sums, active)
+
+
+def event_sums(
+    model: Model,
+    event: EventModel,
+    onsets: Onsets,
+    paths: int,
+    covered: Coverage | None = None,
+    months: slice | None = None,
+) -> tuple[EventSums, Coverage]:
+    """What an event of ``model`` does on the grid with ``onsets``, and the months they
+    cover (worked out unless ``covered`` gives them). With a slice of grid ``months``, only
+    over those months (an event with a growth effect, which is carried forward, over every
+    month up to their end): without ``covered``, only the onsets that cover one of them
+    count (and the coverage returned is theirs)."""
+    first, stop = (0, model.months) if months is None else (months.start, months.stop)
+    if "growth" in event.effects:
+        first = 0
+    if covered is None:
+        if (first, stop) != (0, model.months):
+            onsets = _covering(onsets, first, stop)
         ramps = any(BY_NAME[name].acts in RAMPED for name in event.effects)
         covered = coverage(
-            onsets, months, paths, HEAD_MONTHS + (math.ceil(event.ramp) if ramps else 0)
+            onsets, model.months, paths, HEAD_MONTHS + (math.ceil(event.ramp) if ramps else 0)
         )
-        active[index] = (covered.first, covered.last, onsets.path)
-        for name, values in onsets.effects.items():
-            RULES[BY_NAME[name].acts](sums, index, event, values, onsets, covered, shape)
-    for route, values in sums.log_availability.items():
+    grid = Grid(model.months, paths, first, stop)
+    sums = EventSums(first=first)
+    for name, values in onsets.effects.items():
+        RULES[BY_NAME[name].acts](sums, event, values, onsets, covered, grid)
+    return sums, covered
+
+
+def _covering(onsets: Onsets, first: int, stop: int) -> Onsets:
+    """The onsets that cover some month from grid month ``first`` to ``stop`` − 1."""
+    keep = (onsets.time < stop) & (onsets.end > first)
+    effects = {name: values[keep] for name, values in onsets.effects.items()}
+    return Onsets(
+        onsets.path[keep], onsets.time[keep], onsets.end[keep], effects, onsets.cells[keep]
+    )
+
+
+def combine(
+    model: Model,
+    sums: list[EventSums],
+    active: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    months: slice | None = None,
+    availability: list[np.ndarray] | None = None,
+) -> ChunkEvents:
+    """Every event's ``sums`` (in the model's order of events) as what they do together:
+    each route's availability, the product over events of what they leave open (times its
+    seasonal pattern), and each event's added trade times the openness of its routes.
+
+    Without ``months``, the sums' arrays become the result's (they are added into and
+    overwritten). With a slice of grid ``months``, availability and added trade are worked
+    out over those months alone, into new arrays, and ``sums`` are left as they were (growth
+    stays whole: ``ChunkEvents.first`` says where the others begin). ``availability``, if
+    given, is the routes' over those months (worked out before from the same route sums).
+    """
+    rows = slice(None) if months is None else months
+    own = months is None
+    totals: dict[int, np.ndarray] = {}
+    taken: set[int] = set()  # arrays already some route's total: never added into twice
+    for event_sum in sums if availability is None else ():
+        for route, log in event_sum.log_availability.items():
+            part = log[_rows(rows, event_sum)]
+            if route in totals:
+                totals[route] += part
+            elif own and id(log) not in taken:
+                totals[route] = part
+                taken.add(id(log))
+            else:
+                totals[route] = part.copy()
+    if availability is None:
+        availability = [route.open[rows, None] for route in model.routes]
+    for route, values in totals.items():
         np.exp(values, out=values)
         if model.routes[route].seasonal:
             values *= availability[route]
         availability[route] = values
-    for index, added in sums.added.items():
-        routes = model.events[index].routes
-        if routes:  # the mean availability of the event's routes: O(t) = Σ_r A_r(t) / |R|
-            added *= sum(availability[r] for r in routes) / len(routes)
-    return ChunkEvents(availability, sums.log_level, sums.growth, sums.added, active)
+    log_level, growth, added = {}, {}, {}
+    for index, event_sum in enumerate(sums):
+        if event_sum.log_level is not None:
+            log_level[index] = event_sum.log_level[_rows(rows, event_sum)]
+        if event_sum.growth is not None:
+            growth[index] = event_sum.growth
+        if event_sum.added is not None:
+            trade, routes = event_sum.added[_rows(rows, event_sum)], model.events[index].routes
+            if routes:  # the mean availability of the event's routes: O(t) = Σ_r A_r(t) / |R|
+                openness = sum(availability[r] for r in routes) / len(routes)
+                trade = np.multiply(trade, openness, out=trade if own else None)
+            added[index] = trade
+    first = 0 if months is None else (months.start or 0)
+    return ChunkEvents(availability, log_level, growth, added, active, first)
+
+
+def _rows(months: slice, sums: EventSums) -> slice:
+    """The rows of ``sums``' arrays that hold grid ``months``."""
+    if months.start is None:
+        return months
+    return slice(months.start - sums.first, months.stop - sums.first)

@@ -90,7 +90,9 @@ def simulate_chunk(
     for index, country in enumerate(model.countries):
         trade, run_rate = _monthly_trade(model, index, events, draws, workspace)
         weight = draws.weight(country)
-        outcomes.append(_outcome(model, index, trade, run_rate, events, valid, plan.years, weight))
+        outcomes.append(
+            country_outcome(model, index, trade, run_rate, events, valid, plan.years, weight)
+        )
     return outcomes
 
 
@@ -119,6 +121,9 @@ class Draws:
         default_factory=dict, compare=False, repr=False
     )
     _log_weight: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _values: dict[tuple[str, str, Distribution], np.ndarray] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def weight(self, country: CountryModel) -> np.ndarray | None:
         """Each path's likelihood ratio of the model's law of the country's draws to the
@@ -149,7 +154,12 @@ class Draws:
         distribution = getattr(country, name)
         if distribution.is_fixed:  # the same for every path: no stream to draw from
             return np.array([distribution.median()])
-        return distribution.quantile(self.uniforms(country, name))
+        key = (country.id, name, distribution)  # variants of a model share the others
+        found = self._values.get(key)
+        if found is None:
+            found = self._values[key] = distribution.quantile(self.uniforms(country, name))
+            found.flags.writeable = False
+        return found
 
     def uniforms(self, country: CountryModel, name: str) -> np.ndarray:
         """The uniform numbers the country's input ``name`` is drawn from, one per path: its
@@ -231,21 +241,41 @@ def _monthly_trade(
     workspace: Workspace,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulated trade of each of the country's simulated months (SPEC 1–7), and the run-rate."""
+    log_level, run_rate = undisturbed(model, index, draws, workspace)
+    return disturbed(model, index, events, log_level), run_rate
+
+
+def undisturbed(
+    model: Model,
+    index: int,
+    draws: Draws,
+    workspace: Workspace,
+    walk: np.ndarray | None = None,
+    stop: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The monthly increments of the country's log level before events (the trend's, the
+    shocks' and noise's), one row per simulated month up to grid month ``stop`` (the
+    horizon), and its run-rate; the shocks' and noise's are ``walk``'s if given (``shocks``:
+    drawn for the same volatility and noise), else drawn over every simulated month."""
     country = model.countries[index]
     start = country.first_simulated
-    months = model.months - start
+    months = (model.months if stop is None else stop) - start
     shape = (months, CHUNK)
 
     run_rate = draws.values(country, "baseline") / country.baseline_months
 
     # The log level is a sum of increments carried forward: the trend's (the first simulated
     # month's level, then a month's growth each month), the shocks and noise, growth events.
-    # Add them up month by month, then cumulate once.
+    # Add them up month by month, then cumulate once (``disturbed``).
     log_level = workspace.array("level", shape)
-    if months and not (_is_zero(country.volatility) and _is_zero(country.noise)):
-        draws.walk_and_noise(country, log_level)
-    else:
-        log_level[...] = 0.0
+    if walk is None:
+        if months < model.months - start:
+            walk = np.empty((model.months - start, CHUNK))
+            shocks(country, draws, walk)
+        else:
+            shocks(country, draws, log_level)
+    if walk is not None:
+        log_level[...] = walk[:months]
     if months:  # none when the baseline period ends at the horizon
         if country.mean_reverting:
             first, increments = _reverting_trend(country, draws, months, workspace)
@@ -256,28 +286,77 @@ def _monthly_trade(
         if country.open_share != 1.0:  # the trend starts from the open-road run-rate (rule 1)
             log_level[0] -= math.log(country.open_share)
         log_level[1:] += increments
-    # level and growth effects act on the event's countries only (severity acts on routes)
-    scoped: list[int] = []
+    return log_level, run_rate
+
+
+def shocks(country: CountryModel, draws: Draws, out: np.ndarray) -> None:
+    """The monthly increments of the country's shocks and noise (``Draws.walk_and_noise``),
+    into ``out``, one row per simulated month: zeros without either."""
+    if len(out) and not (_is_zero(country.volatility) and _is_zero(country.noise)):
+        draws.walk_and_noise(country, out)
+    else:
+        out[...] = 0.0
+
+
+def disturbed(
+    model: Model, index: int, events: ChunkEvents | None, log_level: np.ndarray
+) -> np.ndarray:
+    """The country's trade in every simulated month from the increments of its log level
+    (``undisturbed``), in place: ``carried``, then ``level_trade``."""
+    carried(model, index, events, log_level)
+    return level_trade(model, index, events, log_level, model.countries[index].first_simulated)
+
+
+def carried(model: Model, index: int, events: ChunkEvents | None, log_level: np.ndarray) -> None:
+    """The country's log level from its monthly increments, one row per simulated month
+    from the first, in place: growth effects added, then carried forward."""
     if events is not None:
-        scoped = [e for e, ev in enumerate(model.events) if index in ev.countries]
-        for e in scoped:
-            if e in events.growth:
-                log_level += events.growth[e][start:]
+        start = model.countries[index].first_simulated
+        for e, event in enumerate(model.events):
+            if index in event.countries and e in events.growth:
+                log_level += events.growth[e][start : start + len(log_level)]
     cumulate(log_level)
-    if events is not None:
-        for e in scoped:
-            if e in events.log_level:  # level effects multiply trade: their logs add
-                log_level += events.log_level[e][start:]
+
+
+def level_trade(
+    model: Model,
+    index: int,
+    events: ChunkEvents | None,
+    log_level: np.ndarray,
+    first: int,
+    factor: np.ndarray | None = None,
+) -> np.ndarray:
+    """The country's trade from its log level (``carried``) in grid months ``first`` on, one
+    row each, in place: level effects, the route factor (``factor`` if given, over those
+    months) and added trade (SPEC 5–7)."""
+    trade = log_level
+    if events is None:
+        return np.exp(trade, out=trade)
+    rows = slice(first - events.first, first - events.first + len(log_level))
+    # level and growth effects act on the event's countries only (severity acts on routes)
+    scoped = [e for e, event in enumerate(model.events) if index in event.countries]
+    for e in scoped:
+        if e in events.log_level:  # level effects multiply trade: their logs add
+            log_level += events.log_level[e][rows]
     trade = np.exp(log_level, out=log_level)
-    if events is not None and country.route_shares:
-        reroute = tuple(route.reroute for route in model.routes)
-        availability = [a[start:] for a in events.availability]
-        trade *= route_factor(country.route_shares, reroute, availability)
-    if events is not None:
-        for e in scoped:
-            if e in events.added:  # added trade: outside the multiplicative part (rule 7)
-                trade += events.added[e][start:]
-    return trade, run_rate
+    if factor is None:
+        factor = country_factor(model, index, [a[rows] for a in events.availability])
+    if factor is not None:
+        trade *= factor
+    for e in scoped:
+        if e in events.added:  # added trade: outside the multiplicative part (rule 7)
+            trade += events.added[e][rows]
+    return trade
+
+
+def country_factor(model: Model, index: int, availability: list[np.ndarray]) -> np.ndarray | None:
+    """The route factor of the country's trade (SPEC 6) from each route's ``availability``
+    over some months; None for a country without routes."""
+    country = model.countries[index]
+    if not country.route_shares:
+        return None
+    reroute = tuple(route.reroute for route in model.routes)
+    return route_factor(country.route_shares, reroute, availability)
 
 
 def _reverting_trend(
@@ -311,40 +390,46 @@ def _is_zero(distribution: Distribution) -> bool:
     return distribution.is_fixed and distribution.params[0] == 0.0
 
 
-def _window_totals(
-    country: CountryModel, trade: np.ndarray, run_rate: np.ndarray, ends: tuple[int, ...]
+def window_totals(
+    country: CountryModel,
+    trade: np.ndarray,
+    run_rate: np.ndarray,
+    ends: tuple[int, ...],
+    offset: int | None = None,
 ) -> np.ndarray:
-    """Trade over the 12 months ending at each grid month in ``ends``: (len(ends), paths)."""
+    """Trade over the 12 months ending at each grid month in ``ends``: (len(ends), paths),
+    from ``trade`` whose first row is grid month ``offset`` (the first simulated month)."""
     start = country.first_simulated
+    offset = start if offset is None else offset
     totals = np.empty((len(ends), trade.shape[1]))
     for k, end in enumerate(ends):
         first = max(end - 11, start)
-        totals[k] = trade[first - start : end - start + 1].sum(axis=0)
+        totals[k] = trade[first - offset : end - offset + 1].sum(axis=0)
         observed = country.observed_months(end)
         if observed:
             totals[k] += observed * run_rate
     return totals
 
 
-def _outcome(
+def country_outcome(
     model: Model,
     index: int,
     trade: np.ndarray,
     run_rate: np.ndarray,
     events: ChunkEvents | None,
     valid: int,
-    years: bool,
+    years: bool = False,
     weight: np.ndarray | None = None,
 ) -> CountryOutcome:
     """The country's outcome on the chunk's first ``valid`` paths; with ``weight`` (importance
     sampling), its yearly counts are sums of weights."""
     country = model.countries[index]
     ends = country.year_ends
-    yearly = _window_totals(country, trade, run_rate, ends)[:, :valid]
+    yearly = window_totals(country, trade, run_rate, ends)[:, :valid]
     if country.window_end in ends:  # the deadline's window is one of the yearly ones
         window = yearly[ends.index(country.window_end)]
     else:
-        window = _window_totals(country, trade, run_rate, (country.window_end,))[0, :valid]
+        window = window_totals(country, trade, run_rate, (country.window_end,))[0, :valid]
     met = yearly >= country.threshold
     reached = met.copy()
     for k in range(1, len(reached)):  # faster than logical_or.accumulate on a few rows

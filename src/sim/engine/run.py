@@ -150,12 +150,7 @@ def _paths(
     pool: WorkerPool | None = None,
 ) -> list[CountryOutcome]:
     """The outcomes of the run's paths from chunk ``first_chunk`` on, up to ``plan.paths``."""
-    chunks = math.ceil(plan.paths / CHUNK)
-    per_block = max(1, math.ceil(plan.block_size / CHUNK))
-    blocks = [
-        range(first, min(first + per_block, chunks))
-        for first in range(first_chunk, chunks, per_block)
-    ]
+    blocks = blocks_of(plan, first_chunk)
     countries, paths = len(model.countries), plan.paths - first_chunk * CHUNK
     if plan.scheduler is not None:
         from sim.engine.dask import run_on_dask
@@ -163,13 +158,25 @@ def _paths(
         results = Results.allocate(countries, paths, first_chunk, plan.weighted(model))
         return gather(blocks, run_on_dask(model, plan, blocks), results, plan, progress)
     if plan.workers > 1 and len(blocks) > 1:
-        from sim.engine.workers import in_workers
+        from sim.engine.workers import in_workers, simulate_shared_block
 
-        with in_workers(model, plan, blocks, first_chunk, pool) as (parts, results):
+        task = simulate_shared_block
+        with in_workers(model, plan, blocks, first_chunk, pool, task) as (parts, results):
             return gather(blocks, parts, results, plan, progress)
     results = Results.allocate(countries, paths, first_chunk, plan.weighted(model))
     parts = (rules.simulate_block(model, plan, block, results) for block in blocks)
     return gather(blocks, parts, results, plan, progress)
+
+
+def blocks_of(plan: Plan, first_chunk: int = 0) -> list[range]:
+    """The chunks of a run's paths from chunk ``first_chunk`` on, cut into blocks of about
+    ``plan.block_size`` paths."""
+    chunks = math.ceil(plan.paths / CHUNK)
+    per_block = max(1, math.ceil(plan.block_size / CHUNK))
+    return [
+        range(first, min(first + per_block, chunks))
+        for first in range(first_chunk, chunks, per_block)
+    ]
 
 
 def gather(

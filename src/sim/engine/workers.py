@@ -17,9 +17,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,10 @@ from sim.engine.memory import keep_freed_memory
 from sim.engine.outcomes import CountryOutcome, Plan, Results
 from sim.engine.streams import CHUNK
 from sim.errors import SimulationError
+
+T = TypeVar("T")
+# A worker's task: the model, the plan, the block of chunks, the shared results (or None)
+Task = Callable[[Model, Plan, range, "SharedResults | None"], T]
 
 if TYPE_CHECKING:  # imported where a pool starts: a run in this process does without them
     import concurrent.futures as futures
@@ -176,10 +180,16 @@ def _look_for_parent(parent: int) -> None:
 
 @contextlib.contextmanager
 def in_workers(
-    model: Model, plan: Plan, blocks: list[range], first_chunk: int, pool: WorkerPool | None
-) -> Iterator[tuple[Iterator[list[CountryOutcome]], Results]]:
-    """``blocks`` running in worker processes (``pool``'s, or ``plan.workers`` new ones): their
-    outcomes in block order, and the results their per-path arrays are written into."""
+    model: Model,
+    plan: Plan,
+    blocks: list[range],
+    first_chunk: int,
+    pool: WorkerPool | None,
+    task: Task[T],
+) -> Iterator[tuple[Iterator[T], Results]]:
+    """``blocks`` running in worker processes (``pool``'s, or ``plan.workers`` new ones): what
+    ``task`` gives for each, in block order (by default the block's outcomes), and the
+    results their per-path arrays are written into."""
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(WorkerPool(min(plan.workers, len(blocks))))
@@ -190,7 +200,7 @@ def in_workers(
         )
         # closed before the shared file: no block of this run is left queued or running
         parts = stack.enter_context(
-            contextlib.closing(run_in_workers(model, plan, blocks, pool, shared))
+            contextlib.closing(run_in_workers(model, plan, blocks, pool, shared, task))
         )
         yield parts, results
 
@@ -286,11 +296,12 @@ def run_in_workers(
     plan: Plan,
     blocks: list[range],
     pool: WorkerPool,
-    shared: SharedResults | None = None,
-) -> Generator[list[CountryOutcome], None, None]:
-    """Simulate ``blocks`` in ``pool``'s worker processes; yield each block's outcomes in
-    order. With ``shared``, the workers write their per-path arrays there and send back only
-    counts.
+    shared: SharedResults | None,
+    task: Task[T],
+) -> Generator[T, None, None]:
+    """Simulate ``blocks`` in ``pool``'s worker processes; yield what ``task`` gives for each
+    (by default its outcomes) in order. With ``shared``, the workers write their per-path
+    arrays there and send back only counts.
 
     A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
     a run never returns numbers with a block missing. A run stopped early (an error, or its
@@ -304,7 +315,7 @@ def run_in_workers(
     stopped = False
     try:
         for block in blocks:
-            pending.append(pool.executor.submit(simulate_shared_block, model, plan, block, shared))
+            pending.append(pool.executor.submit(task, model, plan, block, shared))
         while pending:  # a block's outcomes are let go once the caller has them
             yield pending.popleft().result()
     except BrokenProcessPool:

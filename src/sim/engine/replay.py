@@ -1,0 +1,330 @@
+"""Variants of a model on the paths of a run already made, at a fraction of a run's price.
+
+A variant that holds one input at a value or drops some events shares every other draw with
+the model (common random numbers, ``sim.engine.streams``): chunk by chunk, its paths are the
+model's with one part changed. ``replay`` draws each chunk's countries and events once, then
+for each variant works out again only what it changes — the events it changes (drawn again
+from their own streams) and the countries whose own inputs it changes — over the twelve
+months of each target window it can touch. A country nothing changed keeps the run's flags.
+Each flag is the one a run of the variant gives for that path, computed in the same order
+with the same numbers (tests/test_replay.py compares them path by path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.model import EventModel, Model
+from sim.engine.events import (
+    Coverage,
+    EventSums,
+    Onsets,
+    combine,
+    draw_onsets,
+    event_sums,
+    onset_times,
+    per_onset,
+)
+from sim.engine.outcomes import CountryOutcome, Outcomes, Plan, Results, merge
+from sim.engine.rules import (
+    Draws,
+    Workspace,
+    carried,
+    country_factor,
+    country_outcome,
+    disturbed,
+    level_trade,
+    shocks,
+    undisturbed,
+    window_totals,
+)
+from sim.engine.run import blocks_of, gather
+from sim.engine.streams import CHUNK
+
+if TYPE_CHECKING:
+    from sim.engine.workers import SharedResults, WorkerPool
+
+
+@dataclass(frozen=True)
+class Change:
+    """A variant of a run's model: ``model``, the same as the run's but for the inputs of
+    some of its ``events`` (by name) and ``countries`` (by id), and the events it lacks."""
+
+    model: Model
+    events: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+
+
+def replay(
+    model: Model,
+    plan: Plan,
+    changes: Sequence[Change],
+    progress: Callable[[int], None] | None = None,
+    pool: WorkerPool | None = None,
+) -> tuple[Outcomes, list[list[np.ndarray]]]:
+    """A run of ``model`` by ``plan`` (in this process, or in worker processes: ``pool``'s,
+    or ``plan.workers`` new ones), and per change, per country, which of its paths meet the
+    target in the variant; ``progress`` is told how many paths each block held."""
+    for change in changes:
+        ids = [country.id for country in change.model.countries]
+        if ids != [country.id for country in model.countries]:
+            raise ValueError("a replayed variant has the run's countries, in the same order")
+    if plan.method not in ("plain", "antithetic"):
+        raise ValueError(f"variants are replayed on plain or antithetic paths, not {plan.method}")
+    found = [[np.empty(plan.paths, dtype=bool) for _ in model.countries] for _ in changes]
+    blocks = blocks_of(plan)
+
+    def placed(parts: Iterable[Replayed]) -> Iterator[list[CountryOutcome]]:
+        for block, (outcomes, flags) in zip(blocks, parts, strict=True):
+            first = block.start * CHUNK
+            for mine, theirs in zip(found, flags, strict=True):
+                for country, met in zip(mine, theirs, strict=True):
+                    country[first : first + len(met)] = met
+            yield outcomes
+
+    task = partial(replay_shared_block, tuple(changes))
+    if plan.workers > 1 and len(blocks) > 1:
+        from sim.engine.workers import in_workers
+
+        with in_workers(model, plan, blocks, 0, pool, task) as (parts, results):
+            countries = gather(blocks, placed(parts), results, plan, progress)
+    else:
+        results = Results.allocate(len(model.countries), plan.paths, 0)
+        parts = (replay_block(changes, model, plan, block, results) for block in blocks)
+        countries = gather(blocks, placed(parts), results, plan, progress)
+    return Outcomes(model, plan.paths, plan.seed, countries, plan.method), found
+
+
+# a block's outcomes, and per change, per country, which of its paths meet the target
+Replayed = tuple[list[CountryOutcome], list[list[np.ndarray]]]
+
+
+def replay_block(
+    changes: Sequence[Change],
+    model: Model,
+    plan: Plan,
+    chunks: range,
+    results: Results | None = None,
+) -> Replayed:
+    """The run's outcomes on ``chunks`` (their per-path arrays written into ``results`` if
+    given) and each change's flags there."""
+    workspace = Workspace()
+    parts: list[list[CountryOutcome]] = []
+    flags: list[list[list[np.ndarray]]] = [[[] for _ in model.countries] for _ in changes]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for chunk in chunks:
+            valid = min(CHUNK, plan.paths - chunk * CHUNK)
+            drawn = _Chunk(model, plan, chunk, workspace)
+            for mine, change in zip(flags, changes, strict=True):
+                for country, met in zip(mine, drawn.met(change), strict=True):
+                    country.append(met[:valid])
+            if results is not None:
+                results.place(chunk, drawn.outcomes)
+            parts.append(drawn.outcomes)
+    return merge(parts), [[np.concatenate(met) for met in mine] for mine in flags]
+
+
+def replay_shared_block(
+    changes: Sequence[Change],
+    model: Model,
+    plan: Plan,
+    chunks: range,
+    shared: SharedResults | None,
+) -> Replayed:
+    """A worker's task: ``replay_block``, writing the run's per-path arrays into ``shared``
+    (or sending them back when it cannot open it)."""
+    results = None if shared is None else shared.attach()
+    return replay_block(changes, model, plan, chunks, results)
+
+
+@dataclass
+class _Chunk:
+    """One chunk of the run's paths: its outcomes, and what every variant shares — its
+    draws, each event's onsets and sums on the grid, each country's log level before events
+    — made once."""
+
+    model: Model
+    plan: Plan
+    chunk: int
+    workspace: Workspace
+    draws: Draws = field(init=False)
+    drawn_events: dict[str, tuple[Onsets, Coverage, EventSums]] = field(init=False)
+    # per country: its log level, run-rate and shocks (``_level``)
+    levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(init=False)
+    outcomes: list[CountryOutcome] = field(init=False)  # the run's
+    # per country: the routes' availability over its window in the run, its route factor
+    routes: dict[int, tuple[list[np.ndarray], np.ndarray | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        model, plan = self.model, self.plan
+        self.draws = Draws(plan.seed, self.chunk, plan.antithetic, model.correlation)
+        self.drawn_events = {}
+        active = {}
+        for index, event in enumerate(model.events):
+            onsets = draw_onsets(
+                event,
+                plan.seed,
+                self.chunk,
+                CHUNK,
+                model.months,
+                plan.antithetic,
+                model.grid_start,
+            )
+            sums, covered = event_sums(model, event, onsets, CHUNK)
+            self.drawn_events[event.name] = (onsets, covered, sums)
+            active[index] = (covered.first, covered.last, onsets.path)
+        events = None
+        if model.events or model.routes:  # over every month, leaving the sums as they are
+            every = [self.drawn_events[event.name][2] for event in model.events]
+            events = combine(model, every, active, slice(0, model.months))
+        valid = min(CHUNK, plan.paths - self.chunk * CHUNK)
+        self.levels, self.outcomes = [], []
+        for index in range(len(model.countries)):
+            increments, run_rate, walk = self._undisturbed(model, index)
+            self.levels.append((_before_window(model, index, increments), run_rate, walk))
+            trade = disturbed(model, index, events, increments)
+            self.outcomes.append(country_outcome(model, index, trade, run_rate, events, valid))
+
+    def _undisturbed(
+        self, model: Model, index: int, walk: np.ndarray | None = None, stop: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The increments of the country's log level before events (``undisturbed``) up to
+        grid month ``stop`` (the horizon), its run-rate and its shocks and noise: ``walk`` if
+        given (drawn for the same volatility and noise), else drawn."""
+        country = model.countries[index]
+        if walk is None:
+            walk = np.empty((model.months - country.first_simulated, CHUNK))
+            shocks(country, self.draws, walk)
+        increments, run_rate = undisturbed(model, index, self.draws, self.workspace, walk, stop)
+        return increments, run_rate, walk
+
+    def met(self, change: Change) -> list[np.ndarray]:
+        """Per country, which of the chunk's paths meet the target in the variant."""
+        model, variant = self.model, change.model
+        kept = {event.name for event in variant.events}
+        touched = set(change.events) | {e.name for e in model.events if e.name not in kept}
+        # whether the routes' availability is the run's: no event on them changed or dropped
+        routes = not any(self.drawn_events[name][2].log_availability for name in touched)
+        redrawn: dict[str, EventSums] = {}
+        found = []
+        for index, country in enumerate(model.countries):
+            if country.id not in change.countries and not any(
+                event.name in touched and event.affects(index, model) for event in model.events
+            ):
+                found.append(self.outcomes[index].met)
+                continue
+            sums = [self._sums(variant, event.name, change, redrawn) for event in variant.events]
+            own = country.id in change.countries
+            found.append(self._met(variant, index, sums, own, routes))
+        return found
+
+    def _sums(
+        self, variant: Model, name: str, change: Change, redrawn: dict[str, EventSums]
+    ) -> EventSums:
+        """The sums of the variant's event ``name``: the run's, unless the change names it.
+        Then only what differs is drawn again: the onsets if their timing does, else the
+        per-onset values whose distribution does (and their coverage if the durations do)."""
+        onsets, covered, sums = self.drawn_events[name]
+        if name not in change.events:
+            return sums
+        if name not in redrawn:
+            event = next(e for e in variant.events if e.name == name)
+            before = next(e for e in self.model.events if e.name == name)
+            seed, windows = self.plan.seed, _windows(variant)
+            if _same_timing(event, before):
+                onsets = per_onset(event, seed, self.chunk, onsets, like=before)
+                kept = covered if onsets.end is self.drawn_events[name][0].end else None
+            else:  # drawn again up to the end of the last window: the streams fill
+                # month by month, so these are the first months' onsets of a whole run
+                antithetic, grid_start = self.plan.antithetic, variant.grid_start
+                path, time, cells = onset_times(
+                    event, seed, self.chunk, CHUNK, windows.stop, antithetic, grid_start
+                )
+                early = time < windows.stop  # a one-off event's start may run on
+                path, time, cells = path[early], time[early], cells[early]
+                onsets = per_onset(event, seed, self.chunk, Onsets(path, time, time, {}, cells))
+                kept = None
+            redrawn[name] = event_sums(variant, event, onsets, CHUNK, kept, windows)[0]
+        return redrawn[name]
+
+    def _met(
+        self, variant: Model, index: int, sums: list[EventSums], own: bool, routes: bool
+    ) -> np.ndarray:
+        """The country's flags in the variant from every event's ``sums``; ``own``: its own
+        inputs changed, so its log level is worked out again; ``routes``: the routes'
+        availability is the run's."""
+        country, before = variant.countries[index], self.model.countries[index]
+        start, end = country.first_simulated, country.window_end
+        level, run_rate, walk = self.levels[index]
+        shape = self.model  # the model the level was carried forward for, or not
+        if own:
+            same = country.volatility is before.volatility and country.noise is before.noise
+            kept = walk if same else None
+            increments, run_rate, _ = self._undisturbed(variant, index, kept, end + 1)
+            level, shape = _before_window(variant, index, increments), variant
+        first = max(end - 11, start)  # the window's first simulated month
+        events, factor = None, None
+        if variant.events or variant.routes:
+            availability = None
+            if routes:
+                availability, factor = self._routes(index)
+            events = combine(variant, sums, {}, slice(first, end + 1), availability)
+        if _grows(shape, index):  # still increments: the variant's growth effects added
+            level = level.copy()
+            carried(variant, index, events, level)
+            window = level[first - start :]
+        else:
+            window = level[first - start :].copy()
+        trade = level_trade(variant, index, events, window, first, factor)
+        total = window_totals(country, trade, run_rate, (end,), offset=first)[0]
+        return total >= country.threshold
+
+    def _routes(self, index: int) -> tuple[list[np.ndarray], np.ndarray | None]:
+        """The routes' availability over the country's window in the run, and its route
+        factor (None: it has no routes); worked out once."""
+        if index not in self.routes:
+            model, country = self.model, self.model.countries[index]
+            window = slice(
+                max(country.window_end - 11, country.first_simulated), country.window_end + 1
+            )
+            sums = [self.drawn_events[event.name][2] for event in model.events]
+            availability = combine(model, sums, {}, window).availability
+            self.routes[index] = availability, country_factor(model, index, availability)
+        return self.routes[index]
+
+
+def _windows(model: Model) -> slice:
+    """The grid months of every country's target window (and those between)."""
+    firsts = [max(c.window_end - 11, c.first_simulated) for c in model.countries]
+    return slice(min(firsts), max(c.window_end for c in model.countries) + 1)
+
+
+def _before_window(model: Model, index: int, increments: np.ndarray) -> np.ndarray:
+    """A copy of the country's log level up to its deadline from its ``increments``: carried
+    forward, unless growth effects are still to be added to them."""
+    country = model.countries[index]
+    level = increments[: max(0, country.window_end + 1 - country.first_simulated)].copy()
+    if not _grows(model, index):
+        carried(model, index, None, level)
+    return level
+
+
+def _same_timing(event: EventModel, before: EventModel) -> bool:
+    """Whether two versions of an event have the same onsets: the same rate or probability
+    (the same distribution objects), window and phase-in."""
+    return (
+        event.rate is before.rate
+        and event.probability is before.probability
+        and event.start == before.start
+        and event.ramp == before.ramp
+    )
+
+
+def _grows(model: Model, index: int) -> bool:
+    """Whether an event of ``model`` has a growth effect on the country ``index``."""
+    return any(index in e.countries and "growth" in e.effects for e in model.events)
