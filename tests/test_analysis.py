@@ -16,6 +16,7 @@ from sim.analysis.compare import differences, paired_difference
 from sim.analysis.explain import explain, uncertain_inputs, with_country
 from sim.analysis.solve import solve
 from sim.cli import cli
+from sim.engine.outcomes import Plan
 from sim.engine.run import simulate
 from sim.errors import ScenarioError
 from sim.scenario.compile import compile_scenario
@@ -192,7 +193,7 @@ def test_explain_growth_rate_rows_are_certain_with_zero_volatility(tmp_path):
     scenario = text(float(target)).replace("events:", "unused_events:").split("unused_events:")[0]
     scenario = scenario.replace("    routes: {only: 1}\n", "")
     model = compile_scenario(load_scenario(write(tmp_path, scenario)))
-    explanation = explain(model, run_with(5000))
+    explanation = explain(model, Plan(2, 5000))
     (row,) = [s for s in explanation.sensitivities if s.input == "countries.c.growth.rate"]
     assert row.low_value < 0.40 < row.high_value
     assert (row.low.other, row.high.other) == (0.0, 1.0)
@@ -200,7 +201,7 @@ def test_explain_growth_rate_rows_are_certain_with_zero_volatility(tmp_path):
 
 def test_explain_attribution_is_consistent(tmp_path):
     model = compile_scenario(load_scenario(write(tmp_path, text())))
-    explanation = explain(model, run_with(10_000))
+    explanation = explain(model, Plan(2, 10_000))
     base = float((explanation.base.countries[0].window_total >= model.countries[0].target).mean())
     (closures,) = explanation.attributions  # one event: no separate "all events" row
     row = closures.results[0]
@@ -241,7 +242,6 @@ def test_explain_json_keys(tmp_path):
         "ci_high",
         "se",
         "independent_se",
-        "found",
     }
     assert set(result["sensitivity"][0]) == {
         "input",
@@ -252,7 +252,6 @@ def test_explain_json_keys(tmp_path):
         "swing",
         "swing_ci_low",
         "swing_ci_high",
-        "found",
     }
 
 

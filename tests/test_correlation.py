@@ -13,11 +13,11 @@ from scipy import stats
 
 import sim
 from conftest import model_of, run, write
-from sim.analysis.conditional import correlated, input_uniforms
-from sim.analysis.explain import RERUN, explain, uncertain_inputs, with_input
+from sim.analysis.explain import explain, uncertain_inputs, with_input
 from sim.analysis.samples import path_inputs
 from sim.core import correlation
 from sim.core.distributions import fixed
+from sim.engine.outcomes import Plan
 from sim.engine.rules import Draws
 from sim.engine.run import simulate
 from sim.engine.streams import CHUNK, copula_uniforms, generator, path_uniforms
@@ -300,36 +300,31 @@ events:
 ).replace("growth: {rate: 0% to 50%}", "growth: {rate: 0% to 50%, volatility: 15% to 30%}")
 
 
-def test_explain_simulates_correlated_inputs_again(tmp_path):
+def test_explain_holds_correlated_inputs_exactly(tmp_path):
+    """A correlated growth rate held at a percentile: the other countries' draws still come
+    from the copula, and the tornado's numbers are those of a run with the input held."""
     model = model_of(tmp_path, EXPLAINED)
     paths, seed = 40_000, 4
-
-    def simulate_model(m):
-        return simulate(m, paths, seed)
-
-    explanation = explain(model, simulate_model)
+    plan = Plan(seed, paths)
+    explanation = explain(model, plan)
     found = {(s.input, s.country): s for s in explanation.sensitivities}
     for country in ("a", "b"):
         held = found[f"countries.{country}.growth.rate", country]
-        assert held.found == RERUN
-        # the re-simulated numbers are those of a run with the input held, exactly
         item = next(i for i in uncertain_inputs(model) if i.path == held.input)
         for value, result in ((held.low_value, held.low), (held.high_value, held.high)):
-            direct = simulate_model(with_input(model, item, fixed(value, item.distribution.domain)))
-            index = [c.id for c in model.countries].index(country)
-            assert result.other == float(direct.countries[index].met.mean())
-    # only the correlated inputs lose the shortcut: the volatility keeps its own uniform
-    assert correlated(model, "country", 0, "rate") and correlated(model, "country", 1, "rate")
-    assert not correlated(model, "country", 1, "volatility")
-    assert not correlated(model, "event", 0, "rate")
-    with pytest.raises(ValueError, match="copula"):
-        input_uniforms(model, explanation.base, "country", 0, "rate")
-    # the volatility's uniforms are still its own stream's
-    u = input_uniforms(model, explanation.base, "country", 1, "volatility")
-    assert np.array_equal(
-        model.countries[1].volatility.quantile(u),
-        path_inputs(model, explanation.base)["countries.b.growth.volatility"],
-    )
+            held_model = with_input(model, item, fixed(value, item.distribution.domain))
+            direct = simulate(held_model, paths, seed, method=plan.method)
+            for index, other in enumerate(model.countries):  # every country, held or not
+                row = found.get((held.input, other.id))
+                if other.id == country:
+                    assert result.other == float(direct.countries[index].met.mean())
+                else:  # the input is another country's: it cannot change this one
+                    assert row is None
+    # the volatility's uniforms are still its own stream's, not the copula's
+    draws = Draws(seed, 0, plan.antithetic, model.correlation)
+    u = draws.uniforms(model.countries[1], "volatility")
+    drawn = path_inputs(model, explanation.base)["countries.b.growth.volatility"]
+    assert np.array_equal(model.countries[1].volatility.quantile(u), drawn[:CHUNK])
 
 
 # --- the section in the file -----------------------------------------------------------------

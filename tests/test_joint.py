@@ -15,7 +15,6 @@ import pytest
 import sim
 from conftest import write
 from sim.analysis.estimate import proportion_interval
-from sim.analysis.explain import BASE_RUN
 from sim.analysis.joint import all_met, any_met, joint_summary, met_counts
 from sim.report.render import render_table
 
@@ -199,9 +198,8 @@ def test_compare_pairs_the_joint_outcomes(three):
 
 def test_explain_gives_each_events_effect_on_the_joint_outcomes(three):
     path, _ = three
-    quick = sim.explain(path, paths=100_000, seed=3, workers=1).explanations[0][2]
-    full = sim.explain(path, paths=100_000, seed=3, workers=1, rerun=True).explanations[0][2]
-    assert any(a.found == BASE_RUN for a in quick.attributions)  # a joint effect read, some
+    quick = sim.explain(path, paths=20_000, seed=3, workers=1).explanations[0][2]
+    full = sim.explain(path, paths=20_000, seed=3, workers=1, rerun=True).explanations[0][2]
     for a, b in zip(quick.attributions, full.attributions, strict=True):
         assert (
             [j.outcome for j in a.joint]
@@ -211,10 +209,8 @@ def test_explain_gives_each_events_effect_on_the_joint_outcomes(three):
                 "at_least_one",
             ]
         )
-        for mine, theirs in zip(a.joint, b.joint, strict=True):
-            se = math.hypot(mine.difference.se, theirs.difference.se)
-            assert abs(mine.difference.estimate - theirs.difference.estimate) <= 4.5 * se + 1e-12
-            assert mine.other == theirs.other  # P with every event: the base run's
+        # worked out in one pass, the joint effects are those of a run without the event
+        assert a.joint == b.joint
     # the re-simulated effect is P(with) − P(without) of two runs on the same paths
     squeeze = full.attributions[0].joint[0]
     assert squeeze.difference.estimate == pytest.approx(squeeze.other - squeeze.base, abs=1e-15)

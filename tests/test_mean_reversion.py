@@ -14,6 +14,7 @@ from conftest import model_of
 from sim.analysis.explain import explain, model_inputs
 from sim.core.distributions import Z95
 from sim.core.periods import month_index
+from sim.engine.outcomes import Plan
 from sim.engine.run import simulate
 from sim.errors import ScenarioError
 from sim.scenario.load import load_scenario
@@ -212,7 +213,7 @@ def test_explain_knows_the_mean_reversion_inputs(tmp_path):
     plain = model_of(tmp_path, scenario("rate: 20% to 60%"))
     assert "countries.kz.growth.long_run" not in {i.path for i in model_inputs(plain)}
 
-    explanation = explain(model, lambda m: simulate(m, 4000, 5))
+    explanation = explain(model, Plan(5, 4000))
     swings = {s.input: s for s in explanation.sensitivities}
     # a longer half-life keeps the (higher) current growth longer: more trade, better odds
     assert swings["countries.kz.growth.half_life"].swing > 0

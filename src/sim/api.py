@@ -301,9 +301,10 @@ def explain(
     rerun: bool = False,
     **settings: Unpack[RunKeywords],
 ) -> ExplainResult:
-    """What each event does to the odds, and which inputs matter most (tornado). Numbers the
-    base run's paths tell precisely enough are read from them (``sim.analysis.conditional``);
-    ``rerun`` simulates every one again instead."""
+    """What each event does to the odds, and which inputs matter most (tornado), every
+    variant worked out on the run's own paths in the same pass (``sim.engine.replay``);
+    ``rerun`` simulates the model and each variant in a whole run of its own instead (the
+    same numbers, many times slower)."""
     from sim.analysis.explain import explain as explain_model
     from sim.analysis.explain import runs_needed
 
@@ -314,22 +315,18 @@ def explain(
             s.model,
             options.paths_for(s.spec.paths),
             options.seed_for(s.spec.seed),
-            runs_needed(s.model),
+            runs_needed(s.model, rerun),
         )
         for s in loaded
     ]
     with Session(options, jobs) as session:
-        results = tuple(
-            (
-                s.name,
-                s.file,
-                replace(
-                    explain_model(job.model, _runner(session, job), not rerun), sha256=s.sha256
-                ),
-            )
-            for s, job in zip(loaded, jobs, strict=True)
-        )
-    return ExplainResult(results)
+        results = []
+        for s, job in zip(loaded, jobs, strict=True):
+            plan = session.plan(job.paths, job.seed)
+            run = _runner(session, job) if rerun else None
+            explanation = explain_model(job.model, plan, session.advance, run, session.pool)
+            results.append((s.name, s.file, replace(explanation, sha256=s.sha256)))
+    return ExplainResult(tuple(results))
 
 
 def _runner(session: Session, job: Job) -> Callable[[Model], Any]:

@@ -25,7 +25,7 @@ from sim.defaults import (
     METHODS,
     Method,
 )
-from sim.engine.outcomes import DEFAULT_BLOCK, Outcomes, Tilt
+from sim.engine.outcomes import DEFAULT_BLOCK, Outcomes, Plan, Tilt
 from sim.errors import SettingError
 
 Progress = bool | Callable[[int], None] | None
@@ -153,10 +153,21 @@ class Session:
         self.bar.__exit__(kind, error, trace)
         self.pool.__exit__(kind, error, trace)
 
-    def _advance(self, paths: int) -> None:
+    def advance(self, paths: int) -> None:
+        """Move the progress bar (and the caller's callback) on by ``paths`` paths."""
         self.bar.advance(paths)
         if self._callback is not None:
             self._callback(paths)
+
+    def plan(self, paths: int, seed: int) -> Plan:
+        """How a run of ``paths`` paths from ``seed`` is carried out in this session, by the
+        options' method: in this session's worker processes, or, with a cluster (whose
+        workers this session does not start), in this process."""
+        from sim.engine import run
+
+        workers = 1 if self.options.scheduler is not None else self.workers
+        block = self.options.block_size or run.default_block(paths, workers)
+        return Plan(seed, paths, block, workers, method=self.options.method)
 
     def __call__(self, model: Model, paths: int, seed: int, years: bool = False) -> Outcomes:
         from sim.engine import run
@@ -169,7 +180,7 @@ class Session:
             self.options.block_size or run.default_block(paths, self.workers),
             self.workers,
             years=years,
-            progress=self._advance,
+            progress=self.advance,
             scheduler=self.options.scheduler,
             method=method,
             pool=self.pool,
@@ -216,7 +227,7 @@ class Session:
             # stages double from 8,192 paths: small blocks share even the early ones
             self.options.block_size or DEFAULT_BLOCK,
             self.workers,
-            progress=self._advance,
+            progress=self.advance,
             scheduler=self.options.scheduler,
             method=method,
             pool=self.pool,

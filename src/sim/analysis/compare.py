@@ -9,12 +9,14 @@ than that of two independent runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.analysis.estimate import Z_95, standard_error
-from sim.analysis.joint import all_met, any_met
+from sim.analysis.joint import met_counts
+from sim.core.model import Model
 from sim.core.periods import Period
 from sim.defaults import DEFAULT_FISCAL_YEAR_START, DEFAULT_METHOD, Method
 from sim.engine.outcomes import Outcomes
@@ -57,20 +59,36 @@ class CountryDifference:
     fiscal_year_start: int = DEFAULT_FISCAL_YEAR_START  # names a fiscal window
 
 
-def met(outcomes: Outcomes) -> dict[str, np.ndarray]:
-    """Per country id, which paths met the target."""
-    return {
-        country.id: outcome.met
-        for country, outcome in zip(outcomes.model.countries, outcomes.countries, strict=True)
-    }
+@dataclass(frozen=True)
+class Met:
+    """Which paths of a run of ``model`` met each country's target (by id)."""
+
+    model: Model
+    flags: dict[str, np.ndarray]
+    antithetic: bool = False  # the paths come in antithetic pairs
+
+    @classmethod
+    def of(cls, outcomes: Outcomes) -> Met:
+        flags = {
+            country.id: outcome.met
+            for country, outcome in zip(outcomes.model.countries, outcomes.countries, strict=True)
+        }
+        return cls(outcomes.model, flags, outcomes.antithetic)
 
 
 def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...]:
     """Paired differences for every country the two runs share (by id)."""
+    _check_paired(base, other)
+    return met_differences(Met.of(base), Met.of(other))
+
+
+def _check_paired(base: Outcomes, other: Outcomes) -> None:
     if base.paths != other.paths or base.seed != other.seed:
         raise ValueError("paired runs need the same paths and seed")
-    base_met, other_met = met(base), met(other)
-    antithetic = base.antithetic
+
+
+def met_differences(base: Met, other: Met) -> tuple[CountryDifference, ...]:
+    """``differences`` of two runs' flags, on the same paths."""
     labels = {c.id: c.label for c in other.model.countries}
     base_windows = {c.id: c.window for c in base.model.countries}
     windows = {c.id: c.window for c in other.model.countries}
@@ -78,15 +96,15 @@ def differences(base: Outcomes, other: Outcomes) -> tuple[CountryDifference, ...
         CountryDifference(
             country,
             labels[country],
-            float(base_met[country].mean()),
-            float(other_met[country].mean()),
-            paired_difference(base_met[country], other_met[country], antithetic),
+            float(base.flags[country].mean()),
+            float(other.flags[country].mean()),
+            paired_difference(base.flags[country], other.flags[country], base.antithetic),
             base_windows[country],
             windows[country],
             other.model.fiscal_year_start,
         )
-        for country in base_met
-        if country in other_met
+        for country in base.flags
+        if country in other.flags
     )
 
 
@@ -108,19 +126,29 @@ class JointDifference:
         return "all met" if self.outcome == "all" else "any met"
 
 
-JOINT_OUTCOMES = {"all": all_met, "at_least_one": any_met}
+# per joint outcome, whether each path has it, from the countries' flags
+JOINT_OUTCOMES: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {
+    "all": lambda flags: met_counts(flags) == len(flags),
+    "at_least_one": lambda flags: met_counts(flags) > 0,
+}
 
 
 def joint_differences(base: Outcomes, other: Outcomes) -> tuple[JointDifference, ...]:
     """P(all targets met) and P(at least one), paired path by path, over the countries the two
     runs share (by id); none when they share fewer than two."""
-    others = {country.id for country in other.model.countries}
-    shared = [country.id for country in base.model.countries if country.id in others]
+    _check_paired(base, other)
+    return joint_met_differences(Met.of(base), Met.of(other))
+
+
+def joint_met_differences(base: Met, other: Met) -> tuple[JointDifference, ...]:
+    """``joint_differences`` of two runs' flags, on the same paths."""
+    shared = [country for country in base.flags if country in other.flags]
     if len(shared) < 2:
         return ()
     found = []
     for outcome, flags in JOINT_OUTCOMES.items():
-        before, after = flags(base, shared), flags(other, shared)
+        before = flags([base.flags[country] for country in shared])
+        after = flags([other.flags[country] for country in shared])
         difference = paired_difference(before, after, base.antithetic)
         found.append(
             JointDifference(

@@ -672,8 +672,9 @@ def compare(scenarios: tuple[Path, ...], chosen: tuple[str, ...], options: Optio
 @click.option(
     "--rerun",
     is_flag=True,
-    help="Simulate every number again, instead of reading from the base run's paths what "
-    "they tell precisely enough (slower; the same numbers within Monte Carlo error).",
+    help="Simulate the model and each variant in a whole run of its own, instead of "
+    "working every variant out in one pass over the run's paths (the same numbers; many "
+    "times slower).",
 )
 @simulation_options
 def explain(scenarios: tuple[Path, ...], rerun: bool, options: Options) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sim.analysis.compare import Comparison, CountryDifference, Difference, JointDifference
 from sim.analysis.estimate import Z_95
-from sim.analysis.explain import BASE_RUN, COUNTRY_FIELDS, Explanation
+from sim.analysis.explain import COUNTRY_FIELDS, Explanation
 from sim.analysis.solve import Solution
 from sim.core.effects import BY_NAME as EFFECTS
 from sim.core.effects import Acts
@@ -309,7 +309,6 @@ def render_explanations(
             for attribution in explanation.attributions:
                 result = attribution.results[index]
                 name = attribution.event or "all events together"
-                name += READ_MARK if attribution.found == BASE_RUN else ""
                 rows.append(
                     [
                         name,
@@ -333,7 +332,7 @@ def render_explanations(
                 )
             rows = [
                 [
-                    input_label(s.input, model) + (READ_MARK if s.found == BASE_RUN else ""),
+                    input_label(s.input, model),
                     input_value(s.input, s.low_value),
                     percent(s.low.other),
                     input_value(s.input, s.high_value),
@@ -372,10 +371,6 @@ def render_explanations(
         "(negative: the event costs that many points).",
         MC_DIFFERENCE_NOTE,
     ]
-    found = [a.found for _, _, e in explanations for a in e.attributions]
-    found += [s.found for _, _, e in explanations for s in e.sensitivities]
-    if BASE_RUN in found:
-        notes.append(READ_NOTE)
     if any(a.joint for _, _, e in explanations for a in e.attributions):
         notes.append(JOINT_NOTE)
     names = ", ".join(dict.fromkeys(scenario for scenario, _, _ in explanations))
@@ -392,9 +387,7 @@ def _joint_section(explanation: Explanation) -> Section | None:
     without it, and its effect; None with one country (or no events)."""
     rows = []
     for attribution in explanation.attributions:
-        name = (attribution.event or "all events together") + (
-            READ_MARK if attribution.found == BASE_RUN else ""
-        )
+        name = attribution.event or "all events together"
         for joint in attribution.joint:
             rows.append(
                 [
@@ -424,14 +417,6 @@ def _swing_interval(s: Any) -> str:
     low, high = s.swing - Z_95 * s.swing_se, s.swing + Z_95 * s.swing_se
     return f"{low * 100:+.2f} to {high * 100:+.2f}"
 
-
-READ_MARK = " *"
-READ_NOTE = (
-    "*: read from the base run's paths, with no run of its own: an input's own draw, or an "
-    "event's absence up to the window's end, is independent of everything else, so the paths "
-    'where it falls show its effect (docs/analysis.md, "sim explain"); the other rows were '
-    "simulated again, on the same random numbers."
-)
 
 SHOWN_AS_ZERO = 0.5e-4  # a difference that ``points`` prints as 0.00 pts
 
@@ -588,7 +573,6 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
                 "event": a.event,
                 "without": a.results[index].base,
                 **_difference_json(a.results[index].difference),
-                "found": a.found,
             }
             for a in explanation.attributions
         ]
@@ -602,7 +586,6 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
                 "swing": s.swing,
                 "swing_ci_low": s.swing - Z_95 * s.swing_se,
                 "swing_ci_high": s.swing + Z_95 * s.swing_se,
-                "found": s.found,
             }
             for s in explanation.sensitivities
             if s.country == country.id
@@ -624,7 +607,6 @@ def _explanation_json(scenario: str, file: str, explanation: Explanation) -> dic
             "without": j.base,
             "with": j.other,
             **_difference_json(j.difference),
-            "found": a.found,
         }
         for a in explanation.attributions
         for j in a.joint
