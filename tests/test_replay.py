@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 import sim
 from conftest import model_of
-from sim.analysis.explain import explain, variants
+from sim.analysis.explain import explain, flags_kept, pass_cost, variants
 from sim.core.model import Model
 from sim.engine.events import Grid, Onsets, _on_grid, coverage, draw_onsets, onset_times
 from sim.engine.outcomes import CountryTilt, Plan
 from sim.engine.replay import Change, replay
-from sim.engine.run import simulate
+from sim.engine.run import estimate_work, simulate
 from sim.engine.streams import CHUNK
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -193,3 +193,17 @@ def test_a_grid_over_some_months_is_those_rows_of_the_whole(times, durations, he
     full = _on_grid(covered, covered.fraction * 0.7, whole, Grid(months, paths))
     part = _on_grid(covered, covered.fraction * 0.7, whole, Grid(months, paths, first, stop))
     assert part == pytest.approx(full[first:stop], abs=1e-12)
+
+
+def test_explains_estimate_counts_its_pass_and_the_flags_it_keeps(tmp_path):
+    """The one pass keeps a flag per path for every variant and country: the memory estimate
+    (which refuses runs of tens of gigabytes) counts them, and the time estimate the pass."""
+    model = model_of(tmp_path, EVERYTHING)
+    dropped, held = variants(model)
+    flags = flags_kept(model)
+    assert flags == (len(dropped) + len(held)) * len(model.countries)
+    paths = 10**6
+    assert estimate_work(model, paths, flags=flags).memory - estimate_work(model, paths).memory == (
+        paths * flags
+    )
+    assert 1.05 < pass_cost(model) < 1.05 + 0.1 * (len(dropped) + len(held))

@@ -306,7 +306,7 @@ def explain(
     ``rerun`` simulates the model and each variant in a whole run of its own instead (the
     same numbers, many times slower)."""
     from sim.analysis.explain import explain as explain_model
-    from sim.analysis.explain import runs_needed
+    from sim.analysis.explain import flags_kept, pass_cost, runs_needed
 
     loaded = _scenarios(scenarios)
     options = sampling_options(settings, "explain")
@@ -316,6 +316,8 @@ def explain(
             options.paths_for(s.spec.paths),
             options.seed_for(s.spec.seed),
             runs_needed(s.model, rerun),
+            flags=0 if rerun else flags_kept(s.model),
+            cost=1.0 if rerun else pass_cost(s.model),
         )
         for s in loaded
     ]

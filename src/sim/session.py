@@ -98,6 +98,8 @@ class Job:
     seed: int
     runs: int = 1
     years: bool = False  # every path's yearly windows are kept (samples, charts)
+    flags: int = 0  # more flags kept per path (the variants explain works out in one pass)
+    cost: float = 1.0  # the time of each of its runs, in runs of the model (explain's pass: more)
 
 
 class Session:
@@ -119,8 +121,10 @@ class Session:
         if options.scheduler is not None:
             self.workers = options.workers or cores  # the cluster's; nothing starts here
         weighted = options.method == "importance"
-        works = [estimate_work(job.model, job.paths, job.years, weighted) for job in jobs]
-        seconds = sum(job.runs * w.seconds for job, w in zip(jobs, works, strict=True))
+        works = [
+            estimate_work(job.model, job.paths, job.years, weighted, job.flags) for job in jobs
+        ]
+        seconds = sum(job.runs * job.cost * w.seconds for job, w in zip(jobs, works, strict=True))
         seconds /= min(self.workers, cores)  # more processes than cores are no faster
         memory = max((w.memory for w in works), default=0)
         if not options.force:

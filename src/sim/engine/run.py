@@ -46,10 +46,12 @@ class Work:
     memory: int  # bytes of per-path results held at once
 
 
-def estimate_work(model: Model, paths: int, years: bool = False, weighted: bool = False) -> Work:
+def estimate_work(
+    model: Model, paths: int, years: bool = False, weighted: bool = False, flags: int = 0
+) -> Work:
     """What simulating ``paths`` paths of ``model`` will roughly cost (events slow it down);
     ``years``: every path's yearly windows are kept too; ``weighted``: every path's weight
-    (importance sampling)."""
+    (importance sampling); ``flags``: that many more flags a path (replayed variants')."""
     path_months = paths * sum(model.months - c.first_simulated for c in model.countries)
     slowdown = 1.0 + 0.5 * len(model.events) + 0.25 * len(model.routes)
     # each country keeps 9 bytes per path (its window total and flag), twice while --precision
@@ -57,9 +59,8 @@ def estimate_work(model: Model, paths: int, years: bool = False, weighted: bool 
     # twice while blocks are merged
     kept = 9 + (8 * max((len(c.year_ends) for c in model.countries), default=0) if years else 0)
     kept += 8 if weighted else 0
-    return Work(
-        path_months * slowdown / PATH_MONTHS_PER_SECOND, paths * 2 * kept * len(model.countries)
-    )
+    memory = paths * (2 * kept * len(model.countries) + flags)
+    return Work(path_months * slowdown / PATH_MONTHS_PER_SECOND, memory)
 
 
 def default_block(paths: int, workers: int) -> int:
