@@ -154,7 +154,7 @@ class _Chunk:
     workspace: Workspace
     draws: Draws = field(init=False)
     drawn_events: dict[str, tuple[Onsets, Coverage, EventSums]] = field(init=False)
-    # per country: its log level, run-rate and shocks (``_level``)
+    # per country: its log level up to its deadline (``_before_window``), run-rate and shocks
     levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(init=False)
     outcomes: list[CountryOutcome] = field(init=False)  # the run's
     # per country: the routes' availability over its window in the run, its route factor
