@@ -50,6 +50,25 @@ def test_refusals_name_the_field_that_takes_trade_out_of_range(tmp_path):
         assert len(result.output.splitlines()) == 1
 
 
+def test_a_deadline_at_the_baseline_month_judges_observed_trade(tmp_path):
+    """A target just above a one-month baseline, judged in that same month: the window is all
+    observed, nothing has to grow, so the file is valid and the odds are exactly 0 (the rule
+    on growth beyond 1e300 a year divided by the zero years to the deadline refused it)."""
+    text = """\
+name: observed
+countries:
+  kz:
+    baseline: {value: 5.5, period: 2025-06}
+    target: {value: 66.1, by: 2025-06}
+    growth: {rate: 10%, volatility: 20%}
+"""
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    outcomes = simulate(compile_scenario(load_scenario(path)), 1000, 1)
+    assert outcomes.countries[0].window_total == pytest.approx(5.5 * 12)
+    assert not outcomes.countries[0].met.any()
+
+
 def test_an_event_that_could_stack_beyond_range_is_named(tmp_path):
     text = VALID + (
         "events:\n  boom: {rate: 12, level: 1e40% to 1e60%}\n"  # up to 12 onsets a year, forever

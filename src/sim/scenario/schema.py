@@ -1382,7 +1382,8 @@ def _country_magnitudes(
     if not (SMALLEST_TRADE <= target <= LARGEST_TRADE and ratio >= SMALLEST_TRADE):
         message = f"{target:.3g} against a baseline of {median:.3g} a year: {_RANGE_WORDS}"
         return [(message + ", and a target within a factor of 1e300 of the baseline", _TARGET)]
-    if math.log(ratio) > math.log(LARGEST_TRADE) * max(deadline, 0.0):
+    # (a deadline at the baseline's own month judges observed trade: nothing grows)
+    if deadline > 0 and math.log(ratio) > math.log(LARGEST_TRADE) * deadline:
         message = (
             f"{target:.3g} against a baseline of {median:.3g} a year would need trade to grow "
             "by a factor above 1e300 a year; sim cannot compute that"
