@@ -29,7 +29,9 @@ PATHS = CHUNK + 3_000  # a whole chunk and part of one
 # Every kind of effect and input a variant can change: a growth event (carried forward), added
 # trade on a route with a phase-in, long closures whose coverage is kept as runs rather than
 # month by month, a one-off event, a choice, noise, mean reversion, two countries with
-# different deadlines (one inside the first simulated year) and one without routes.
+# different deadlines (one inside the first simulated year) and one without routes, to which
+# an event adds trade carried over a route it does not trade on (so that route's closures
+# reach it).
 EVERYTHING = """\
 name: everything
 unit: USD million
@@ -76,6 +78,12 @@ events:
     start: 2026-06
     add: 5 to 20
     ramp: 6
+  depot:
+    countries: [c]
+    routes: [pass]
+    start: 2026-01/2026-12
+    probability: 60%
+    add: 2 to 8
   squeeze:
     countries: [b, c]
     rate: 0.2 to 0.6
@@ -121,6 +129,16 @@ def test_every_kind_of_change_replays_as_its_run(tmp_path, method):
     assert_runs_agree(model, Plan(3, PATHS, method=method), changes)
 
 
+def test_closures_reach_a_country_through_trade_added_over_their_route(tmp_path):
+    model = model_of(tmp_path, EVERYTHING)
+    c = [country.id for country in model.countries].index("c")
+    assert not model.countries[c].route_shares
+    blockade = next(e for e in model.events if e.name == "blockade")
+    closures = next(e for e in model.events if e.name == "closures")
+    assert blockade.affects(c, model)  # it closes the pass, which carries depot's trade
+    assert not closures.affects(c, model)  # the road carries none of c's trade
+
+
 def test_long_closures_are_kept_as_runs_in_the_test_model(tmp_path):
     """The test model reaches coverage's runs (months not listed one by one), which replay
     works out over the window's months only."""
@@ -159,6 +177,20 @@ def test_a_replay_refuses_what_it_cannot_pair(tmp_path):
     fewer = replace(model, countries=model.countries[:1])
     with pytest.raises(ValueError, match="the run's countries"):
         replay(model, Plan(1, 100), [Change(fewer)])
+    # a change must name what it changes, and keep what the pass shares among variants
+    later = replace(model.countries[0], window_end=model.countries[0].window_end + 12)
+    moved = replace(model, countries=(later, *model.countries[1:]))
+    with pytest.raises(ValueError, match="not named as changed"):
+        replay(model, Plan(1, 100), [Change(moved)])
+    with pytest.raises(ValueError, match="keeps its window and routes"):
+        replay(model, Plan(1, 100), [Change(moved, countries=frozenset({"a"}))])
+    wider = replace(model.events[0], routes=(0, 1))  # closures: the road, now the pass too
+    scoped = replace(model, events=(wider, *model.events[1:]))
+    with pytest.raises(ValueError, match="keeps its countries and routes"):
+        replay(model, Plan(1, 100), [Change(scoped, events=frozenset({wider.name}))])
+    reordered = replace(model, events=tuple(reversed(model.events)))
+    with pytest.raises(ValueError, match="in the same order"):
+        replay(model, Plan(1, 100), [Change(reordered)])
 
 
 def test_onsets_up_to_a_month_are_the_first_months_of_a_whole_runs(tmp_path):

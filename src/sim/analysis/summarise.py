@@ -109,8 +109,8 @@ class RunSummary:
 
 def window_months(country: CountryModel) -> tuple[np.ndarray, int]:
     """Years from the baseline midpoint of the window's simulated months, and its observed count."""
-    first = max(country.window_end - 11, country.first_simulated)
-    months = np.arange(first, country.window_end + 1)
+    window = country.simulated_window
+    months = np.arange(window.start, window.stop)
     return (months - country.midpoint) / 12.0, country.observed_in_window
 
 

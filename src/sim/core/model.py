@@ -70,6 +70,11 @@ class CountryModel:
         return max(0, min(12, self.first_simulated - (window_end - 11)))
 
     @property
+    def simulated_window(self) -> slice:
+        """The grid months of the target window that are simulated (not observed)."""
+        return slice(max(self.window_end - 11, self.first_simulated), self.window_end + 1)
+
+    @property
     def observed_in_window(self) -> int:
         return self.observed_months(self.window_end)
 
@@ -116,8 +121,13 @@ class EventModel:
         return self.rate is not None
 
     def affects(self, country: int, model: Model) -> bool:
-        """Whether the event can change this country's trade."""
+        """Whether the event can change this country's trade: an effect on its countries,
+        or one on routes it trades over — or that carry trade an event adds to it (added
+        trade moves with the availability of that event's routes, SPEC 7)."""
         used = {route for route, _ in model.countries[country].route_shares}
+        for event in model.events:
+            if "add" in event.effects and country in event.countries:
+                used.update(event.routes)
         return any(
             bool(used.intersection(self.routes))
             if BY_NAME[name].on_routes

@@ -441,13 +441,32 @@ def chunk_events(
     (severity 1 over the whole month) has log −inf (LOG_ZERO in runs), which exp turns back
     into exactly 0.
     """
-    sums, active = [], {}
-    for index, event in enumerate(model.events):
+    drawn = draw_events(model, seed, chunk, paths, antithetic)
+    return combine(model, [sums for _, _, sums in drawn], active_onsets(drawn))
+
+
+def draw_events(
+    model: Model, seed: int, chunk: int, paths: int, antithetic: bool = False
+) -> list[tuple[Onsets, Coverage, EventSums]]:
+    """Every event of ``model`` drawn for one chunk: its onsets, the months they cover and
+    what they add up to on the grid (``combine`` puts them together)."""
+    drawn = []
+    for event in model.events:
         onsets = draw_onsets(event, seed, chunk, paths, model.months, antithetic, model.grid_start)
-        event_sum, covered = event_sums(model, event, onsets, paths)
-        active[index] = (covered.first, covered.last, onsets.path)
-        sums.append(event_sum)
-    return combine(model, sums, active)
+        sums, covered = event_sums(model, event, onsets, paths)
+        drawn.append((onsets, covered, sums))
+    return drawn
+
+
+def active_onsets(
+    drawn: list[tuple[Onsets, Coverage, EventSums]],
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per event (by index) of ``draw_events``, each onset's first and last covered months
+    and its path (``ChunkEvents.active``)."""
+    return {
+        index: (covered.first, covered.last, onsets.path)
+        for index, (onsets, covered, _) in enumerate(drawn)
+    }
 
 
 def event_sums(

@@ -6,8 +6,11 @@ model's with one part changed. ``replay`` draws each chunk's countries and event
 for each variant works out again only what it changes — the events it changes (drawn again
 from their own streams) and the countries whose own inputs it changes — over the twelve
 months of each target window it can touch. A country nothing changed keeps the run's flags.
-Each flag is the one a run of the variant gives for that path, computed in the same order
-with the same numbers (tests/test_replay.py compares them path by path).
+Each flag is the one a run of the variant gives for that path, by the same arithmetic — but
+for sums a variant works out over fewer months or onsets (``Grid``, ``_covering``), whose
+last digits can differ from a run's: window totals agree to about 1e-13 of themselves, so a
+flag could differ only where a total lies that close to its target (tests/test_replay.py
+compares the flags path by path).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from sim.engine.events import (
     Coverage,
     EventSums,
     Onsets,
+    active_onsets,
     combine,
-    draw_onsets,
+    draw_events,
     event_sums,
     onset_times,
     per_onset,
@@ -53,11 +57,47 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Change:
     """A variant of a run's model: ``model``, the same as the run's but for the inputs of
-    some of its ``events`` (by name) and ``countries`` (by id), and the events it lacks."""
+    some of its ``events`` (by name) and ``countries`` (by id), and the events it lacks. A
+    country's window and routes and an event's countries and routes stay the run's
+    (``_check``)."""
 
     model: Model
     events: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
+
+
+def _check(model: Model, change: Change) -> None:
+    """A ValueError unless ``change`` is what it says: the run's grid, routes and
+    correlation; its countries in order, each the run's unless listed, and then with its
+    window and routes; its events some of the run's, in order, each the run's unless listed,
+    and then acting on the same countries and routes."""
+    variant = change.model
+    if (
+        (variant.months, variant.grid_start) != (model.months, model.grid_start)
+        or variant.routes is not model.routes
+        or variant.correlation is not model.correlation
+    ):
+        raise ValueError("a replayed variant has the run's months, routes and correlation")
+    if [c.id for c in variant.countries] != [c.id for c in model.countries]:
+        raise ValueError("a replayed variant has the run's countries, in the same order")
+    for country, before in zip(variant.countries, model.countries, strict=True):
+        kept = ("window_end", "first_simulated", "route_shares")
+        if country.id in change.countries:
+            if any(getattr(country, name) != getattr(before, name) for name in kept):
+                raise ValueError(f"{country.id}: a replayed variant keeps its window and routes")
+        elif country != before:
+            raise ValueError(f"{country.id} differs from the run's but is not named as changed")
+    events = {event.name: event for event in model.events}
+    names = [event.name for event in variant.events]
+    if names != [name for name in events if name in names]:
+        raise ValueError("a replayed variant's events are some of the run's, in the same order")
+    for event in variant.events:
+        run_event = events[event.name]
+        if event.name in change.events:
+            if (event.countries, event.routes) != (run_event.countries, run_event.routes):
+                raise ValueError(f"{event.name}: a replayed variant keeps its countries and routes")
+        elif event != run_event:
+            raise ValueError(f"{event.name} differs from the run's but is not named as changed")
 
 
 def replay(
@@ -71,9 +111,7 @@ def replay(
     or ``plan.workers`` new ones), and per change, per country, which of its paths meet the
     target in the variant; ``progress`` is told how many paths each block held."""
     for change in changes:
-        ids = [country.id for country in change.model.countries]
-        if ids != [country.id for country in model.countries]:
-            raise ValueError("a replayed variant has the run's countries, in the same order")
+        _check(model, change)
     if plan.method not in ("plain", "antithetic"):
         raise ValueError(f"variants are replayed on plain or antithetic paths, not {plan.method}")
     found = [[np.empty(plan.paths, dtype=bool) for _ in model.countries] for _ in changes]
@@ -163,25 +201,12 @@ class _Chunk:
     def __post_init__(self) -> None:
         model, plan = self.model, self.plan
         self.draws = Draws(plan.seed, self.chunk, plan.antithetic, model.correlation)
-        self.drawn_events = {}
-        active = {}
-        for index, event in enumerate(model.events):
-            onsets = draw_onsets(
-                event,
-                plan.seed,
-                self.chunk,
-                CHUNK,
-                model.months,
-                plan.antithetic,
-                model.grid_start,
-            )
-            sums, covered = event_sums(model, event, onsets, CHUNK)
-            self.drawn_events[event.name] = (onsets, covered, sums)
-            active[index] = (covered.first, covered.last, onsets.path)
+        drawn = draw_events(model, plan.seed, self.chunk, CHUNK, plan.antithetic)
+        self.drawn_events = {event.name: d for event, d in zip(model.events, drawn, strict=True)}
         events = None
         if model.events or model.routes:  # over every month, leaving the sums as they are
-            every = [self.drawn_events[event.name][2] for event in model.events]
-            events = combine(model, every, active, slice(0, model.months))
+            every = [sums for _, _, sums in drawn]
+            events = combine(model, every, active_onsets(drawn), slice(0, model.months))
         valid = min(CHUNK, plan.paths - self.chunk * CHUNK)
         self.levels, self.outcomes = [], []
         for index in range(len(model.countries)):
@@ -209,7 +234,7 @@ class _Chunk:
         kept = {event.name for event in variant.events}
         touched = set(change.events) | {e.name for e in model.events if e.name not in kept}
         # whether the routes' availability is the run's: no event on them changed or dropped
-        routes = not any(self.drawn_events[name][2].log_availability for name in touched)
+        same_routes = not any(self.drawn_events[name][2].log_availability for name in touched)
         redrawn: dict[str, EventSums] = {}
         found = []
         for index, country in enumerate(model.countries):
@@ -220,7 +245,7 @@ class _Chunk:
                 continue
             sums = [self._sums(variant, event.name, change, redrawn) for event in variant.events]
             own = country.id in change.countries
-            found.append(self._met(variant, index, sums, own, routes))
+            found.append(self._met(variant, index, sums, own, same_routes))
         return found
 
     def _sums(
@@ -253,34 +278,35 @@ class _Chunk:
         return redrawn[name]
 
     def _met(
-        self, variant: Model, index: int, sums: list[EventSums], own: bool, routes: bool
+        self, variant: Model, index: int, sums: list[EventSums], own: bool, same_routes: bool
     ) -> np.ndarray:
         """The country's flags in the variant from every event's ``sums``; ``own``: its own
-        inputs changed, so its log level is worked out again; ``routes``: the routes'
+        inputs changed, so its log level is worked out again; ``same_routes``: the routes'
         availability is the run's."""
         country, before = variant.countries[index], self.model.countries[index]
         start, end = country.first_simulated, country.window_end
         level, run_rate, walk = self.levels[index]
-        shape = self.model  # the model the level was carried forward for, or not
+        built_for = self.model  # the model whose growth events decide if it is carried
         if own:
             same = country.volatility is before.volatility and country.noise is before.noise
             kept = walk if same else None
             increments, run_rate, _ = self._undisturbed(variant, index, kept, end + 1)
-            level, shape = _before_window(variant, index, increments), variant
-        first = max(end - 11, start)  # the window's first simulated month
+            level, built_for = _before_window(variant, index, increments), variant
+        months = country.simulated_window
+        first = months.start
         events, factor = None, None
         if variant.events or variant.routes:
             availability = None
-            if routes:
+            if same_routes:
                 availability, factor = self._routes(index)
-            events = combine(variant, sums, {}, slice(first, end + 1), availability)
-        if _grows(shape, index):  # still increments: the variant's growth effects added
+            events = combine(variant, sums, {}, months, availability)
+        if _grows(built_for, index):  # still increments: the variant's growth effects added
             level = level.copy()
             carried(variant, index, events, level)
-            window = level[first - start :]
+            in_window = level[first - start :]
         else:
-            window = level[first - start :].copy()
-        trade = level_trade(variant, index, events, window, first, factor)
+            in_window = level[first - start :].copy()
+        trade = level_trade(variant, index, events, in_window, first, factor)
         total = window_totals(country, trade, run_rate, (end,), offset=first)[0]
         return total >= country.threshold
 
@@ -288,10 +314,7 @@ class _Chunk:
         """The routes' availability over the country's window in the run, and its route
         factor (None: it has no routes); worked out once."""
         if index not in self.routes:
-            model, country = self.model, self.model.countries[index]
-            window = slice(
-                max(country.window_end - 11, country.first_simulated), country.window_end + 1
-            )
+            model, window = self.model, self.model.countries[index].simulated_window
             sums = [self.drawn_events[event.name][2] for event in model.events]
             availability = combine(model, sums, {}, window).availability
             self.routes[index] = availability, country_factor(model, index, availability)
@@ -300,8 +323,8 @@ class _Chunk:
 
 def _windows(model: Model) -> slice:
     """The grid months of every country's target window (and those between)."""
-    firsts = [max(c.window_end - 11, c.first_simulated) for c in model.countries]
-    return slice(min(firsts), max(c.window_end for c in model.countries) + 1)
+    windows = [country.simulated_window for country in model.countries]
+    return slice(min(w.start for w in windows), max(w.stop for w in windows))
 
 
 def _before_window(model: Model, index: int, increments: np.ndarray) -> np.ndarray:

@@ -267,7 +267,8 @@ def undisturbed(
     # The log level is a sum of increments carried forward: the trend's (the first simulated
     # month's level, then a month's growth each month), the shocks and noise, growth events.
     # Add them up month by month, then cumulate once (``disturbed``).
-    log_level = workspace.array("level", shape)
+    # a shorter run's own scratch array: sharing one, two shapes would replace each other
+    log_level = workspace.array("level" if stop is None else "level up to a month", shape)
     if walk is None:
         if months < model.months - start:
             walk = np.empty((model.months - start, CHUNK))

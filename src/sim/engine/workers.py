@@ -188,7 +188,7 @@ def in_workers(
     task: Task[T],
 ) -> Iterator[tuple[Iterator[T], Results]]:
     """``blocks`` running in worker processes (``pool``'s, or ``plan.workers`` new ones): what
-    ``task`` gives for each, in block order (by default the block's outcomes), and the
+    ``task`` gives for each (``simulate_shared_block``: its outcomes), in block order, and the
     results their per-path arrays are written into."""
     with contextlib.ExitStack() as stack:
         if pool is None:
@@ -300,8 +300,8 @@ def run_in_workers(
     task: Task[T],
 ) -> Generator[T, None, None]:
     """Simulate ``blocks`` in ``pool``'s worker processes; yield what ``task`` gives for each
-    (by default its outcomes) in order. With ``shared``, the workers write their per-path
-    arrays there and send back only counts.
+    (``simulate_shared_block``: its outcomes) in order. With ``shared``, the workers write
+    their per-path arrays there and send back only counts.
 
     A worker that dies (killed, out of memory) stops the whole run with a SimulationError:
     a run never returns numbers with a block missing. A run stopped early (an error, or its
