@@ -249,14 +249,14 @@ def _by_id(model: Model, flags: list[np.ndarray]) -> dict[str, np.ndarray]:
     return dict(zip((country.id for country in model.countries), flags, strict=True))
 
 
-# What a replayed variant costs, in runs of the model: 0.01-0.1 (benchmarks/README.md)
+# What a replayed variant costs, in runs of the model: a few hundredths (benchmarks/README.md)
 VARIANT_COST = 0.06
 
 
 def pass_cost(model: Model) -> float:
     """About what ``explain``'s one pass costs, in runs of the model."""
     dropped, held = variants(model)
-    return 1.05 + VARIANT_COST * (len(dropped) + len(held))
+    return 1.0 + VARIANT_COST * (len(dropped) + len(held))
 
 
 def flags_kept(model: Model) -> int:
@@ -269,5 +269,7 @@ def flags_kept(model: Model) -> int:
 def runs_needed(model: Model, rerun: bool = False) -> int:
     """How many runs' worth of paths ``explain`` goes through (for progress and cost
     estimates): one pass, or, with ``rerun``, a run of the model and of each variant."""
+    if not rerun:
+        return 1
     dropped, held = variants(model)
-    return 1 + len(dropped) + len(held) if rerun else 1
+    return 1 + len(dropped) + len(held)
