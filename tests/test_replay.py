@@ -158,6 +158,32 @@ def test_the_answer_is_the_same_whatever_the_blocks_and_workers(tmp_path):
             assert all(np.array_equal(a, b) for a, b in zip(mine, theirs, strict=True))
 
 
+@pytest.mark.parametrize("method", ["plain", "antithetic", "importance"])
+def test_a_run_of_n_paths_is_the_first_n_paths_of_a_longer_one(tmp_path, method):
+    """A run simulates only the paths it keeps of its last chunk, and gives them the numbers
+    a longer run gives them: streams are drawn for whole chunks, and an event's months are
+    listed alike whatever the chunk's other onsets (docs/model.md, "Streams")."""
+    model = model_of(tmp_path, EVERYTHING + "correlation:\n  growth:\n    a: {c: 0.6}\n")
+    tilt: tuple[tuple[str, CountryTilt], ...] = ()
+    if method == "importance":
+        a = model.countries[0]
+        walk = tuple(np.linspace(-0.2, 0.3, model.months - a.first_simulated))
+        tilt = (("a", CountryTilt((("rate", 0.8), ("volatility", -0.4)), walk)),)
+    longer = simulate(model, 2 * CHUNK, 11, years=True, method=method, tilt=tilt)
+    for paths in (1, 1000, CHUNK // 2 + 1, CHUNK + 777):
+        run = simulate(model, paths, 11, years=True, method=method, tilt=tilt)
+        for mine, theirs in zip(run.countries, longer.countries, strict=True):
+            assert np.array_equal(mine.window_total, theirs.window_total[:paths])
+            assert mine.yearly is not None and theirs.yearly is not None
+            assert np.array_equal(mine.yearly, theirs.yearly[:, :paths])
+            if theirs.weight is None:
+                assert mine.weight is None
+            else:
+                assert mine.weight is not None
+                assert np.array_equal(mine.weight, theirs.weight[:paths])
+        assert (run.countries[0].weight is not None) == (method == "importance")
+
+
 def test_explain_in_one_pass_gives_the_numbers_of_a_run_per_variant(tmp_path):
     model = model_of(tmp_path, EVERYTHING)
     plan = Plan(11, 6_000)

@@ -17,7 +17,14 @@ from sim.core.distributions import Distribution
 from sim.core.effects import BY_NAME, Acts
 from sim.core.model import EventModel, Model
 from sim.engine.arrays import cumulate
-from sim.engine.streams import CELL_SPAN, cell_key, cell_uniforms, generator, path_uniforms
+from sim.engine.streams import (
+    CELL_SPAN,
+    CHUNK,
+    cell_key,
+    cell_uniforms,
+    generator,
+    path_uniforms,
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ def draw_onsets(
     antithetic: bool = False,
     grid_start: int = 0,
 ) -> Onsets:
-    """Draw an event's onsets and per-onset effects for one chunk of ``paths`` paths.
+    """Draw an event's onsets and per-onset effects on the first ``paths`` paths of a chunk.
 
     The onsets (rate or probability, onset months) come from the event's stream. Everything
     drawn per onset — its time within the month and each effect (duration, severity, level,
@@ -102,20 +109,23 @@ def onset_times(
     antithetic: bool = False,
     grid_start: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The paths, times and cells of an event's onsets in one chunk (``draw_onsets`` without
-    the per-onset values)."""
+    """The paths, times and cells of an event's onsets on the first ``paths`` paths of a
+    chunk (``draw_onsets`` without the per-onset values).
+
+    The stream is drawn for the whole chunk, whatever ``paths``: a path's onsets are the same
+    whether the run keeps the chunk's other paths or not."""
     rng = event_stream(event, seed, chunk)
-    drawn = path_parameter(event, rng, paths, antithetic)
+    drawn = path_parameter(event, rng, CHUNK, antithetic)
     if event.rate is not None:
-        month, path = recurring_onsets(drawn, rng, months, antithetic)
+        month, path = recurring_onsets(drawn, rng, months, antithetic, paths)
     else:
         assert event.start is not None
         probability = drawn
-        happens = path_uniforms(rng, paths, antithetic) < probability
+        happens = path_uniforms(rng, CHUNK, antithetic) < probability
         first, last = event.start
-        where = path_uniforms(rng, paths, antithetic)
+        where = path_uniforms(rng, CHUNK, antithetic)
         onset_month = first + np.floor(where * (last - first + 1)).astype(np.int64)
-        path = np.flatnonzero(happens)
+        path = np.flatnonzero(happens[:paths])
         month = onset_month[path]
     cells = (grid_start + month) * CELL_SPAN + path
     time = month + _cell_draws(event, "time", seed, chunk, cells)
@@ -187,25 +197,33 @@ def path_parameter(
 
 
 def recurring_onsets(
-    rate: np.ndarray, rng: np.random.Generator, months: int, antithetic: bool = False
+    rate: np.ndarray,
+    rng: np.random.Generator,
+    months: int,
+    antithetic: bool = False,
+    paths: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Months (and paths) with an onset, each month having one with chance 1 − exp(−rate/12).
+    """Months (and paths) with an onset, each month having one with chance 1 − exp(−rate/12),
+    for the paths ``rate`` holds a rate for; only the first ``paths`` of them are kept.
 
-    One uniform per path-month; a higher rate gives a superset of the onsets of a lower one,
-    which keeps comparisons on common random numbers tight.
+    One uniform per path-month, drawn for every path; a higher rate gives a superset of the
+    onsets of a lower one, which keeps comparisons on common random numbers tight.
     """
-    chance = -np.expm1(-rate / 12.0)
+    n = len(rate)
+    kept = n if paths is None else paths
+    chance = -np.expm1(-rate[:kept] / 12.0)
     if antithetic:  # path j + n/2 has 1 − u: an onset when 1 − u < chance, i.e. u > 1 − chance
-        half = len(rate) // 2
+        half = n // 2
         u = rng.random((months, half))
-        onset = np.empty((months, len(rate)), dtype=bool)
-        np.less(u, chance[:half], out=onset[:, :half])
-        np.greater(u, 1 - chance[half:], out=onset[:, half:])
+        onset = np.empty((months, kept), dtype=bool)
+        first = min(kept, half)
+        np.less(u[:, :first], chance[:first], out=onset[:, :first])
+        np.greater(u[:, : kept - first], 1 - chance[first:], out=onset[:, first:])
     else:
-        onset = rng.random((months, len(rate))) < chance
+        onset = rng.random((months, n))[:, :kept] < chance
     cells = np.flatnonzero(onset)
-    month = cells // len(rate)
-    return month, cells - month * len(rate)
+    month = cells // kept
+    return month, cells - month * kept
 
 
 HEAD_MONTHS = 3  # months of an onset listed one by one before the rest becomes a run
@@ -214,17 +232,16 @@ HEAD_MONTHS = 3  # months of an onset listed one by one before the rest becomes 
 def coverage(onsets: Onsets, months: int, paths: int, head: int = HEAD_MONTHS) -> Coverage:
     """The grid months each onset covers, with the covered fraction of each.
 
-    Only an onset's first and last months can be partly covered. When listing every covered
-    month would take more memory than a (months, paths) array, only the first ``head`` months
-    are listed one by one (a level effect's ramp needs them), and a partly covered last month;
-    the whole months after the head form a run.
+    Only an onset's first and last months can be partly covered. Only the first ``head``
+    months are listed one by one (a level effect's ramp needs them), and a partly covered
+    last month; the whole months after the head form a run. Each onset is listed alike
+    whatever the other onsets, so a path's numbers do not depend on which other paths are
+    simulated with it.
     """
     n = len(onsets.time)
     first = np.maximum(np.floor(onsets.time), 0).astype(np.int64)
     last = np.minimum(np.ceil(np.minimum(onsets.end, months)) - 1, months - 1).astype(np.int64)
-    # Listing every month costs no more than one grid array: then there are no runs.
-    list_all = np.maximum(last - first + 1, 0).sum() <= months * paths
-    head_last = last if list_all else np.minimum(last, first + head - 1)
+    head_last = np.minimum(last, first + head - 1)
     length = np.maximum(head_last - first + 1, 0)
     onset = np.repeat(np.arange(n), length)
     starts = np.cumsum(length) - length  # where each onset's head begins in the flat arrays
@@ -237,17 +254,14 @@ def coverage(onsets: Onsets, months: int, paths: int, head: int = HEAD_MONTHS) -
         edge_fraction = np.minimum(onsets.end, edge + 1.0) - np.maximum(onsets.time, edge)
         fraction[(starts + edge - first)[some]] = edge_fraction[some]
 
-    runs = stops = np.zeros(0, dtype=np.int64)
-    run_last = last
-    if not list_all:
-        partial_end = onsets.end < last + 1.0  # the last month is partly covered
-        tail = np.flatnonzero(partial_end & (last > head_last))
-        onset = np.concatenate([onset, tail])
-        cell = np.concatenate([cell, last[tail] * paths + onsets.path[tail]])
-        fraction = np.concatenate([fraction, onsets.end[tail] - last[tail]])
-        run_last = np.where(partial_end, last - 1, last)
-        runs = np.flatnonzero(run_last >= first + head)
-        stops = runs[run_last[runs] + 1 < months]
+    partial_end = onsets.end < last + 1.0  # the last month is partly covered
+    tail = np.flatnonzero(partial_end & (last > head_last))
+    onset = np.concatenate([onset, tail])
+    cell = np.concatenate([cell, last[tail] * paths + onsets.path[tail]])
+    fraction = np.concatenate([fraction, onsets.end[tail] - last[tail]])
+    run_last = np.where(partial_end, last - 1, last)
+    runs = np.flatnonzero(run_last >= first + head)
+    stops = runs[run_last[runs] + 1 < months]
 
     if len(fraction) and fraction.min() <= 0:  # only an onset of (almost) zero duration
         keep = fraction > 0
@@ -434,8 +448,8 @@ RAMPED = (Acts.LEVEL, Acts.ADD)  # the effects that ramp(t) phases in
 def chunk_events(
     model: Model, seed: int, chunk: int, paths: int, antithetic: bool = False
 ) -> ChunkEvents:
-    """Draw every event of ``model`` for one chunk and combine its effects on the grid, each
-    by its kind's rule (``RULES``).
+    """Draw every event of ``model`` on the first ``paths`` paths of one chunk and combine
+    its effects on the grid, each by its kind's rule (``RULES``).
 
     Products over overlapping onsets are taken as sums of logarithms; a month closed whole
     (severity 1 over the whole month) has log −inf (LOG_ZERO in runs), which exp turns back
@@ -448,8 +462,9 @@ def chunk_events(
 def draw_events(
     model: Model, seed: int, chunk: int, paths: int, antithetic: bool = False
 ) -> list[tuple[Onsets, Coverage, EventSums]]:
-    """Every event of ``model`` drawn for one chunk: its onsets, the months they cover and
-    what they add up to on the grid (``combine`` puts them together)."""
+    """Every event of ``model`` drawn on the first ``paths`` paths of one chunk: its onsets,
+    the months they cover and what they add up to on the grid (``combine`` puts them
+    together)."""
     drawn = []
     for event in model.events:
         onsets = draw_onsets(event, seed, chunk, paths, model.months, antithetic, model.grid_start)

@@ -156,11 +156,10 @@ def replay_block(
     flags: list[list[list[np.ndarray]]] = [[[] for _ in model.countries] for _ in changes]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for chunk in chunks:
-            valid = min(CHUNK, plan.paths - chunk * CHUNK)
             drawn = _Chunk(model, plan, chunk, workspace)
             for mine, change in zip(flags, changes, strict=True):
                 for country, met in zip(mine, drawn.met(change), strict=True):
-                    country.append(met[:valid])
+                    country.append(met)
             if results is not None:
                 results.place(chunk, drawn.outcomes)
             parts.append(drawn.outcomes)
@@ -200,14 +199,14 @@ class _Chunk:
 
     def __post_init__(self) -> None:
         model, plan = self.model, self.plan
-        self.draws = Draws(plan.seed, self.chunk, plan.antithetic, model.correlation)
-        drawn = draw_events(model, plan.seed, self.chunk, CHUNK, plan.antithetic)
+        valid = min(CHUNK, plan.paths - self.chunk * CHUNK)  # only these are simulated
+        self.draws = Draws(plan.seed, self.chunk, plan.antithetic, model.correlation, width=valid)
+        drawn = draw_events(model, plan.seed, self.chunk, valid, plan.antithetic)
         self.drawn_events = {event.name: d for event, d in zip(model.events, drawn, strict=True)}
         events = None
         if model.events or model.routes:  # over every month, leaving the sums as they are
             every = [sums for _, _, sums in drawn]
             events = combine(model, every, active_onsets(drawn), slice(0, model.months))
-        valid = min(CHUNK, plan.paths - self.chunk * CHUNK)
         self.levels, self.outcomes = [], []
         for index in range(len(model.countries)):
             increments, run_rate, walk = self._undisturbed(model, index)
@@ -223,7 +222,7 @@ class _Chunk:
         given (drawn for the same volatility and noise), else drawn."""
         country = model.countries[index]
         if walk is None:
-            walk = np.empty((model.months - country.first_simulated, CHUNK))
+            walk = np.empty((model.months - country.first_simulated, self.draws.width))
             shocks(country, self.draws, walk)
         increments, run_rate = undisturbed(model, index, self.draws, self.workspace, walk, stop)
         return increments, run_rate, walk
@@ -267,14 +266,15 @@ class _Chunk:
             else:  # drawn again up to the end of the last window: the streams fill
                 # month by month, so these are the first months' onsets of a whole run
                 antithetic, grid_start = self.plan.antithetic, variant.grid_start
+                width = self.draws.width
                 path, time, cells = onset_times(
-                    event, seed, self.chunk, CHUNK, windows.stop, antithetic, grid_start
+                    event, seed, self.chunk, width, windows.stop, antithetic, grid_start
                 )
                 early = time < windows.stop  # a one-off event's start may run on
                 path, time, cells = path[early], time[early], cells[early]
                 onsets = per_onset(event, seed, self.chunk, Onsets(path, time, time, {}, cells))
                 kept = None
-            redrawn[name] = event_sums(variant, event, onsets, CHUNK, kept, windows)[0]
+            redrawn[name] = event_sums(variant, event, onsets, self.draws.width, kept, windows)[0]
         return redrawn[name]
 
     def _met(

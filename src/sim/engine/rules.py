@@ -18,7 +18,7 @@ from sim.core.model import CountryModel, Model
 from sim.core.routes import route_factor
 from sim.core.special import ndtri
 from sim.engine import walk
-from sim.engine.arrays import cumulate
+from sim.engine.arrays import cumulate, sum_rows
 from sim.engine.events import ChunkEvents, chunk_events
 from sim.engine.outcomes import CountryOutcome, CountryTilt, Plan, Results, merge
 from sim.engine.streams import (
@@ -79,13 +79,20 @@ def simulate_chunk(
     ``record``, the standard normals behind the draws of the ``recorded`` countries are
     kept there (``Draws.record``)."""
     workspace = workspace or Workspace()
-    valid = min(CHUNK, plan.paths - chunk * CHUNK)
+    valid = min(CHUNK, plan.paths - chunk * CHUNK)  # only these are simulated
     draws = Draws(
-        plan.seed, chunk, plan.antithetic, model.correlation, dict(plan.tilt), record, recorded
+        plan.seed,
+        chunk,
+        plan.antithetic,
+        model.correlation,
+        dict(plan.tilt),
+        record,
+        recorded,
+        width=valid,
     )
     events = None
     if model.events or model.routes:
-        events = chunk_events(model, plan.seed, chunk, CHUNK, plan.antithetic)
+        events = chunk_events(model, plan.seed, chunk, valid, plan.antithetic)
     outcomes = []
     for index, country in enumerate(model.countries):
         trade, run_rate = _monthly_trade(model, index, events, draws, workspace)
@@ -107,6 +114,9 @@ class Draws:
     likelihood ratio of the model's law to that mixture. With ``record``, the
     standard normals behind every draw of a country's own streams are kept there, by
     (country id, input name, or "walk" for the shocks' months × paths).
+
+    Every stream is drawn for the whole chunk, and the arrays keep its first ``width`` paths:
+    a path's numbers are the same whether the run keeps the chunk's other paths or not.
     """
 
     seed: int
@@ -116,6 +126,7 @@ class Draws:
     tilt: dict[str, CountryTilt] = field(default_factory=dict)
     record: dict[tuple[str, str], np.ndarray] | None = None
     recorded: frozenset[str] = frozenset()  # the countries (ids) whose normals are kept
+    width: int = CHUNK  # the chunk's first paths that are simulated
     _copula: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
     _drawn: dict[tuple[str, str], np.ndarray] = field(
         default_factory=dict, compare=False, repr=False
@@ -140,7 +151,7 @@ class Draws:
     def shifted(self) -> np.ndarray:
         """Per path, 1 if its draws are shifted, else 0: each with chance 1/2, from a stream
         of its own (so any number of paths is a fair sample of the mixture)."""
-        return shifted_paths(self.seed, self.chunk).astype(float)
+        return shifted_paths(self.seed, self.chunk)[: self.width].astype(float)
 
     def _weigh(self, country: CountryModel, log_ratio: np.ndarray) -> None:
         if country.id in self._log_weight:
@@ -171,7 +182,8 @@ class Draws:
             drawn = self._drawn.get((country.id, name))
             if drawn is None:
                 rng = generator(self.seed, self.chunk, f"country:{country.id}:{name}")
-                drawn = self._shifted(country, name, path_uniforms(rng, CHUNK, self.antithetic))
+                u = path_uniforms(rng, CHUNK, self.antithetic)[: self.width]
+                drawn = self._shifted(country, name, u)
                 self._drawn[(country.id, name)] = drawn
             return drawn
         if name not in self._copula:  # drawn once per chunk for every country of the group
@@ -179,7 +191,7 @@ class Draws:
             rng = generator(self.seed, self.chunk, f"correlation:growth:{name}")
             self._copula[name] = copula_uniforms(
                 rng, self.correlation.factor, CHUNK, self.antithetic
-            )
+            )[:, : self.width]
         return self._copula[name][row]
 
     def _shifted(self, country: CountryModel, name: str, u: np.ndarray) -> np.ndarray:
@@ -217,7 +229,9 @@ class Draws:
         tilt = self.tilt.get(country.id)
         means = np.array(tilt.walk) if tilt is not None and tilt.walk else None
         shift = None if means is None else np.outer(means, self.shifted)
-        w = walk.increments(rng, diag, None if noiseless else sub, out, self.antithetic, shift)
+        w = walk.increments(
+            rng, diag, None if noiseless else sub, out, self.antithetic, shift, CHUNK
+        )
         if self.record is not None and country.id in self.recorded and w is not None:
             # up to the target's window: later months change nothing the search looks at
             self.record[(country.id, "walk")] = w[
@@ -260,7 +274,7 @@ def undisturbed(
     country = model.countries[index]
     start = country.first_simulated
     months = (model.months if stop is None else stop) - start
-    shape = (months, CHUNK)
+    shape = (months, draws.width)
 
     run_rate = draws.values(country, "baseline") / country.baseline_months
 
@@ -271,7 +285,7 @@ def undisturbed(
     log_level = workspace.array("level" if stop is None else "level up to a month", shape)
     if walk is None:
         if months < model.months - start:
-            walk = np.empty((model.months - start, CHUNK))
+            walk = np.empty((model.months - start, draws.width))
             shocks(country, draws, walk)
         else:
             shocks(country, draws, log_level)
@@ -405,7 +419,7 @@ def window_totals(
     totals = np.empty((len(ends), trade.shape[1]))
     for k, end in enumerate(ends):
         first = max(end - 11, start)
-        totals[k] = trade[first - offset : end - offset + 1].sum(axis=0)
+        sum_rows(trade[first - offset : end - offset + 1], totals[k])
         observed = country.observed_months(end)
         if observed:
             totals[k] += observed * run_rate

@@ -75,6 +75,7 @@ def increments(
     out: np.ndarray,
     antithetic: bool,
     shift: np.ndarray | None = None,
+    paths: int | None = None,
 ) -> np.ndarray | None:
     """``out[k] = d[k] w[k] + l[k] w[k−1]`` (``out[0] = d[0] w[0]``) for standard normals w
     from ``rng``, (months, paths), with d = ``diag`` and l = ``sub`` (None: no noise, l = 0).
@@ -82,21 +83,32 @@ def increments(
     (months, paths, or a column for all paths), w is drawn with those means instead of 0
     (importance sampling, ``sim.engine.tilt``). Returns the w drawn (None with
     ``antithetic``: their mirror images are drawn in place).
+
+    The normals are drawn for ``paths`` paths (a whole chunk; default: ``out``'s), and ``out``
+    gets the first of them: a path's numbers do not depend on how many are kept.
     """
-    paths = out.shape[1]
+    width = out.shape[1]
+    paths = width if paths is None else paths
     drawn = paths // 2 if antithetic else paths
     w = np.empty((len(out), drawn))
     rng.standard_normal(out=w)
+    if not antithetic:
+        w = w[:, :width]
+        if shift is not None:
+            w += shift
+        _combine(w, diag, sub, out)
+        return w
     if shift is not None:
         w += shift
-    _combine(w, _columns(diag, 0, drawn), _columns(sub, 0, drawn), out[:, :drawn])
-    if not antithetic:
-        return w
-    if diag.shape[1] == 1 and (sub is None or sub.shape[1] == 1):  # the same factor: −D exactly
-        np.negative(out[:, :drawn], out=out[:, drawn:])
+    first = min(width, drawn)
+    _combine(w[:, :first], _columns(diag, 0, first), _columns(sub, 0, first), out[:, :first])
+    if width <= drawn:
         return None
-    np.negative(w, out=w)
-    _combine(w, _columns(diag, drawn, paths), _columns(sub, drawn, paths), out[:, drawn:])
+    if diag.shape[1] == 1 and (sub is None or sub.shape[1] == 1):  # the same factor: −D exactly
+        np.negative(out[:, : width - drawn], out=out[:, drawn:])
+        return None
+    mirrored = np.negative(w[:, : width - drawn])
+    _combine(mirrored, _columns(diag, drawn, width), _columns(sub, drawn, width), out[:, drawn:])
     return None
 
 
