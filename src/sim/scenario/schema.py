@@ -11,6 +11,7 @@ and its growth (fitted by ``sim.calibration.fit``); a validated Country always h
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -1340,17 +1341,39 @@ def _at(distribution: Distribution, z: Any) -> Any:
 
     from sim.core.special import ndtr
 
-    with np.errstate(all="ignore"):
-        return distribution.quantile(ndtr(np.asarray(z, dtype=float)))
+    return _quantiles(distribution, ndtr(np.asarray(z, dtype=float)))
 
 
 def _unbounded(distribution: Distribution) -> bool:
     """Whether the most extreme value the engine can draw from ``distribution`` overflows."""
     import numpy as np
 
-    with np.errstate(all="ignore"):
-        values = distribution.quantile(np.array(_EXTREME_U))
+    values = _quantiles(distribution, np.array(_EXTREME_U))
     return not bool(np.all(np.isfinite(values)))
+
+
+def _quantiles(distribution: Distribution, u: Any) -> Any:
+    """``distribution.quantile(u)``, read-only: a file's variants repeat most of its
+    distributions, and this check asks for the same probabilities of each, so each is worked
+    out once (``_cached_quantiles``)."""
+    import numpy as np
+
+    u = np.ascontiguousarray(u, dtype=float)
+    try:
+        return _cached_quantiles(distribution, u.tobytes())
+    except TypeError:  # parameters that cannot be a key
+        with np.errstate(all="ignore"):
+            return distribution.quantile(u)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_quantiles(distribution: Distribution, u: bytes) -> Any:
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        values = distribution.quantile(np.frombuffer(u))
+    values.flags.writeable = False
+    return values
 
 
 def _country_magnitudes(
