@@ -170,7 +170,8 @@ def test_a_run_of_n_paths_is_the_first_n_paths_of_a_longer_one(tmp_path, method)
         walk = tuple(np.linspace(-0.2, 0.3, model.months - a.first_simulated))
         tilt = (("a", CountryTilt((("rate", 0.8), ("volatility", -0.4)), walk)),)
     longer = simulate(model, 2 * CHUNK, 11, years=True, method=method, tilt=tilt)
-    for paths in (1, 1000, CHUNK // 2 + 1, CHUNK + 777):
+    # odd sizes included: a matrix product over fewer columns can round otherwise
+    for paths in (1, 3, 17, 1000, CHUNK // 2 + 1, CHUNK - 1, CHUNK + 777):
         run = simulate(model, paths, 11, years=True, method=method, tilt=tilt)
         for mine, theirs in zip(run.countries, longer.countries, strict=True):
             assert np.array_equal(mine.window_total, theirs.window_total[:paths])
@@ -182,6 +183,29 @@ def test_a_run_of_n_paths_is_the_first_n_paths_of_a_longer_one(tmp_path, method)
                 assert mine.weight is not None
                 assert np.array_equal(mine.weight, theirs.weight[:paths])
         assert (run.countries[0].weight is not None) == (method == "importance")
+
+
+@pytest.mark.parametrize("method", ["plain", "antithetic"])
+def test_a_path_with_absurd_shocks_changes_no_other_paths_numbers(tmp_path, method):
+    """Shocks and noise below 1e-60 are rescaled on their own paths only: the first paths of
+    a chunk get the same numbers whichever of the chunk's paths are simulated with them."""
+    text = """\
+name: absurd
+horizon: 2030
+countries:
+  a:
+    baseline: {value: 100, period: 2025}
+    target: {value: 150, by: 2028}
+    growth:
+      rate: 0% to 30%
+      volatility: {choice: {values: [0.2, 1e-70]}}
+      noise: {choice: {values: [0.1, 1e-70]}}
+"""
+    model = model_of(tmp_path, text)
+    longer = simulate(model, CHUNK, 3, method=method).countries[0].window_total
+    for paths in (1, 2, 3, 100):
+        run = simulate(model, paths, 3, method=method).countries[0].window_total
+        assert np.array_equal(run, longer[:paths])
 
 
 def test_explain_in_one_pass_gives_the_numbers_of_a_run_per_variant(tmp_path):

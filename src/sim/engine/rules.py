@@ -234,11 +234,11 @@ class Draws:
         )
         if self.record is not None and country.id in self.recorded and w is not None:
             # up to the target's window: later months change nothing the search looks at
-            self.record[(country.id, "walk")] = w[
-                : country.window_end - country.first_simulated + 1
-            ].copy()
+            rows = country.window_end - country.first_simulated + 1
+            self.record[(country.id, "walk")] = w[:rows, : self.width].copy()
         if means is not None and w is not None:  # shifted paths: w ~ N(means, 1) by month
-            self._weigh(country, float(means @ means) / 2 - means @ w)
+            # on the whole chunk's w, then cut: the same product whatever the paths kept
+            self._weigh(country, float(means @ means) / 2 - (means @ w)[: self.width])
 
 
 def shifted_paths(seed: int, chunk: int) -> np.ndarray:

@@ -30,14 +30,16 @@ def factor(sigma: np.ndarray, nu: np.ndarray, months: int) -> tuple[np.ndarray, 
     ``sigma`` and ``nu`` hold one value per path (k paths) or one value for all (k = 1).
     Absurd inputs (beyond 10^±60) are divided by s = max(σ, ν) first and the factor scaled back
     by s, so that ν⁴ and σ² do not overflow to NaN paths (such paths get infinite trade, as
-    they should) or underflow.
+    they should) or underflow; only their own paths are (a path's numbers never depend on the
+    other paths').
     """
     sigma, nu = np.broadcast_arrays(np.asarray(sigma, float), np.asarray(nu, float))
     peak = np.maximum(sigma, nu)
     idle = peak == 0.0  # neither shocks nor noise
-    rescale = not np.all(idle | ((peak > 1e-60) & (peak < 1e60)))
-    if rescale:
-        scale = np.where(idle, 1.0, peak)
+    usual = idle | ((peak > 1e-60) & (peak < 1e60))
+    rescale = not np.all(usual)
+    if rescale:  # only the absurd paths: scaling by 1 changes no other path's numbers
+        scale = np.where(usual, 1.0, peak)
         sigma, nu = sigma / scale, nu / scale
     s2, n2 = np.square(sigma), np.square(nu)
     diag = np.empty((months, len(s2)))
@@ -85,7 +87,10 @@ def increments(
     ``antithetic``: their mirror images are drawn in place).
 
     The normals are drawn for ``paths`` paths (a whole chunk; default: ``out``'s), and ``out``
-    gets the first of them: a path's numbers do not depend on how many are kept.
+    gets the first of them: a path's numbers do not depend on how many are kept. The w
+    returned are the whole chunk's (shifted in ``out``'s columns only), so that a product
+    over them (a path's likelihood ratio) is worked out on arrays of one shape whatever the
+    number of paths kept: a matrix product's rounding can depend on the shape.
     """
     width = out.shape[1]
     paths = width if paths is None else paths
@@ -93,10 +98,10 @@ def increments(
     w = np.empty((len(out), drawn))
     rng.standard_normal(out=w)
     if not antithetic:
-        w = w[:, :width]
+        kept = w[:, :width]
         if shift is not None:
-            w += shift
-        _combine(w, diag, sub, out)
+            kept += shift
+        _combine(kept, diag, sub, out)
         return w
     if shift is not None:
         w += shift

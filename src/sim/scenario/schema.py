@@ -1360,7 +1360,7 @@ def _quantiles(distribution: Distribution, u: Any) -> Any:
 
     u = np.ascontiguousarray(u, dtype=float)
     try:
-        return _cached_quantiles(distribution, u.tobytes())
+        return _cached_quantiles(distribution, u.tobytes()).reshape(u.shape)
     except TypeError:  # parameters that cannot be a key
         with np.errstate(all="ignore"):
             return distribution.quantile(u)
