@@ -23,6 +23,8 @@ from scipy import optimize, stats
 from conftest import model_of
 from sim.analysis.explain import model_inputs, with_input
 from sim.analysis.solve import Solution, scout_paths, solve
+from sim.engine.outcomes import Plan
+from sim.engine.replay import replay
 from sim.engine.run import simulate
 from sim.errors import SolveError
 from sim.report.analysis import render_solutions, value_interval
@@ -67,7 +69,11 @@ def model(tmp_path_factory):
     return model_of(tmp_path_factory.mktemp("solve"), TEXT)
 
 
-def solved(model, probability: float, paths: int, seed: int, scouted: bool) -> Solution:
+def solved(
+    model, probability: float, paths: int, seed: int, scouted: bool, passes: bool = False
+) -> Solution:
+    """A solve as `sim solve` makes it: with ``passes``, the long run's first pass tries
+    three shifts at once (replayed on the run's paths, as the API does)."""
     scout = scout_paths(paths) if scouted else None
     return solve(
         model,
@@ -76,6 +82,7 @@ def solved(model, probability: float, paths: int, seed: int, scouted: bool) -> S
         "growth.rate",
         lambda m: simulate(m, paths, seed),
         None if scout is None else (lambda m: simulate(m, scout, seed)),
+        (lambda m, changes: replay(m, Plan(seed, paths), changes)) if passes else None,
     )
 
 
@@ -89,11 +96,18 @@ def test_the_closed_form_is_what_a_long_run_gives(model):
 
 
 @pytest.mark.parametrize(
-    ("probability", "paths", "scouted"),
-    [(0.25, 4000, False), (0.9, 4000, False), (0.25, 65_536, True)],
+    ("probability", "paths", "scouted", "passes"),
+    [
+        (0.25, 4000, False, False),
+        (0.9, 4000, False, False),
+        (0.25, 65_536, True, False),
+        (0.25, 65_536, True, True),
+    ],
 )
-def test_the_interval_holds_the_exact_answer_95_times_in_100(model, probability, paths, scouted):
-    answers = [solved(model, probability, paths, seed, scouted) for seed in SEEDS]
+def test_the_interval_holds_the_exact_answer_95_times_in_100(
+    model, probability, paths, scouted, passes
+):
+    answers = [solved(model, probability, paths, seed, scouted, passes) for seed in SEEDS]
     truth = exact(probability)
     covered = sum(a.value_low <= truth <= a.value_high for a in answers)
     assert covered >= COVERED, covered
@@ -125,19 +139,50 @@ def test_few_runs_find_the_answer(model, probability):
         assert (answer.scout_trials, answer.scout_paths) == (0, 0)
 
 
+@pytest.mark.parametrize("passes", [False, True])
 @pytest.mark.parametrize("probability", [0.01, 0.25, 0.5, 0.9])
-def test_a_scout_leaves_the_long_run_two_or_three_runs(model, probability):
+def test_a_scout_leaves_the_long_run_two_or_three_runs(model, probability, passes):
     # 65,536 paths: the scout runs the first 8,192 at most 6 times, then at most 3 runs of
     # all of them (in 20 seeds, 3 only once): at most 3.5 runs' worth of paths in all, 2.6
-    # on average (bracketing and bisection: 10 to 14 runs, 12 on average)
+    # on average (bracketing and bisection: 10 to 14 runs, 12 on average); with passes of
+    # three shifts, as many passes over all the paths
     costs = []
     for seed in range(20):
-        answer = solved(model, probability, 65_536, seed, scouted=True)
+        answer = solved(model, probability, 65_536, seed, True, passes)
         assert answer.scout_paths == 8192
         assert answer.trials <= 3 and answer.scout_trials <= 6, (seed, answer)
         costs.append(answer.trials + answer.scout_trials * answer.scout_paths / 65_536)
         assert answer.value_low <= answer.value <= answer.value_high
     assert max(costs) <= 3.5 and statistics.mean(costs) <= 2.6, costs
+
+
+def test_a_pass_of_three_shifts_gives_what_their_runs_give(model):
+    # the long run's first pass tries the scout's root and a shift to either side of it on
+    # the same paths: each trial's flags are those a run at that shift gives
+    agree = []
+
+    def passes(m, changes):
+        base, flags = replay(m, Plan(3, 65_536), changes)
+        variants = [m, *(change.model for change in changes)]
+        found = [[outcome.met for outcome in base.countries], *flags]
+        for variant, met in zip(variants, found, strict=True):
+            ran = simulate(variant, 65_536, 3).countries[0].met
+            agree.append(np.array_equal(ran, met[0]))
+        return base, flags
+
+    answer = solve(
+        model,
+        "c",
+        0.25,
+        "growth.rate",
+        lambda m: simulate(m, 65_536, 3),
+        lambda m: simulate(m, 8192, 3),
+        passes,
+    )
+    assert agree == [True, True, True]  # one pass, of three shifts
+    assert answer.trials <= 3
+    se = math.sqrt(0.25 * 0.75 / 65_536)
+    assert abs(answer.achieved - 0.25) <= 0.5 * se
 
 
 def test_the_scout_runs_the_first_chunks_of_the_run():

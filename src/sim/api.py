@@ -348,6 +348,7 @@ def solve(
     file."""
     from sim.analysis.solve import EXPECTED_RUNS, scout_paths
     from sim.analysis.solve import solve as solve_model
+    from sim.engine.replay import replay
 
     loaded = load(scenario)
     options = sampling_options(settings, "solve")
@@ -364,6 +365,7 @@ def solve(
     )
     scout = scout_paths(job.paths)
     with Session(options, [job]) as session:
+        plan = session.plan(job.paths, job.seed)
         answer = solve_model(
             job.model,
             country,
@@ -371,6 +373,7 @@ def solve(
             field,
             _runner(session, job),
             None if scout is None else _runner(session, Job(job.model, scout, job.seed)),
+            lambda model, changes: replay(model, plan, changes, session.advance, session.pool),
         )
     answer = replace(answer, paths=job.paths, seed=job.seed, sha256=loaded.sha256)
     return SolveResult(((loaded.name, loaded.file, answer),))

@@ -184,7 +184,7 @@ def variants(model: Model) -> tuple[list[tuple[str | None, Change]], list[tuple[
     dropped = [(name, Change(without_events_of(model, names))) for name, names in groups]
     held = []
     for item in uncertain_inputs(model):
-        changed = _changed(model, item)
+        changed = input_change(model, item)
         domain = item.distribution.domain
         for q in (LOW, HIGH):
             value = fixed(float(item.distribution.quantile(q)), domain)
@@ -192,8 +192,9 @@ def variants(model: Model) -> tuple[list[tuple[str | None, Change]], list[tuple[
     return dropped, held
 
 
-def _changed(model: Model, item: Input) -> Change:
-    """What holding ``item`` changes: its country's or its event's inputs."""
+def input_change(model: Model, item: Input) -> Change:
+    """What a change of ``item`` changes, for a replay (``sim.engine.replay``): its
+    country's or its event's inputs (the change's model is ``model``: replace it)."""
     if item.kind == "country":
         return Change(model, countries=frozenset({model.countries[item.index].id}))
     return Change(model, events=frozenset({model.events[item.index].name}))

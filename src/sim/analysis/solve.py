@@ -18,8 +18,10 @@ through the two trials nearest it while that falls inside the bracket, else an I
 (regula falsi that halves the weight of an end kept twice), with a bisection when four
 steps have not halved the bracket. A long run first searches on its first whole chunks of paths, the
 *scout* (the same draws, about a sixteenth of them), so that its full-length trials start
-beside the answer with the curve's slope known: two of them, typically, against 9 to 17 for
-the bracketing and bisection this replaced.
+beside the answer with the curve's slope known: two passes over all the paths, typically,
+against 9 to 17 runs for the bracketing and bisection this replaced. Given ``passes``, the
+first pass tries the scout's root and a shift to either side of it at once (replayed on the
+same paths: ``sim.engine.replay``), where the long run's root mostly lies.
 
 The answer is a trial whose P(target) is within half a standard error of the probability
 (the standard error at the effective paths of antithetic pairs, and never finer than one
@@ -46,18 +48,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from statistics import NormalDist
 
 import numpy as np
 
 from sim.analysis.estimate import effective_paths, proportion_interval
-from sim.analysis.explain import Input, model_inputs, with_country, with_input
+from sim.analysis.explain import Input, input_change, model_inputs, with_country, with_input
 from sim.core.model import Model
 from sim.core.periods import Period
 from sim.defaults import DEFAULT_FISCAL_YEAR_START, DEFAULT_METHOD, Method
 from sim.engine.outcomes import Outcomes
+from sim.engine.replay import Change
 from sim.engine.streams import CHUNK
 from sim.errors import SolveError
 
@@ -70,6 +73,9 @@ def ndtri(share: float) -> float:
 
 
 Run = Callable[[Model], Outcomes]
+# One pass over all the paths: a run of the model, and per change, per country, which paths
+# meet the target in its variant (``sim.engine.replay.replay``)
+Pass = Callable[[Model, list[Change]], tuple[Outcomes, list[list[np.ndarray]]]]
 
 MAX_TRIALS = 40  # on one set of paths
 EXPECTED_RUNS = 3  # full-length runs a solve usually costs, scout included (progress, estimates)
@@ -79,6 +85,7 @@ GROWTH = 8.0  # a secant step is at most this many times the distance between it
 SCOUT_SHARE = 16  # the scout runs about 1/16 of the paths ...
 SCOUT_FEWEST = 4  # ... and only when the run has at least 4 times the scout's paths
 MIN_SWITCHED = 100  # paths a slope's secant must tell apart (its error is about 1/√this)
+INSURANCE = 2.0  # the long run's first pass tries shifts this many scout errors to each side
 JUMP = 1e-9  # shifts closer than this are the same: P jumps between them
 
 
@@ -93,7 +100,7 @@ class Solution:
     value: float  # the answer: the target, or the shifted input's median
     before: float  # the target, or the input's median, as the file has it
     shift: float  # 0 for the target; else the shift on the input's natural scale
-    trials: int  # runs of all the paths
+    trials: int  # passes over all the paths: runs, or a pass of several shifts
     jump: tuple[float, float] | None = None  # P(target) jumps from a to b at the answer
     method: Method = DEFAULT_METHOD
     label: str = ""  # the country's label, as tables show it
@@ -132,11 +139,14 @@ def solve(
     field: str,
     run: Run,
     scout: Run | None = None,
+    passes: Pass | None = None,
 ) -> Solution:
     """The value of ``field`` that makes ``country``'s P(target) equal ``probability``.
 
     ``run`` simulates all the paths; ``scout``, when given, the first few of them (see
-    ``scout_paths``) with the same seed, to find the neighbourhood of the answer cheaply."""
+    ``scout_paths``) with the same seed, to find the neighbourhood of the answer cheaply;
+    ``passes``, when given, works out several shifts in one pass over all the paths (the
+    long run's first pass then tries the scout's root and a shift to either side of it)."""
     ids = [c.id for c in model.countries]
     if country not in ids:
         raise SolveError(f"no country {country!r} in the scenario; it has {', '.join(ids)}")
@@ -147,7 +157,7 @@ def solve(
     if path == "target":
         return _solve_target(model, index, probability, run)
     item = _input(model, path)
-    return _solve_shift(model, index, probability, item, run, scout)
+    return _solve_shift(model, index, probability, item, run, scout, passes)
 
 
 def _input(model: Model, path: str) -> Input:
@@ -231,29 +241,54 @@ def probit(share: float, paths: int) -> float:
 @dataclass
 class Curve:
     """P(target) against the shift of one input, on one set of paths (common random
-    numbers): the trials run so far."""
+    numbers): the trials run so far. With ``passes``, ``several`` works out several shifts
+    in one pass over the paths."""
 
     model: Model
     country: int
     item: Input
     run: Run
+    passes: Pass | None = None
     trials: dict[float, Trial] = field(default_factory=dict)
     methods: set[Method] = field(default_factory=set)
+    sweeps: int = 0  # passes over the paths so far: runs, or passes of several trials
 
     def __call__(self, shift: float) -> Trial:
         if shift not in self.trials:
-            moved = with_input(self.model, self.item, self.item.distribution.shifted(shift))
-            outcomes = self.run(moved)
-            self.methods.add(outcomes.method)
-            met = outcomes.countries[self.country].met
-            self.trials[shift] = Trial(
-                shift,
-                int(np.count_nonzero(met)),
-                len(met),
-                effective_paths(met, outcomes.antithetic),
-                proportion_interval(met, outcomes.antithetic),
-            )
+            outcomes = self.run(self._moved(shift))
+            self.sweeps += 1
+            self._add(shift, outcomes.countries[self.country].met, outcomes)
         return self.trials[shift]
+
+    def several(self, shifts: list[float]) -> list[Trial]:
+        """The trials at ``shifts``: those not yet run in one pass over the paths, a run at
+        the first and the others replayed on its paths (``sim.engine.replay``: each the
+        flags a run of its own gives), or one run each without ``passes``."""
+        new = [shift for shift in dict.fromkeys(shifts) if shift not in self.trials]
+        if self.passes is None or len(new) < 2:
+            return [self(shift) for shift in shifts]
+        first, *others = new
+        scope = input_change(self.model, self.item)
+        changes = [replace(scope, model=self._moved(shift)) for shift in others]
+        outcomes, flags = self.passes(self._moved(first), changes)
+        self.sweeps += 1
+        self._add(first, outcomes.countries[self.country].met, outcomes)
+        for shift, met in zip(others, flags, strict=True):
+            self._add(shift, met[self.country], outcomes)
+        return [self.trials[shift] for shift in shifts]
+
+    def _moved(self, shift: float) -> Model:
+        return with_input(self.model, self.item, self.item.distribution.shifted(shift))
+
+    def _add(self, shift: float, met: np.ndarray, outcomes: Outcomes) -> None:
+        self.methods.add(outcomes.method)
+        self.trials[shift] = Trial(
+            shift,
+            int(np.count_nonzero(met)),
+            len(met),
+            effective_paths(met, outcomes.antithetic),
+            proportion_interval(met, outcomes.antithetic),
+        )
 
 
 @dataclass(frozen=True)
@@ -279,7 +314,13 @@ class Lead:
 
 
 def _solve_shift(
-    model: Model, index: int, probability: float, item: Input, run: Run, scout: Run | None
+    model: Model,
+    index: int,
+    probability: float,
+    item: Input,
+    run: Run,
+    scout: Run | None,
+    passes: Pass | None = None,
 ) -> Solution:
     def close(trial: Trial) -> bool:
         """Within half a standard error of the probability, or one path's share."""
@@ -290,8 +331,11 @@ def _solve_shift(
     scouted = None if scout is None else Curve(model, index, item, scout)
     if scouted is not None:
         lead = _scout(scouted, probability, close)
-    curve = Curve(model, index, item, run)
-    found = _search(curve, probability, close, lead.first, lead.slope, lead.step)
+    curve = Curve(model, index, item, run, passes)
+    if passes is not None and lead.slope and lead.answer is not None and len(lead.first) == 1:
+        found = _insured(curve, probability, close, lead)
+    else:
+        found = _search(curve, probability, close, lead.first, lead.slope, lead.step)
     answer = found.answer
     if found.below is not None:
         bounds: tuple[float, float] | None = (
@@ -312,7 +356,7 @@ def _solve_shift(
         distribution.shifted(answer.shift).median(),
         distribution.median(),
         answer.shift,
-        len(curve.trials),
+        curve.sweeps,
         None if found.below is None else (found.below.share, answer.share),
         method,
         country.label,
@@ -322,7 +366,7 @@ def _solve_shift(
         value_high=None if bounds is None else distribution.shifted(bounds[1]).median(),
         shift_low=None if bounds is None else bounds[0],
         shift_high=None if bounds is None else bounds[1],
-        scout_trials=0 if scouted is None else len(scouted.trials),
+        scout_trials=0 if scouted is None else scouted.sweeps,
         scout_paths=0 if lead.answer is None else lead.answer.paths,
     )
 
@@ -342,6 +386,24 @@ def _scout(scouted: Curve, probability: float, close: Close) -> Lead:
     moved = (float(ndtri(probability)) - answer.z) / slope
     start = _clamp(answer.shift + math.copysign(min(abs(moved), GROWTH * abs(apart)), moved))
     return Lead((start,), slope, max(abs(apart) / 2, JUMP), answer)
+
+
+def _insured(curve: Curve, probability: float, close: Close, lead: Lead) -> Found:
+    """The long run's search from the scout's root, its first pass trying that root and a
+    shift to either side, ``INSURANCE`` of the scout's standard errors away on the scout's
+    slope: the long run's root, which the scout finds only to its own precision, then
+    mostly lies between two of them, where one secant step closes in."""
+    (start,) = lead.first
+    assert lead.answer is not None and lead.slope
+    scout = lead.answer
+    se = math.sqrt(probability * (1 - probability) / scout.effective)
+    spread = INSURANCE * se / _NORMAL.pdf(_NORMAL.inv_cdf(probability)) / abs(lead.slope)
+    spread = max(spread, JUMP)
+    tried = curve.several([start, _clamp(start - spread), _clamp(start + spread)])
+    near = [trial for trial in tried if close(trial)]
+    if near:
+        return Found(min(near, key=lambda trial: abs(trial.share - probability)))
+    return _search(curve, probability, close, (), None, lead.step)
 
 
 def _precision(
